@@ -1,0 +1,58 @@
+package data
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Kind classifies an error so that transports can map it to a status (HTTP: one table in the server).
+type Kind string
+
+// Error kinds. Adapters and services wrap their failures in one of these.
+const (
+	KindInvalid  Kind = "invalid"   // the caller sent something wrong
+	KindNotFound Kind = "not_found" // the thing asked for does not exist
+	KindTooLarge Kind = "too_large" // the request exceeds a documented limit
+	KindTimeout  Kind = "timeout"   // the work did not finish before its deadline
+	KindAuth     Kind = "unauthorized"
+	KindConflict Kind = "conflict"
+	KindInternal Kind = "internal" // a bug or an unexpected failure
+)
+
+// Error is an error with a kind, a short message for users and an optional detail.
+type Error struct {
+	Kind   Kind
+	Msg    string
+	Detail string
+	Err    error // wrapped cause, not shown to users
+}
+
+func (e *Error) Error() string {
+	s := e.Msg
+	if e.Detail != "" {
+		s += ": " + e.Detail
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an *Error of the given kind with a formatted message.
+func Errorf(kind Kind, format string, args ...any) *Error {
+	return &Error{Kind: kind, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Invalid returns a KindInvalid error with a message and a detail.
+func Invalid(msg, detail string) *Error { return &Error{Kind: KindInvalid, Msg: msg, Detail: detail} }
+
+// KindOf reports the kind of err: the kind of the first *Error in its chain, KindInternal otherwise.
+func KindOf(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return KindInternal
+}
