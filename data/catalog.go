@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -378,4 +379,18 @@ func (c *Catalog) Validate() error {
 		}
 	}
 	return nil
+}
+
+// LoadCatalogFile reads and validates a catalog file; relative source paths resolve against its folder.
+func LoadCatalogFile(path string) (*Catalog, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, &Error{Kind: KindInvalid, Msg: "cannot read catalog " + path, Err: err}
+	}
+	defer f.Close()
+	c, err := ParseCatalog(f, filepath.Dir(path))
+	if err != nil {
+		return nil, fmt.Errorf("catalog %s: %w", path, err)
+	}
+	return c, nil
 }

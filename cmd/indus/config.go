@@ -1,0 +1,130 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// config is everything `indus serve` can be told, from a YAML file, then INDUS_* environment
+// variables, then flags (each later source overrides the earlier ones).
+type config struct {
+	Addr           string        `yaml:"addr"`            // INDUS_ADDR, --addr
+	Catalog        string        `yaml:"catalog"`         // INDUS_CATALOG, --catalog; empty: the embedded Pakistan dataset
+	DataDir        string        `yaml:"data_dir"`        // INDUS_DATA_DIR, --data-dir: where the default dataset is materialized
+	PublicURL      string        `yaml:"public_url"`      // INDUS_PUBLIC_URL, --public-url
+	CacheMB        int           `yaml:"cache_mb"`        // INDUS_CACHE_MB, --cache-mb: tile cache size
+	RequestTimeout time.Duration `yaml:"request_timeout"` // INDUS_REQUEST_TIMEOUT, --request-timeout
+	LogLevel       string        `yaml:"log_level"`       // INDUS_LOG_LEVEL, --log-level: debug, info, warn, error
+	LogFormat      string        `yaml:"log_format"`      // INDUS_LOG_FORMAT, --log-format: text or json
+	Workers        int           `yaml:"gdal_workers"`    // INDUS_GDAL_WORKERS, --gdal-workers: GDAL threads at load
+}
+
+func defaultConfig() config {
+	return config{Addr: ":8080", CacheMB: 256, RequestTimeout: 10 * time.Second, LogLevel: "info", LogFormat: "text", Workers: 2}
+}
+
+// defaultDataDir is where the embedded dataset is written for GDAL to read.
+func defaultDataDir() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	return filepath.Join(dir, "indus", "pakistan")
+}
+
+// flags binds the config to a flag set; the file flag is returned separately.
+func (c *config) flags(fs *flag.FlagSet) *string {
+	file := fs.String("config", os.Getenv("INDUS_CONFIG"), "YAML config file (INDUS_CONFIG)")
+	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address HOST:PORT (INDUS_ADDR)")
+	fs.StringVar(&c.Catalog, "catalog", c.Catalog, "catalog YAML file; empty: the embedded Pakistan dataset (INDUS_CATALOG)")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "folder for the default dataset's files (INDUS_DATA_DIR; default: user cache dir)")
+	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "base URL clients reach the server at, for TileJSON and links (INDUS_PUBLIC_URL)")
+	fs.IntVar(&c.CacheMB, "cache-mb", c.CacheMB, "tile cache size in MiB (INDUS_CACHE_MB)")
+	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout, "deadline of one request (INDUS_REQUEST_TIMEOUT)")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (INDUS_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (INDUS_LOG_FORMAT)")
+	fs.IntVar(&c.Workers, "gdal-workers", c.Workers, "GDAL reader threads at load (INDUS_GDAL_WORKERS)")
+	return file
+}
+
+// load applies the file and the environment under the flags: it parses args twice, first to find
+// the file, then again so that explicit flags win.
+func loadConfig(fs *flag.FlagSet, args []string) (config, error) {
+	c := defaultConfig()
+	probe := flag.NewFlagSet("probe", flag.ContinueOnError)
+	probe.SetOutput(&bytes.Buffer{})
+	pc := c
+	file := pc.flags(probe)
+	_ = probe.Parse(args)
+	if *file != "" {
+		raw, err := os.ReadFile(*file)
+		if err != nil {
+			return c, fmt.Errorf("config: %w", err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(raw))
+		dec.KnownFields(true)
+		if err := dec.Decode(&c); err != nil {
+			return c, fmt.Errorf("config %s: %w", *file, err)
+		}
+	}
+	if err := c.env(); err != nil {
+		return c, err
+	}
+	c.flags(fs)
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	return c, c.check()
+}
+
+func (c *config) env() error {
+	str := map[string]*string{"INDUS_ADDR": &c.Addr, "INDUS_CATALOG": &c.Catalog, "INDUS_DATA_DIR": &c.DataDir,
+		"INDUS_PUBLIC_URL": &c.PublicURL, "INDUS_LOG_LEVEL": &c.LogLevel, "INDUS_LOG_FORMAT": &c.LogFormat}
+	for k, p := range str {
+		if v, ok := os.LookupEnv(k); ok {
+			*p = v
+		}
+	}
+	ints := map[string]*int{"INDUS_CACHE_MB": &c.CacheMB, "INDUS_GDAL_WORKERS": &c.Workers}
+	for k, p := range ints {
+		if v, ok := os.LookupEnv(k); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return fmt.Errorf("%s=%q: not an integer", k, v)
+			}
+			*p = n
+		}
+	}
+	if v, ok := os.LookupEnv("INDUS_REQUEST_TIMEOUT"); ok {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("INDUS_REQUEST_TIMEOUT=%q: %v", v, err)
+		}
+		c.RequestTimeout = d
+	}
+	return nil
+}
+
+func (c *config) check() error {
+	switch {
+	case c.CacheMB < 0 || c.CacheMB > 1<<20:
+		return fmt.Errorf("cache-mb %d out of range", c.CacheMB)
+	case c.RequestTimeout <= 0:
+		return fmt.Errorf("request-timeout must be positive")
+	case c.Workers < 1 || c.Workers > 64:
+		return fmt.Errorf("gdal-workers %d out of range 1-64", c.Workers)
+	case c.LogFormat != "text" && c.LogFormat != "json":
+		return fmt.Errorf("log-format %q: want text or json", c.LogFormat)
+	}
+	return nil
+}

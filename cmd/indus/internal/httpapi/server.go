@@ -1,0 +1,201 @@
+// Package httpapi is Indus's HTTP transport: the only package that imports Fiber. It maps requests
+// to the tiles, analytics and catalog services and their errors to statuses (one table, below).
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+
+	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/indexes"
+)
+
+// statusOf is the one table that maps error kinds to HTTP statuses.
+var statusOf = map[data.Kind]int{
+	data.KindInvalid:  fiber.StatusBadRequest,
+	data.KindNotFound: fiber.StatusNotFound,
+	data.KindTooLarge: fiber.StatusRequestEntityTooLarge,
+	data.KindTimeout:  fiber.StatusGatewayTimeout,
+	data.KindAuth:     fiber.StatusUnauthorized,
+	data.KindConflict: fiber.StatusConflict,
+	data.KindInternal: fiber.StatusInternalServerError,
+}
+
+// Config configures the server.
+type Config struct {
+	// PublicURL is the base URL clients use (e.g. https://maps.example.org); empty: from each request.
+	PublicURL string
+	// BodyLimit is the largest request body accepted, in bytes (default 4 MiB).
+	BodyLimit int
+	// RequestTimeout bounds the work of one request (default 10 s).
+	RequestTimeout time.Duration
+	// Version is the software version shown on the landing page.
+	Version string
+}
+
+// Server serves the Indus API over Fiber.
+type Server struct {
+	cfg    Config
+	log    *slog.Logger
+	app    *fiber.App
+	set    atomic.Pointer[indexes.Set]
+	start  time.Time
+	closed atomic.Bool
+}
+
+// New builds a server over the indexed dataset set.
+func New(cfg Config, set *indexes.Set, log *slog.Logger) *Server {
+	if cfg.BodyLimit <= 0 {
+		cfg.BodyLimit = 4 << 20
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = 10 * time.Second
+	}
+	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	s := &Server{cfg: cfg, log: log, start: time.Now()}
+	s.set.Store(set)
+	s.app = fiber.New(fiber.Config{
+		AppName:               "indus",
+		DisableStartupMessage: true,
+		BodyLimit:             cfg.BodyLimit,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          60 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		ErrorHandler:          s.handleError,
+		StrictRouting:         false,
+		CaseSensitive:         true,
+	})
+	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
+		s.log.Error("panic in handler", "path", c.Path(), "panic", e)
+	}}))
+	s.app.Use(s.cors)
+	s.routes()
+	return s
+}
+
+// Swap replaces the served dataset (after a reload); requests in flight keep the one they started with.
+func (s *Server) Swap(set *indexes.Set) { s.set.Store(set) }
+
+// Serve serves on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
+
+// Shutdown stops accepting connections and waits for requests in flight, up to ctx's deadline.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.closed.Store(true)
+	return s.app.ShutdownWithContext(ctx)
+}
+
+func (s *Server) routes() {
+	s.app.Get("/", s.landing)
+	s.app.Get("/health", s.health)
+	s.app.Get("/catalog", s.catalog)
+	s.app.Get("/collections", s.collections)
+	s.app.Get("/collections/:id", s.collection)
+	s.app.Get("/collections/:id/items", s.items)
+	s.app.Use(func(c *fiber.Ctx) error {
+		return data.Errorf(data.KindNotFound, "no route for %s %s", c.Method(), c.Path())
+	})
+}
+
+// cors allows any origin to read the API: tiles, styles and risk answers are public data.
+func (s *Server) cors(c *fiber.Ctx) error {
+	c.Set("Access-Control-Allow-Origin", "*")
+	if c.Method() == fiber.MethodOptions {
+		c.Set("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS")
+		c.Set("Access-Control-Allow-Headers", "Content-Type, Authorization, If-None-Match, Last-Event-ID")
+		c.Set("Access-Control-Max-Age", "86400")
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+	c.Set("Access-Control-Expose-Headers", "ETag")
+	return c.Next()
+}
+
+// errorBody is the JSON shape of every error response.
+type errorBody struct {
+	Error  string `json:"error"`
+	Detail string `json:"detail,omitempty"`
+}
+
+func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	var fe *fiber.Error
+	var de *data.Error
+	status := fiber.StatusInternalServerError
+	body := errorBody{Error: "internal error"}
+	switch {
+	case errors.As(err, &de):
+		status = statusOf[de.Kind]
+		body = errorBody{Error: de.Msg, Detail: de.Detail}
+		if de.Kind == data.KindInternal {
+			body = errorBody{Error: "internal error"}
+		}
+	case errors.As(err, &fe):
+		status = fe.Code
+		body = errorBody{Error: strings.ToLower(fe.Message)}
+	case errors.Is(err, context.DeadlineExceeded):
+		status = fiber.StatusGatewayTimeout
+		body = errorBody{Error: "the request took too long", Detail: "deadline " + s.cfg.RequestTimeout.String()}
+	}
+	if status == 0 {
+		status = fiber.StatusInternalServerError
+	}
+	if status >= 500 {
+		s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(status).JSON(body)
+}
+
+// baseURL is the public URL prefix for links.
+func (s *Server) baseURL(c *fiber.Ctx) string {
+	if s.cfg.PublicURL != "" {
+		return s.cfg.PublicURL
+	}
+	return c.BaseURL()
+}
+
+func (s *Server) landing(c *fiber.Ctx) error {
+	base := s.baseURL(c)
+	set := s.set.Load()
+	return c.JSON(fiber.Map{
+		"title":        "Indus",
+		"description":  "Vector tiles and climate-risk answers for the China-Pakistan Economic Corridor",
+		"version":      s.cfg.Version,
+		"data_version": set.Dataset.Version,
+		"dataset":      set.Dataset.Catalog.Name,
+		"links": []link{
+			{Rel: "self", Href: base + "/", Type: "application/json", Title: "this page"},
+			{Rel: "data", Href: base + "/collections", Type: "application/json", Title: "collections (OGC API - Features)"},
+			{Rel: "describedby", Href: base + "/catalog", Type: "application/json", Title: "layer catalog with metadata"},
+			{Rel: "status", Href: base + "/health", Type: "application/json", Title: "health"},
+		},
+	})
+}
+
+func (s *Server) health(c *fiber.Ctx) error {
+	set := s.set.Load()
+	n := 0
+	for _, l := range set.Layers() {
+		n += l.Len()
+	}
+	status := "ok"
+	if s.closed.Load() {
+		status = "shutting down"
+	}
+	return c.JSON(fiber.Map{"status": status, "layers": len(set.Layers()), "features": n,
+		"data_version": set.Dataset.Version, "uptime_s": int(time.Since(s.start).Seconds())})
+}
+
+type link struct {
+	Rel   string `json:"rel"`
+	Href  string `json:"href"`
+	Type  string `json:"type,omitempty"`
+	Title string `json:"title,omitempty"`
+}
