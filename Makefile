@@ -1,0 +1,49 @@
+# Indus — two commands do all set-up on a fresh Debian machine:
+#   make run    installs what is missing (GDAL), builds, serves the default Pakistan dataset on :8080
+#   make test   installs what is missing, then gofmt, go vet and every test with the race detector
+SHELL := /bin/bash
+GO ?= go
+ADDR ?= :8080
+APT_PACKAGES := libgdal-dev gdal-bin pkg-config
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: deps build run test vet fmt-check bench fuzz clean
+
+# deps installs Debian's GDAL (library, headers and the ogr2ogr/ogrinfo tools the tests use) if missing.
+deps:
+	@if ! pkg-config --exists gdal 2>/dev/null || ! command -v ogrinfo >/dev/null; then \
+		echo "installing $(APT_PACKAGES) (a few minutes on a fresh machine)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
+	fi
+
+build: deps
+	$(GO) build -o bin/indus ./cmd/indus
+
+run: build
+	./bin/indus serve --addr $(ADDR)
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet: deps
+	$(GO) vet ./...
+
+test: deps fmt-check vet
+	$(GO) test -race -count=1 ./...
+
+# Go micro-benchmarks beside the code (ns/op, B/op, allocs/op).
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./... >/dev/null
+	$(GO) test -run '^$$' -bench . ./...
+
+# A short fuzzing pass over every parser.
+fuzz: deps
+	@for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list 'Fuzz.*' $$pkg | grep ^Fuzz); do \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 20s $$pkg || exit 1; \
+		done; \
+	done
+
+clean:
+	rm -rf bin

@@ -1,0 +1,182 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/indexes"
+)
+
+// testSet is a small in-memory dataset: 100 villages on a line, every other one fibre-connected.
+func testSet() *indexes.Set {
+	spec := data.LayerSpec{ID: "villages", Theme: data.ThemeSocioeconomic, MaxZoom: 14,
+		Fields: []data.Field{{Name: "population", Type: data.FieldInteger}, {Name: "fibre", Type: data.FieldBoolean}},
+		Metadata: data.Metadata{Title: "Villages", Theme: data.ThemeSocioeconomic}}
+	cat := &data.Catalog{Name: "test", Layers: []data.LayerSpec{spec}}
+	l := &data.Layer{Spec: &cat.Layers[0]}
+	for i := range 100 {
+		l.Features = append(l.Features, data.Feature{ID: uint64(i + 1), Geometry: orb.Point{60 + float64(i)*0.1, 30},
+			Properties: map[string]any{"population": int64(i * 10), "fibre": i%2 == 0}})
+	}
+	l.Bound = orb.Bound{Min: orb.Point{60, 30}, Max: orb.Point{69.9, 30}}
+	return indexes.Build(&data.Dataset{Catalog: cat, Layers: []*data.Layer{l}, Version: "v1"})
+}
+
+// start serves s on a free loopback port and returns its base URL.
+func start(t *testing.T, s *Server) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.Serve(ln)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		s.Shutdown(ctx)
+	})
+	return "http://" + ln.Addr().String()
+}
+
+func get(t *testing.T, url string, into any) (int, http.Header) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if into != nil {
+		if err := json.Unmarshal(body, into); err != nil {
+			t.Fatalf("GET %s: %v\n%s", url, err, body)
+		}
+	}
+	return res.StatusCode, res.Header
+}
+
+func TestItems(t *testing.T) {
+	base := start(t, New(Config{}, testSet(), slog.New(slog.DiscardHandler)))
+	var fc struct {
+		NumberMatched  int `json:"numberMatched"`
+		NumberReturned int `json:"numberReturned"`
+		Features       []struct {
+			ID         int            `json:"id"`
+			Properties map[string]any `json:"properties"`
+		} `json:"features"`
+		Links []link `json:"links"`
+	}
+	tests := []struct {
+		query            string
+		matched, returns int
+		firstID          int
+	}{
+		{"", 100, 100, 1},
+		{"?limit=10", 100, 10, 1},
+		{"?limit=10&offset=95", 100, 5, 96},
+		{"?fibre=true", 50, 50, 1},
+		{"?fibre=false&limit=3", 50, 3, 2},
+		{"?bbox=60.95,29,61.45,31", 5, 5, 11},
+		{"?bbox=60.95,29,61.45,31&population=120", 1, 1, 13},
+	}
+	for _, tt := range tests {
+		fc.Features = nil
+		code, hdr := get(t, base+"/collections/villages/items"+tt.query, &fc)
+		if code != 200 || hdr.Get("Content-Type") != "application/geo+json" {
+			t.Fatalf("%s: status %d, type %s", tt.query, code, hdr.Get("Content-Type"))
+		}
+		if fc.NumberMatched != tt.matched || fc.NumberReturned != tt.returns || len(fc.Features) != tt.returns {
+			t.Errorf("%s: matched %d returned %d (%d features), want %d and %d", tt.query, fc.NumberMatched, fc.NumberReturned, len(fc.Features), tt.matched, tt.returns)
+			continue
+		}
+		if fc.Features[0].ID != tt.firstID {
+			t.Errorf("%s: first id %d, want %d", tt.query, fc.Features[0].ID, tt.firstID)
+		}
+	}
+	get(t, base+"/collections/villages/items?limit=10", &fc)
+	if len(fc.Links) != 2 || !strings.Contains(fc.Links[1].Href, "offset=10") {
+		t.Errorf("links = %+v, want a next link at offset 10", fc.Links)
+	}
+}
+
+func TestBadRequests(t *testing.T) {
+	base := start(t, New(Config{}, testSet(), slog.New(slog.DiscardHandler)))
+	tests := []struct {
+		path string
+		code int
+		want string
+	}{
+		{"/collections/nope/items", 404, `no collection "nope"`},
+		{"/collections/villages/items?limit=0", 400, "bad limit"},
+		{"/collections/villages/items?limit=abc", 400, "bad limit"},
+		{"/collections/villages/items?limit=100000", 400, "bad limit"},
+		{"/collections/villages/items?offset=-1", 400, "bad offset"},
+		{"/collections/villages/items?bbox=1,2,3", 400, "bad bbox"},
+		{"/collections/villages/items?bbox=1,2,3,NaN", 400, "bad bbox"},
+		{"/collections/villages/items?bbox=10,2,3,4", 400, "bad bbox"},
+		{"/collections/villages/items?bbox=-200,2,3,4", 400, "bad bbox"},
+		{"/collections/villages/items?colour=red", 400, "unknown query parameter"},
+		{"/collections/villages/items?fibre=maybe", 400, "bad filter fibre"},
+		{"/nothing/here", 404, "no route"},
+	}
+	for _, tt := range tests {
+		var e errorBody
+		code, hdr := get(t, base+tt.path, &e)
+		if code != tt.code || !strings.Contains(e.Error, tt.want) {
+			t.Errorf("%s: %d %+v, want %d and %q", tt.path, code, e, tt.code, tt.want)
+		}
+		if !strings.HasPrefix(hdr.Get("Content-Type"), "application/json") {
+			t.Errorf("%s: content type %q", tt.path, hdr.Get("Content-Type"))
+		}
+	}
+}
+
+func TestLandingCatalogHealth(t *testing.T) {
+	base := start(t, New(Config{PublicURL: "https://maps.example.org/"}, testSet(), slog.New(slog.DiscardHandler)))
+	var landing struct {
+		Links []link `json:"links"`
+	}
+	get(t, base+"/", &landing)
+	if len(landing.Links) == 0 || landing.Links[0].Href != "https://maps.example.org/" {
+		t.Errorf("landing links = %+v, want the public URL", landing.Links)
+	}
+	var cat struct {
+		Themes []struct {
+			ID     string   `json:"id"`
+			Layers []string `json:"layers"`
+		} `json:"themes"`
+		Layers []layerInfo `json:"layers"`
+	}
+	get(t, base+"/catalog", &cat)
+	if len(cat.Themes) != 7 || cat.Themes[4].ID != "socioeconomic" || cat.Themes[4].Layers[0] != "villages" {
+		t.Errorf("themes = %+v", cat.Themes)
+	}
+	if len(cat.Layers) != 1 || cat.Layers[0].Features != 100 {
+		t.Errorf("layers = %+v", cat.Layers)
+	}
+	var h map[string]any
+	if code, _ := get(t, base+"/health", &h); code != 200 || h["status"] != "ok" || h["features"] != 100.0 {
+		t.Errorf("health = %d %v", code, h)
+	}
+	res, err := http.DefaultClient.Do(must(http.NewRequest(http.MethodOptions, base+"/catalog", nil)))
+	if err != nil || res.StatusCode != 204 || res.Header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("CORS preflight: %v %v", err, res)
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(fmt.Sprint(err))
+	}
+	return v
+}
