@@ -92,7 +92,7 @@ func TestServeDefaultDataset(t *testing.T) {
 			ID     string   `json:"id"`
 			Layers []string `json:"layers"`
 		} `json:"themes"`
-		MetadataElements []string                    `json:"metadata_elements"`
+		MetadataElements []string                     `json:"metadata_elements"`
 		Layers           []map[string]json.RawMessage `json:"layers"`
 	}
 	getJSON(t, base+"/catalog", &cat)

@@ -21,7 +21,7 @@ import (
 // testSet is a small in-memory dataset: 100 villages on a line, every other one fibre-connected.
 func testSet() *indexes.Set {
 	spec := data.LayerSpec{ID: "villages", Theme: data.ThemeSocioeconomic, MaxZoom: 14,
-		Fields: []data.Field{{Name: "population", Type: data.FieldInteger}, {Name: "fibre", Type: data.FieldBoolean}},
+		Fields:   []data.Field{{Name: "population", Type: data.FieldInteger}, {Name: "fibre", Type: data.FieldBoolean}},
 		Metadata: data.Metadata{Title: "Villages", Theme: data.ThemeSocioeconomic}}
 	cat := &data.Catalog{Name: "test", Layers: []data.LayerSpec{spec}}
 	l := &data.Layer{Spec: &cat.Layers[0]}
