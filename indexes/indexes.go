@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"sync/atomic"
 
 	"github.com/paulmach/orb"
 	"github.com/tidwall/rtree"
@@ -197,3 +198,20 @@ func (s *Set) Layer(id string) (*Layer, bool) {
 
 // Layers returns the layers in catalog order.
 func (s *Set) Layers() []*Layer { return slices.Clone(s.order) }
+
+// Current holds the Set being served; a reload stores a new one and readers pick it up at their
+// next request.
+type Current struct{ p atomic.Pointer[Set] }
+
+// NewCurrent returns a holder of s.
+func NewCurrent(s *Set) *Current {
+	c := &Current{}
+	c.p.Store(s)
+	return c
+}
+
+// Load returns the Set being served.
+func (c *Current) Load() *Set { return c.p.Load() }
+
+// Store replaces the Set being served.
+func (c *Current) Store(s *Set) { c.p.Store(s) }

@@ -22,6 +22,7 @@ import (
 	"github.com/cpec-digital/indus/data/gdal"
 	"github.com/cpec-digital/indus/data/pakistan"
 	"github.com/cpec-digital/indus/indexes"
+	"github.com/cpec-digital/indus/tiles"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -156,7 +157,17 @@ func serve(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv := httpapi.New(httpapi.Config{PublicURL: cfg.PublicURL, RequestTimeout: cfg.RequestTimeout, Version: version}, set, log)
+	current := indexes.NewCurrent(set)
+	cacheBytes := int64(cfg.CacheMB) << 20
+	if cacheBytes == 0 {
+		cacheBytes = -1 // --cache-mb 0 turns the tile cache off
+	}
+	ts, err := tiles.New(tiles.Config{CacheBytes: cacheBytes}, current.Load, log)
+	if err != nil {
+		return err
+	}
+	defer ts.Close()
+	srv := httpapi.New(httpapi.Config{PublicURL: cfg.PublicURL, RequestTimeout: cfg.RequestTimeout, Version: version}, current, ts, log)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
@@ -170,7 +181,7 @@ func serve(args []string, stderr io.Writer) error {
 			if next, err := loadDataset(ctx, cfg, reader, log); err != nil {
 				log.Error("reload failed; still serving the previous data", "err", err)
 			} else {
-				srv.Swap(next)
+				current.Store(next) // the data version changes, so cached tiles of the old data are not served
 			}
 		}
 	}()

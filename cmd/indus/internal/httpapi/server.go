@@ -16,6 +16,7 @@ import (
 
 	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/indexes"
+	"github.com/cpec-digital/indus/tiles"
 )
 
 // statusOf is the one table that maps error kinds to HTTP statuses.
@@ -39,6 +40,8 @@ type Config struct {
 	RequestTimeout time.Duration
 	// Version is the software version shown on the landing page.
 	Version string
+	// TileCacheControl is the Cache-Control header of tiles (default "public, max-age=300").
+	TileCacheControl string
 }
 
 // Server serves the Indus API over Fiber.
@@ -46,22 +49,25 @@ type Server struct {
 	cfg    Config
 	log    *slog.Logger
 	app    *fiber.App
-	set    atomic.Pointer[indexes.Set]
+	set    *indexes.Current
+	tiles  *tiles.Service
 	start  time.Time
 	closed atomic.Bool
 }
 
-// New builds a server over the indexed dataset set.
-func New(cfg Config, set *indexes.Set, log *slog.Logger) *Server {
+// New builds a server over the dataset that set holds, drawing tiles with ts.
+func New(cfg Config, set *indexes.Current, ts *tiles.Service, log *slog.Logger) *Server {
 	if cfg.BodyLimit <= 0 {
 		cfg.BodyLimit = 4 << 20
 	}
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 10 * time.Second
 	}
+	if cfg.TileCacheControl == "" {
+		cfg.TileCacheControl = "public, max-age=300"
+	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
-	s := &Server{cfg: cfg, log: log, start: time.Now()}
-	s.set.Store(set)
+	s := &Server{cfg: cfg, log: log, start: time.Now(), set: set, tiles: ts}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "indus",
 		DisableStartupMessage: true,
@@ -81,9 +87,6 @@ func New(cfg Config, set *indexes.Set, log *slog.Logger) *Server {
 	return s
 }
 
-// Swap replaces the served dataset (after a reload); requests in flight keep the one they started with.
-func (s *Server) Swap(set *indexes.Set) { s.set.Store(set) }
-
 // Serve serves on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
 
@@ -100,6 +103,8 @@ func (s *Server) routes() {
 	s.app.Get("/collections", s.collections)
 	s.app.Get("/collections/:id", s.collection)
 	s.app.Get("/collections/:id/items", s.items)
+	s.app.Get("/tiles/:layers/:z/:x/:y.:ext", s.tile)
+	s.app.Get("/tiles/:tileset", s.tileJSON)
 	s.app.Use(func(c *fiber.Ctx) error {
 		return data.Errorf(data.KindNotFound, "no route for %s %s", c.Method(), c.Path())
 	})
@@ -189,8 +194,11 @@ func (s *Server) health(c *fiber.Ctx) error {
 	if s.closed.Load() {
 		status = "shutting down"
 	}
+	st := s.tiles.Stats()
 	return c.JSON(fiber.Map{"status": status, "layers": len(set.Layers()), "features": n,
-		"data_version": set.Dataset.Version, "uptime_s": int(time.Since(s.start).Seconds())})
+		"data_version": set.Dataset.Version, "uptime_s": int(time.Since(s.start).Seconds()),
+		"tile_cache": fiber.Map{"enabled": st.Enabled, "hits": st.Hits, "misses": st.Misses, "computed": st.Computed,
+			"invalidated": st.Invalidated, "entries": st.Entries, "bytes": st.CostBytes}})
 }
 
 type link struct {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/indexes"
+	"github.com/cpec-digital/indus/tiles"
 )
 
 // testSet is a small in-memory dataset: 100 villages on a line, every other one fibre-connected.
@@ -31,6 +32,18 @@ func testSet() *indexes.Set {
 	}
 	l.Bound = orb.Bound{Min: orb.Point{60, 30}, Max: orb.Point{69.9, 30}}
 	return indexes.Build(&data.Dataset{Catalog: cat, Layers: []*data.Layer{l}, Version: "v1"})
+}
+
+// newServer builds a server with a tile service over set.
+func newServer(t *testing.T, cfg Config, set *indexes.Set) *Server {
+	t.Helper()
+	cur := indexes.NewCurrent(set)
+	ts, err := tiles.New(tiles.Config{}, cur.Load, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ts.Close)
+	return New(cfg, cur, ts, slog.New(slog.DiscardHandler))
 }
 
 // start serves s on a free loopback port and returns its base URL.
@@ -66,7 +79,7 @@ func get(t *testing.T, url string, into any) (int, http.Header) {
 }
 
 func TestItems(t *testing.T) {
-	base := start(t, New(Config{}, testSet(), slog.New(slog.DiscardHandler)))
+	base := start(t, newServer(t, Config{}, testSet()))
 	var fc struct {
 		NumberMatched  int `json:"numberMatched"`
 		NumberReturned int `json:"numberReturned"`
@@ -110,7 +123,7 @@ func TestItems(t *testing.T) {
 }
 
 func TestBadRequests(t *testing.T) {
-	base := start(t, New(Config{}, testSet(), slog.New(slog.DiscardHandler)))
+	base := start(t, newServer(t, Config{}, testSet()))
 	tests := []struct {
 		path string
 		code int
@@ -142,7 +155,7 @@ func TestBadRequests(t *testing.T) {
 }
 
 func TestLandingCatalogHealth(t *testing.T) {
-	base := start(t, New(Config{PublicURL: "https://maps.example.org/"}, testSet(), slog.New(slog.DiscardHandler)))
+	base := start(t, newServer(t, Config{PublicURL: "https://maps.example.org/"}, testSet()))
 	var landing struct {
 		Links []link `json:"links"`
 	}

@@ -1,0 +1,482 @@
+// Package tiles makes Mapbox Vector Tiles 2.1 from the indexed layers: generalized per zoom under a
+// byte and feature budget, cached in ristretto, with ETags and targeted invalidation. It knows
+// nothing of HTTP: a tile is bytes, an ETag and an emptiness flag.
+package tiles
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"log/slog"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/dgraph-io/ristretto/v2"
+	"github.com/klauspost/compress/gzip"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/geojson"
+	"github.com/paulmach/orb/maptile"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/indexes"
+)
+
+// Config tunes the tile service. Zero values take the defaults in brackets.
+type Config struct {
+	CacheBytes  int64 // hot cache size [256 MiB]; negative disables the cache
+	BudgetBytes int   // largest compressed tile [500 KB]
+	MaxFeatures int   // most features in one tile [200,000]
+	Buffer      int   // clip buffer around the tile, in tile units [64]
+	MaxLayers   int   // most layers in one composite tile [32]
+}
+
+func (c *Config) defaults() {
+	if c.CacheBytes == 0 {
+		c.CacheBytes = 256 << 20
+	}
+	if c.BudgetBytes <= 0 {
+		c.BudgetBytes = 500_000
+	}
+	if c.MaxFeatures <= 0 {
+		c.MaxFeatures = 200_000
+	}
+	if c.Buffer <= 0 {
+		c.Buffer = 64
+	}
+	if c.MaxLayers <= 0 {
+		c.MaxLayers = 32
+	}
+}
+
+// MaxZoom is the deepest zoom a tile can be asked for.
+const MaxZoom = 22
+
+// Request names one tile.
+type Request struct {
+	Layers  []string // catalog layer ids; the tile holds one MVT layer per id, in catalog order
+	Z, X, Y uint32
+	Fields  []string // attributes to keep (nil: all declared fields)
+	Filter  string   // filter expression (see Filter); empty: none
+}
+
+// Tile is an encoded tile.
+type Tile struct {
+	Gzip     []byte // gzip-compressed MVT; nil when the tile is empty
+	ETag     string // strong validator of the uncompressed bytes (quoted)
+	Empty    bool
+	Features int
+	Level    int // generalization level the budget needed (0: none beyond the zoom's default)
+}
+
+// Identity returns the uncompressed MVT bytes.
+func (t *Tile) Identity() ([]byte, error) {
+	if t.Empty {
+		return nil, nil
+	}
+	r, err := gzip.NewReader(bytes.NewReader(t.Gzip))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(r)
+}
+
+// Stats are the cache's counters.
+type Stats struct {
+	Hits, Misses, Computed uint64
+	Invalidated            uint64
+	Entries                int
+	CostBytes              int64
+	Enabled                bool
+}
+
+// Service produces tiles from the current indexed dataset.
+type Service struct {
+	cfg     Config
+	current func() *indexes.Set
+	log     *slog.Logger
+	cache   *ristretto.Cache[string, *Tile]
+	flight  singleflight.Group
+
+	mu     sync.Mutex
+	byLay  map[string]map[string]maptile.Tile // layer → cache key → tile, for targeted invalidation
+	epoch  map[string]uint64                  // bumped by Invalidate; in-flight work of an older epoch is not cached
+	hits   atomic.Uint64
+	misses atomic.Uint64
+	comp   atomic.Uint64
+	inval  atomic.Uint64
+}
+
+// New returns a tile service over the dataset current returns (read at every request, so a reload
+// is seen at once).
+func New(cfg Config, current func() *indexes.Set, log *slog.Logger) (*Service, error) {
+	cfg.defaults()
+	s := &Service{cfg: cfg, current: current, log: log, byLay: map[string]map[string]maptile.Tile{}, epoch: map[string]uint64{}}
+	if cfg.CacheBytes > 0 {
+		c, err := ristretto.NewCache(&ristretto.Config[string, *Tile]{
+			NumCounters:        max(cfg.CacheBytes/1000, 10_000), // ~10x the number of tiles expected
+			MaxCost:            cfg.CacheBytes,
+			BufferItems:        64,
+			IgnoreInternalCost: true,
+			Metrics:            true,
+		})
+		if err != nil {
+			return nil, err
+		}
+		s.cache = c
+	}
+	return s, nil
+}
+
+// Close releases the cache.
+func (s *Service) Close() {
+	if s.cache != nil {
+		s.cache.Close()
+	}
+}
+
+// plan is a validated request: the layers to draw and the normalized parameters.
+type plan struct {
+	set     *indexes.Set
+	tile    maptile.Tile
+	layers  []*indexes.Layer
+	fields  map[string]bool // nil: all
+	filters map[string]*Filter
+	key     string
+}
+
+func (s *Service) plan(req Request) (*plan, error) {
+	if req.Z > MaxZoom {
+		return nil, data.Invalid("bad zoom", fmt.Sprintf("zoom %d is above %d", req.Z, MaxZoom))
+	}
+	if n := uint32(1) << req.Z; req.X >= n || req.Y >= n {
+		return nil, data.Invalid("tile out of range", fmt.Sprintf("at zoom %d, x and y must be below %d", req.Z, n))
+	}
+	if len(req.Layers) == 0 {
+		return nil, data.Invalid("no layers", "name one layer id or a comma-separated list")
+	}
+	if len(req.Layers) > s.cfg.MaxLayers {
+		return nil, data.Invalid("too many layers", fmt.Sprintf("at most %d in one tile", s.cfg.MaxLayers))
+	}
+	set := s.current()
+	want := map[string]bool{}
+	for _, id := range req.Layers {
+		if _, ok := set.Layer(id); !ok {
+			return nil, data.Errorf(data.KindNotFound, "no layer %q", id)
+		}
+		want[id] = true
+	}
+	p := &plan{set: set, tile: maptile.New(req.X, req.Y, maptile.Zoom(req.Z))}
+	var ids []string
+	for _, l := range set.Layers() { // catalog order, whatever the request's order
+		if want[l.Spec.ID] {
+			p.layers = append(p.layers, l)
+			ids = append(ids, l.Spec.ID)
+		}
+	}
+	var fields []string
+	if req.Fields != nil {
+		p.fields = map[string]bool{}
+		for _, f := range req.Fields {
+			found := false
+			for _, l := range p.layers {
+				if _, ok := l.Spec.Field(f); ok {
+					found = true
+				}
+			}
+			if !found {
+				return nil, data.Invalid("unknown field", fmt.Sprintf("no requested layer has a field %q", f))
+			}
+			if !p.fields[f] {
+				p.fields[f] = true
+				fields = append(fields, f)
+			}
+		}
+		sort.Strings(fields)
+	}
+	canon := ""
+	if strings.TrimSpace(req.Filter) != "" {
+		f, err := ParseFilter(req.Filter)
+		if err != nil {
+			return nil, err
+		}
+		p.filters = map[string]*Filter{}
+		for _, l := range p.layers {
+			b, err := f.Bind(l.Spec)
+			if err != nil {
+				return nil, err
+			}
+			p.filters[l.Spec.ID] = b
+		}
+		canon = f.String()
+	}
+	p.key = fmt.Sprintf("%s|%s|%d/%d/%d|%s|%s", set.Dataset.Version, strings.Join(ids, ","), req.Z, req.X, req.Y,
+		strings.Join(fields, ","), canon)
+	return p, nil
+}
+
+// Tile returns the tile for req, from the cache when it is there. Concurrent misses for the same
+// tile compute it once. Errors are never cached.
+func (s *Service) Tile(ctx context.Context, req Request) (*Tile, error) {
+	p, err := s.plan(req)
+	if err != nil {
+		return nil, err
+	}
+	if s.cache != nil {
+		if t, ok := s.cache.Get(p.key); ok {
+			s.hits.Add(1)
+			return t, nil
+		}
+	}
+	s.misses.Add(1)
+	v, err, _ := s.flight.Do(p.key, func() (any, error) {
+		epochs := s.epochs(p.layers)
+		t, err := s.render(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		s.comp.Add(1)
+		if s.cache != nil {
+			s.store(p, t, epochs)
+		}
+		return t, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*Tile), nil
+}
+
+func (s *Service) epochs(layers []*indexes.Layer) []uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]uint64, len(layers))
+	for i, l := range layers {
+		out[i] = s.epoch[l.Spec.ID]
+	}
+	return out
+}
+
+// store caches t unless one of its layers was invalidated while it was being made.
+func (s *Service) store(p *plan, t *Tile, epochs []uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, l := range p.layers {
+		if s.epoch[l.Spec.ID] != epochs[i] {
+			return
+		}
+	}
+	cost := int64(len(t.Gzip)) + 200
+	if !s.cache.Set(p.key, t, cost) {
+		return
+	}
+	for _, l := range p.layers {
+		m := s.byLay[l.Spec.ID]
+		if m == nil {
+			m = map[string]maptile.Tile{}
+			s.byLay[l.Spec.ID] = m
+		}
+		m[p.key] = p.tile
+	}
+}
+
+// Wait blocks until pending cache writes are applied (ristretto's Set is asynchronous).
+func (s *Service) Wait() {
+	if s.cache != nil {
+		s.cache.Wait()
+	}
+}
+
+// Invalidate drops the cached tiles of layer that touch bound (with the clip buffer), so that they
+// are made again from the current data; other tiles stay cached. It returns how many were dropped.
+func (s *Service) Invalidate(layer string, bound orb.Bound) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.epoch[layer]++
+	n := 0
+	for key, t := range s.byLay[layer] {
+		tb := t.Bound()
+		pad := (tb.Max[0] - tb.Min[0]) * float64(s.cfg.Buffer) / Extent
+		tb.Min[0], tb.Min[1], tb.Max[0], tb.Max[1] = tb.Min[0]-pad, tb.Min[1]-pad, tb.Max[0]+pad, tb.Max[1]+pad
+		if tb.Intersects(bound) {
+			if s.cache != nil {
+				s.cache.Del(key)
+			}
+			delete(s.byLay[layer], key)
+			n++
+		}
+	}
+	s.inval.Add(uint64(n))
+	return n
+}
+
+// Stats returns the cache counters.
+func (s *Service) Stats() Stats {
+	st := Stats{Hits: s.hits.Load(), Misses: s.misses.Load(), Computed: s.comp.Load(), Invalidated: s.inval.Load(), Enabled: s.cache != nil}
+	if s.cache != nil {
+		st.CostBytes = int64(s.cache.Metrics.CostAdded()) - int64(s.cache.Metrics.CostEvicted())
+		st.Entries = int(s.cache.Metrics.KeysAdded() - s.cache.Metrics.KeysEvicted())
+	}
+	return st
+}
+
+// shapeFor is the default generalization of a layer at zoom z: none at or beyond the layer's
+// maxzoom; below it, Douglas-Peucker at one tile unit, polygons under one pixel (64 units² at a
+// 512-pixel display size) and lines under one pixel dropped, points thinned to one per cell that
+// doubles with each zoom more than four levels below maxzoom.
+func (s *Service) shapeFor(l *indexes.Layer, z int, level int) shape {
+	sh := shape{buffer: float64(s.cfg.Buffer), tolerance: 1}
+	if z < l.Spec.MaxZoom {
+		sh.minArea = 64
+		sh.minLength = 8
+		sh.pointCell = 8 * math.Exp2(float64(max(0, l.Spec.MaxZoom-4-z)))
+		sh.pointCell = math.Min(sh.pointCell, 512)
+	}
+	if level > 0 {
+		k := math.Exp2(float64(level))
+		sh.tolerance *= k
+		sh.minArea = math.Max(sh.minArea, 16) * k * k
+		sh.minLength = math.Max(sh.minLength, 4) * k
+		sh.pointCell = math.Max(sh.pointCell, 4) * k
+	}
+	return sh
+}
+
+// maxLevel is the last coarsening step of the budget loop.
+const maxLevel = 10
+
+// render draws the tile, coarsening the generalization until it fits the byte and feature
+// budgets (the Tippecanoe approach: drop the smallest and densest features first).
+func (s *Service) render(ctx context.Context, p *plan) (*Tile, error) {
+	for level := 0; ; level++ {
+		if err := ctx.Err(); err != nil {
+			return nil, &data.Error{Kind: data.KindTimeout, Msg: "tile took too long", Err: err}
+		}
+		layers, n := s.draw(p, level, -1)
+		if n == 0 {
+			return &Tile{Empty: true, ETag: `"empty"`}, nil
+		}
+		t, err := encode(layers, n)
+		if err != nil {
+			return nil, err
+		}
+		t.Level = level
+		if (len(t.Gzip) <= s.cfg.BudgetBytes && n <= s.cfg.MaxFeatures) || level == maxLevel {
+			if len(t.Gzip) > s.cfg.BudgetBytes || n > s.cfg.MaxFeatures {
+				return s.truncate(p, level, n)
+			}
+			return t, nil
+		}
+	}
+}
+
+// truncate is the last resort: keep only the first features of each layer, halving until it fits.
+func (s *Service) truncate(p *plan, level, n int) (*Tile, error) {
+	for keep := n / 2; keep > 0; keep /= 2 {
+		layers, m := s.draw(p, level, keep)
+		t, err := encode(layers, m)
+		if err != nil {
+			return nil, err
+		}
+		if len(t.Gzip) <= s.cfg.BudgetBytes && m <= s.cfg.MaxFeatures {
+			t.Level = level + 1
+			s.log.Warn("tile truncated to fit the budget", "tile", p.key, "features", m)
+			return t, nil
+		}
+	}
+	return &Tile{Empty: true, ETag: `"empty"`}, nil
+}
+
+// draw prepares the features of every layer at a generalization level; perLayer < 0 means no cap.
+func (s *Service) draw(p *plan, level, perLayer int) (mvt.Layers, int) {
+	z := int(p.tile.Z)
+	proj := newProjector(p.tile)
+	tb := p.tile.Bound()
+	pad := (tb.Max[0] - tb.Min[0]) * float64(s.cfg.Buffer) / Extent
+	query := orb.Bound{Min: orb.Point{tb.Min[0] - pad, tb.Min[1] - pad}, Max: orb.Point{tb.Max[0] + pad, tb.Max[1] + pad}}
+	var out mvt.Layers
+	total := 0
+	for _, l := range p.layers {
+		if z < l.Spec.MinZoom || z > l.Spec.MaxZoom {
+			continue
+		}
+		sh := s.shapeFor(l, z, level)
+		filter := p.filters[l.Spec.ID]
+		occupied := map[[2]int32]bool{}
+		fc := geojson.NewFeatureCollection()
+		for _, i := range l.Indexes(query) {
+			if perLayer >= 0 && len(fc.Features) >= perLayer {
+				break
+			}
+			f := &l.Features[i]
+			if filter != nil && !filter.Match(f.Properties) {
+				continue
+			}
+			fb := proj.bound(l.FeatureBound(i))
+			w, h := fb.Max[0]-fb.Min[0], fb.Max[1]-fb.Min[1]
+			switch f.Geometry.(type) {
+			case orb.Polygon, orb.MultiPolygon:
+				if w*h < sh.minArea { // a polygon cannot be larger than its bbox
+					continue
+				}
+			case orb.LineString, orb.MultiLineString:
+				if w < sh.minLength && h < sh.minLength {
+					continue
+				}
+			case orb.Point:
+				if sh.pointCell > 0 {
+					c := fb.Min
+					cell := [2]int32{int32(math.Floor(c[0] / sh.pointCell)), int32(math.Floor(c[1] / sh.pointCell))}
+					if occupied[cell] {
+						continue
+					}
+					occupied[cell] = true
+				}
+			}
+			g := prepare(f.Geometry, proj, sh)
+			if g == nil {
+				continue
+			}
+			feat := geojson.NewFeature(g)
+			feat.ID = f.ID
+			for k, v := range f.Properties {
+				if v != nil && (p.fields == nil || p.fields[k]) {
+					feat.Properties[k] = v
+				}
+			}
+			fc.Features = append(fc.Features, feat)
+		}
+		if len(fc.Features) == 0 {
+			continue
+		}
+		layer := &mvt.Layer{Name: l.Spec.ID, Version: 2, Extent: Extent, Features: fc.Features}
+		out = append(out, layer)
+		total += len(fc.Features)
+	}
+	return out, total
+}
+
+// encode marshals the layers (already in tile coordinates) and compresses them once.
+func encode(layers mvt.Layers, n int) (*Tile, error) {
+	raw, err := mvt.Marshal(layers)
+	if err != nil {
+		return nil, &data.Error{Kind: data.KindInternal, Msg: "encoding tile", Err: err}
+	}
+	h := fnv.New128a()
+	h.Write(raw)
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
+	zw.Write(raw)
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return &Tile{Gzip: slices.Clip(buf.Bytes()), ETag: `"` + hex.EncodeToString(h.Sum(nil)) + `"`, Features: n}, nil
+}
