@@ -1,0 +1,354 @@
+// Package mvtcheck validates Mapbox Vector Tile 2.1 bytes against the specification, decoding them
+// with its own protobuf reader (independent of the encoder Indus uses).
+package mvtcheck
+
+import (
+	"fmt"
+
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// Feature is a decoded feature: type (1 point, 2 line, 3 polygon), id, attributes and rings or
+// parts in tile coordinates.
+type Feature struct {
+	ID    uint64
+	HasID bool
+	Type  int
+	Props map[string]any
+	Parts [][][2]int64
+}
+
+// Layer is a decoded layer.
+type Layer struct {
+	Name     string
+	Version  uint64
+	Extent   uint64
+	Features []Feature
+}
+
+// Report is the result of Check: the decoded layers and every violation found.
+type Report struct {
+	Layers     []Layer
+	Violations []string
+}
+
+func (r *Report) addf(format string, args ...any) {
+	if len(r.Violations) < 100 {
+		r.Violations = append(r.Violations, fmt.Sprintf(format, args...))
+	}
+}
+
+// Check decodes tile and lists what breaks the MVT 2.1 rules Indus promises: layer version 2,
+// extent 4096, unique layer names, integer feature ids, typed values, valid tags, valid command
+// sequences, no repeated points, polygon rings of at least 4 points (with closure) and non-zero
+// area, each polygon's first ring exterior (positive surveyor's area in tile y-down coordinates,
+// i.e. clockwise) and holes negative, and coordinates within [-buffer, extent+buffer].
+func Check(tile []byte, buffer int64) Report {
+	var r Report
+	names := map[string]bool{}
+	for len(tile) > 0 {
+		num, typ, n := protowire.ConsumeTag(tile)
+		if n < 0 {
+			r.addf("tile: bad tag")
+			return r
+		}
+		tile = tile[n:]
+		if num == 3 && typ == protowire.BytesType {
+			b, n := protowire.ConsumeBytes(tile)
+			if n < 0 {
+				r.addf("tile: bad layer bytes")
+				return r
+			}
+			tile = tile[n:]
+			l := checkLayer(b, buffer, &r)
+			if names[l.Name] {
+				r.addf("layer %q appears twice", l.Name)
+			}
+			names[l.Name] = true
+			r.Layers = append(r.Layers, l)
+			continue
+		}
+		n = protowire.ConsumeFieldValue(num, typ, tile)
+		if n < 0 {
+			r.addf("tile: bad field %d", num)
+			return r
+		}
+		tile = tile[n:]
+	}
+	return r
+}
+
+func checkLayer(b []byte, buffer int64, r *Report) Layer {
+	l := Layer{Extent: 4096}
+	var keys []string
+	var values []any
+	var raw [][]byte
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			r.addf("layer: bad tag")
+			return l
+		}
+		b = b[n:]
+		switch {
+		case num == 1 && typ == protowire.BytesType:
+			v, n := protowire.ConsumeString(b)
+			l.Name, b = v, b[max(n, 0):]
+		case num == 2 && typ == protowire.BytesType:
+			v, n := protowire.ConsumeBytes(b)
+			raw, b = append(raw, v), b[max(n, 0):]
+		case num == 3 && typ == protowire.BytesType:
+			v, n := protowire.ConsumeString(b)
+			keys, b = append(keys, v), b[max(n, 0):]
+		case num == 4 && typ == protowire.BytesType:
+			v, n := protowire.ConsumeBytes(b)
+			values, b = append(values, value(v, l.Name, r)), b[max(n, 0):]
+		case num == 5 && typ == protowire.VarintType:
+			v, n := protowire.ConsumeVarint(b)
+			l.Extent, b = v, b[max(n, 0):]
+		case num == 15 && typ == protowire.VarintType:
+			v, n := protowire.ConsumeVarint(b)
+			l.Version, b = v, b[max(n, 0):]
+		default:
+			n := protowire.ConsumeFieldValue(num, typ, b)
+			if n < 0 {
+				r.addf("layer %q: bad field %d", l.Name, num)
+				return l
+			}
+			b = b[n:]
+		}
+	}
+	if l.Name == "" {
+		r.addf("layer without a name")
+	}
+	if l.Version != 2 {
+		r.addf("layer %q: version %d, want 2", l.Name, l.Version)
+	}
+	if l.Extent != 4096 {
+		r.addf("layer %q: extent %d, want 4096", l.Name, l.Extent)
+	}
+	for i, fb := range raw {
+		f := feature(fb, keys, values, int64(l.Extent), buffer, fmt.Sprintf("layer %q feature %d", l.Name, i), r)
+		l.Features = append(l.Features, f)
+	}
+	return l
+}
+
+func value(b []byte, layer string, r *Report) any {
+	var v any
+	count := 0
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			r.addf("layer %q: bad value", layer)
+			return nil
+		}
+		b = b[n:]
+		count++
+		switch {
+		case num == 1 && typ == protowire.BytesType:
+			s, n := protowire.ConsumeString(b)
+			v, b = s, b[max(n, 0):]
+		case num == 2 && typ == protowire.Fixed32Type:
+			x, n := protowire.ConsumeFixed32(b)
+			v, b = float64(float32frombits(x)), b[max(n, 0):]
+		case num == 3 && typ == protowire.Fixed64Type:
+			x, n := protowire.ConsumeFixed64(b)
+			v, b = float64frombits(x), b[max(n, 0):]
+		case num == 4 && typ == protowire.VarintType:
+			x, n := protowire.ConsumeVarint(b)
+			v, b = int64(x), b[max(n, 0):]
+		case num == 5 && typ == protowire.VarintType:
+			x, n := protowire.ConsumeVarint(b)
+			v, b = int64(x), b[max(n, 0):]
+		case num == 6 && typ == protowire.VarintType:
+			x, n := protowire.ConsumeVarint(b)
+			v, b = protowire.DecodeZigZag(x), b[max(n, 0):]
+		case num == 7 && typ == protowire.VarintType:
+			x, n := protowire.ConsumeVarint(b)
+			v, b = x != 0, b[max(n, 0):]
+		default:
+			r.addf("layer %q: value with unknown field %d", layer, num)
+			return nil
+		}
+	}
+	if count != 1 {
+		r.addf("layer %q: value with %d fields, want exactly 1", layer, count)
+	}
+	return v
+}
+
+func feature(b []byte, keys []string, values []any, extent, buffer int64, where string, r *Report) Feature {
+	f := Feature{Props: map[string]any{}}
+	var tags, geom []uint32
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			r.addf("%s: bad tag", where)
+			return f
+		}
+		b = b[n:]
+		switch {
+		case num == 1 && typ == protowire.VarintType:
+			v, n := protowire.ConsumeVarint(b)
+			f.ID, f.HasID, b = v, true, b[max(n, 0):]
+		case (num == 2 || num == 4) && typ == protowire.BytesType:
+			p, n := protowire.ConsumeBytes(b)
+			b = b[max(n, 0):]
+			var out []uint32
+			for len(p) > 0 {
+				v, m := protowire.ConsumeVarint(p)
+				if m < 0 {
+					r.addf("%s: bad packed varint", where)
+					return f
+				}
+				out, p = append(out, uint32(v)), p[m:]
+			}
+			if num == 2 {
+				tags = out
+			} else {
+				geom = out
+			}
+		case num == 3 && typ == protowire.VarintType:
+			v, n := protowire.ConsumeVarint(b)
+			f.Type, b = int(v), b[max(n, 0):]
+		default:
+			n := protowire.ConsumeFieldValue(num, typ, b)
+			if n < 0 {
+				r.addf("%s: bad field %d", where, num)
+				return f
+			}
+			b = b[n:]
+		}
+	}
+	if !f.HasID {
+		r.addf("%s: no id", where)
+	}
+	if len(tags)%2 != 0 {
+		r.addf("%s: odd number of tags", where)
+	}
+	for i := 0; i+1 < len(tags); i += 2 {
+		if int(tags[i]) >= len(keys) || int(tags[i+1]) >= len(values) {
+			r.addf("%s: tag index out of range", where)
+			continue
+		}
+		f.Props[keys[tags[i]]] = values[tags[i+1]]
+	}
+	if f.Type < 1 || f.Type > 3 {
+		r.addf("%s: geometry type %d", where, f.Type)
+		return f
+	}
+	f.Parts = geometry(geom, f.Type, extent, buffer, where, r)
+	return f
+}
+
+// geometry decodes the command stream and checks its grammar and geometry rules.
+func geometry(g []uint32, typ int, extent, buffer int64, where string, r *Report) [][][2]int64 {
+	var parts [][][2]int64
+	var x, y int64
+	i := 0
+	next := func() (cmd, count uint32, ok bool) {
+		if i >= len(g) {
+			return 0, 0, false
+		}
+		c := g[i]
+		i++
+		return c & 7, c >> 3, true
+	}
+	readPoints := func(count uint32) ([][2]int64, bool) {
+		if i+2*int(count) > len(g) {
+			return nil, false
+		}
+		pts := make([][2]int64, 0, count)
+		for k := uint32(0); k < count; k++ {
+			x += protowire.DecodeZigZag(uint64(g[i]))
+			y += protowire.DecodeZigZag(uint64(g[i+1]))
+			i += 2
+			if x < -buffer || y < -buffer || x > extent+buffer || y > extent+buffer {
+				r.addf("%s: point (%d,%d) outside the buffered tile", where, x, y)
+			}
+			pts = append(pts, [2]int64{x, y})
+		}
+		return pts, true
+	}
+	polygonOpen := false
+	for i < len(g) {
+		cmd, count, _ := next()
+		if cmd != 1 {
+			r.addf("%s: part starts with command %d, want MoveTo", where, cmd)
+			return parts
+		}
+		if typ != 1 && count != 1 {
+			r.addf("%s: MoveTo with count %d in a line or polygon", where, count)
+			return parts
+		}
+		pts, ok := readPoints(count)
+		if !ok || count == 0 {
+			r.addf("%s: truncated or empty MoveTo", where)
+			return parts
+		}
+		if typ == 1 {
+			parts = append(parts, pts)
+			if i < len(g) {
+				r.addf("%s: a point feature has more than one MoveTo", where)
+			}
+			continue
+		}
+		cmd, count, ok = next()
+		if !ok || cmd != 2 || count == 0 {
+			r.addf("%s: MoveTo not followed by LineTo", where)
+			return parts
+		}
+		more, ok := readPoints(count)
+		if !ok {
+			r.addf("%s: truncated LineTo", where)
+			return parts
+		}
+		pts = append(pts, more...)
+		for k := 1; k < len(pts); k++ {
+			if pts[k] == pts[k-1] {
+				r.addf("%s: repeated point (%d,%d)", where, pts[k][0], pts[k][1])
+				break
+			}
+		}
+		if typ == 3 {
+			cmd, count, ok = next()
+			if !ok || cmd != 7 || count != 1 {
+				r.addf("%s: ring not closed with ClosePath", where)
+				return parts
+			}
+			if len(pts) < 3 {
+				r.addf("%s: ring with %d points (want at least 4 with the closing one)", where, len(pts)+1)
+			}
+			if pts[len(pts)-1] == pts[0] {
+				r.addf("%s: ring repeats its first point before ClosePath", where)
+			}
+			a := area(pts)
+			switch {
+			case a == 0:
+				r.addf("%s: zero-area ring", where)
+			case !polygonOpen && a < 0:
+				r.addf("%s: polygon starts with a counter-clockwise (negative area) ring", where)
+			}
+			polygonOpen = true
+		}
+		parts = append(parts, pts)
+	}
+	if typ == 3 && len(parts) == 0 {
+		r.addf("%s: polygon without rings", where)
+	}
+	return parts
+}
+
+// area is the surveyor's formula over a ring given without its closing point.
+func area(pts [][2]int64) int64 {
+	var s int64
+	for k := range pts {
+		a, b := pts[k], pts[(k+1)%len(pts)]
+		s += a[0]*b[1] - b[0]*a[1]
+	}
+	return s
+}
+
+// Area returns twice the signed area of a decoded ring (positive: exterior, clockwise on screen).
+func Area(ring [][2]int64) int64 { return area(ring) }
