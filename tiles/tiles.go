@@ -464,6 +464,12 @@ func (s *Service) draw(p *plan, level, perLayer int) (mvt.Layers, int) {
 	return out, total
 }
 
+// gzipWriters reuses compressors: a deflate state is about a megabyte.
+var gzipWriters = sync.Pool{New: func() any {
+	w, _ := gzip.NewWriterLevel(io.Discard, gzip.DefaultCompression)
+	return w
+}}
+
 // encode marshals the layers (already in tile coordinates) and compresses them once.
 func encode(layers mvt.Layers, n int) (*Tile, error) {
 	raw, err := mvt.Marshal(layers)
@@ -473,7 +479,9 @@ func encode(layers mvt.Layers, n int) (*Tile, error) {
 	h := fnv.New128a()
 	h.Write(raw)
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
+	zw := gzipWriters.Get().(*gzip.Writer)
+	defer gzipWriters.Put(zw)
+	zw.Reset(&buf)
 	zw.Write(raw)
 	if err := zw.Close(); err != nil {
 		return nil, err
