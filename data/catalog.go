@@ -224,13 +224,16 @@ type Hazard struct {
 
 // LayerSpec is one catalog entry: what a layer is and where its data come from.
 type LayerSpec struct {
-	ID       string   `yaml:"id" json:"id"`
-	Theme    Theme    `yaml:"theme" json:"theme"`
-	Source   Source   `yaml:"source" json:"-"`
-	MinZoom  int      `yaml:"minzoom" json:"minzoom"`
-	MaxZoom  int      `yaml:"maxzoom" json:"maxzoom"`
-	Fields   []Field  `yaml:"fields" json:"fields"`
-	Hazard   *Hazard  `yaml:"hazard,omitempty" json:"hazard,omitempty"`
+	ID      string  `yaml:"id" json:"id"`
+	Theme   Theme   `yaml:"theme" json:"theme"`
+	Source  Source  `yaml:"source" json:"-"`
+	MinZoom int     `yaml:"minzoom" json:"minzoom"`
+	MaxZoom int     `yaml:"maxzoom" json:"maxzoom"`
+	Fields  []Field `yaml:"fields" json:"fields"`
+	Hazard  *Hazard `yaml:"hazard,omitempty" json:"hazard,omitempty"`
+	// KeyField names the attribute that identifies a feature to users (e.g. a province's ISO code);
+	// risk queries accept it for admin units.
+	KeyField string   `yaml:"key_field,omitempty" json:"key_field,omitempty"`
 	Metadata Metadata `yaml:"metadata" json:"metadata"`
 }
 
@@ -371,6 +374,9 @@ func (c *Catalog) Validate() error {
 					return fail("source.raster.classes", fmt.Sprintf("class %q overlaps the class before it (sort classes by min)", cl.Name))
 				}
 			}
+		}
+		if l.KeyField != "" && !fields[l.KeyField] {
+			return fail("key_field", "must name one of the layer's fields")
 		}
 		if h := l.Hazard; h != nil {
 			if h.Type == "" || h.ReturnPeriod < 1 || !fields[h.ClassField] {

@@ -121,7 +121,10 @@ type Neighbor struct {
 // for points), nearest first. Candidates come from the R-tree's kNN in equirectangular
 // coordinates scaled at p's latitude; the search goes on until no unseen node can be closer than
 // the k-th result with a 5 % margin, so the answer is exact for the distances Indus handles.
-func (l *Layer) Nearest(p orb.Point, k int) []Neighbor {
+func (l *Layer) Nearest(p orb.Point, k int) []Neighbor { return l.NearestWhere(p, k, nil) }
+
+// NearestWhere is Nearest over the features for which keep returns true (nil keeps all).
+func (l *Layer) NearestWhere(p orb.Point, k int, keep func(*data.Feature) bool) []Neighbor {
 	if k <= 0 {
 		return nil
 	}
@@ -136,6 +139,9 @@ func (l *Layer) Nearest(p orb.Point, k int) []Neighbor {
 	l.tree.Nearby(dist, func(mn, mx [2]float64, i int32, d float64) bool {
 		if len(res) >= k && d > kth*1.05+0.1 {
 			return false
+		}
+		if keep != nil && !keep(&l.Features[i]) {
+			return true
 		}
 		q := closestInBound(orb.Bound{Min: mn, Max: mx}, p)
 		res = append(res, Neighbor{Index: int(i), Feature: &l.Features[i], DistKm: haversineKm(p, q), Location: q})

@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/cpec-digital/indus/analytics"
 	"github.com/cpec-digital/indus/cmd/indus/internal/httpapi"
 	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/data/gdal"
@@ -167,7 +168,8 @@ func serve(args []string, stderr io.Writer) error {
 		return err
 	}
 	defer ts.Close()
-	srv := httpapi.New(httpapi.Config{PublicURL: cfg.PublicURL, RequestTimeout: cfg.RequestTimeout, Version: version}, current, ts, log)
+	risk := analytics.NewEngine(analytics.DefaultConfig())
+	srv := httpapi.New(httpapi.Config{PublicURL: cfg.PublicURL, RequestTimeout: cfg.RequestTimeout, Version: version}, current, ts, risk, log)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err

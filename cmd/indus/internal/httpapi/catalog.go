@@ -145,6 +145,15 @@ func ParseBBox(q string) (orb.Bound, error) {
 	return orb.Bound{Min: orb.Point{v[0], v[1]}, Max: orb.Point{v[2], v[3]}}, nil
 }
 
+func floatParam(c *fiber.Ctx, name string) (float64, error) {
+	q := c.Query(name)
+	f, err := strconv.ParseFloat(q, 64)
+	if q == "" || err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, data.Invalid("bad "+name, fmt.Sprintf("want a number, got %q", q))
+	}
+	return f, nil
+}
+
 func intParam(c *fiber.Ctx, name string, def, lo, hi int) (int, error) {
 	q := c.Query(name)
 	if q == "" {

@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
+	"github.com/cpec-digital/indus/analytics"
 	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/indexes"
 	"github.com/cpec-digital/indus/tiles"
@@ -51,12 +52,14 @@ type Server struct {
 	app    *fiber.App
 	set    *indexes.Current
 	tiles  *tiles.Service
+	risk   *analytics.Engine
 	start  time.Time
 	closed atomic.Bool
 }
 
-// New builds a server over the dataset that set holds, drawing tiles with ts.
-func New(cfg Config, set *indexes.Current, ts *tiles.Service, log *slog.Logger) *Server {
+// New builds a server over the dataset that set holds, drawing tiles with ts and answering risk
+// questions with risk.
+func New(cfg Config, set *indexes.Current, ts *tiles.Service, risk *analytics.Engine, log *slog.Logger) *Server {
 	if cfg.BodyLimit <= 0 {
 		cfg.BodyLimit = 4 << 20
 	}
@@ -67,7 +70,7 @@ func New(cfg Config, set *indexes.Current, ts *tiles.Service, log *slog.Logger) 
 		cfg.TileCacheControl = "public, max-age=300"
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
-	s := &Server{cfg: cfg, log: log, start: time.Now(), set: set, tiles: ts}
+	s := &Server{cfg: cfg, log: log, start: time.Now(), set: set, tiles: ts, risk: risk}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "indus",
 		DisableStartupMessage: true,
@@ -105,6 +108,9 @@ func (s *Server) routes() {
 	s.app.Get("/collections/:id/items", s.items)
 	s.app.Get("/tiles/:layers/:z/:x/:y.:ext", s.tile)
 	s.app.Get("/tiles/:tileset", s.tileJSON)
+	s.app.Post("/risk/area", s.riskArea)
+	s.app.Get("/risk/point", s.riskPoint)
+	s.app.Get("/risk/rank", s.riskRank)
 	s.app.Use(func(c *fiber.Ctx) error {
 		return data.Errorf(data.KindNotFound, "no route for %s %s", c.Method(), c.Path())
 	})

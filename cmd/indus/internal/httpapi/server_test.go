@@ -14,6 +14,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/cpec-digital/indus/analytics"
 	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/indexes"
 	"github.com/cpec-digital/indus/tiles"
@@ -43,7 +44,7 @@ func newServer(t *testing.T, cfg Config, set *indexes.Set) *Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(ts.Close)
-	return New(cfg, cur, ts, slog.New(slog.DiscardHandler))
+	return New(cfg, cur, ts, analytics.NewEngine(analytics.DefaultConfig()), slog.New(slog.DiscardHandler))
 }
 
 // start serves s on a free loopback port and returns its base URL.

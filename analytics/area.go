@@ -1,0 +1,488 @@
+package analytics
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/peterstace/simplefeatures/geom"
+
+	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/indexes"
+)
+
+// Config names the layers and thresholds the risk methods use. Defaults fit the Pakistan catalog.
+type Config struct {
+	PopulationLayer   string   // point layer whose PopulationField is "people" [villages]
+	PopulationField   string   // [population]
+	ConnectivityField string   // boolean field of PopulationLayer: connected to fibre [fibre]
+	FacilityLayer     string   // point layer of facilities [facilities]
+	FacilityKindField string   // [kind]
+	HealthKinds       []string // kinds that count as health care [hospital, rural_health_centre]
+	ShelterKinds      []string // kinds that count as shelters [flood_shelter]
+	GaugeLayer        string   // [gauges]
+	AdminLayer        string   // admin layer for /risk/point [provinces]
+	DamagingDepthM    float64  // ThinkHazard! damaging threshold: classes with min >= this [0.5]
+	FarFromHealthKm   float64  // a village farther than this from health care lacks coping capacity [10]
+	Timeout           time.Duration
+}
+
+// DefaultConfig returns the defaults for the Pakistan catalog.
+func DefaultConfig() Config {
+	return Config{PopulationLayer: "villages", PopulationField: "population", ConnectivityField: "fibre",
+		FacilityLayer: "facilities", FacilityKindField: "kind", HealthKinds: []string{"hospital", "rural_health_centre"},
+		ShelterKinds: []string{"flood_shelter"}, GaugeLayer: "gauges", AdminLayer: "provinces",
+		DamagingDepthM: 0.5, FarFromHealthKm: 10, Timeout: 20 * time.Second}
+}
+
+// Engine answers risk questions from the indexed layers.
+type Engine struct {
+	cfg   Config
+	ranks rankCache
+}
+
+// NewEngine returns an engine.
+func NewEngine(cfg Config) *Engine { return &Engine{cfg: cfg} }
+
+// Exposure is what one exposure layer has inside an area: for points "count" plus the sum of each
+// numeric field and the count of each true boolean field; for lines "length_km"; for polygons
+// "area_km2".
+type Exposure map[string]float64
+
+// ClassResult is the hazard area and exposure of one hazard class.
+type ClassResult struct {
+	Class    string              `json:"class"`
+	AreaKm2  float64             `json:"area_km2"`
+	Share    float64             `json:"share_of_area"`
+	Exposure map[string]Exposure `json:"exposure"`
+}
+
+// HazardResult is one hazard layer (one hazard type and return period) by class.
+type HazardResult struct {
+	Layer        string        `json:"layer"`
+	Hazard       string        `json:"hazard"`
+	ReturnPeriod int           `json:"return_period"`
+	Classes      []ClassResult `json:"classes"`
+	Total        ClassResult   `json:"total"`
+	Damaging     ClassResult   `json:"damaging"` // classes at or above the damaging depth
+	pieces       []piece
+}
+
+// Summary aggregates a hazard type over its return periods.
+type Summary struct {
+	Hazard string `json:"hazard"`
+	// ExpectedAnnualPopulation is the expected annual exposed population: the trapezoid rule over
+	// annual exceedance probability p = 1/RP, the rarest RP's exposure held constant for rarer
+	// events (to p = 0), and nothing for events more frequent than the most frequent RP.
+	ExpectedAnnualPopulation float64 `json:"expected_annual_population"`
+	// Level is the ThinkHazard! level: the number of return periods at which at least 5 % of the
+	// area is under the damaging depth, as very low (0), low (1), medium (2), high (3+).
+	Level          string             `json:"level"`
+	DamagingShare  map[string]float64 `json:"damaging_share_by_return_period"`
+	ExposedByRP    map[string]float64 `json:"exposed_population_by_return_period"`
+	ReturnPeriods  []int              `json:"return_periods"`
+	rarestDamaging float64
+	rarestExposed  float64
+}
+
+// AreaResult is the answer to an area query.
+type AreaResult struct {
+	Query       *Query              `json:"query"`
+	Input       *AreaRequest        `json:"input"`
+	DataVersion string              `json:"data_version"`
+	Hazards     []HazardResult      `json:"hazards"`
+	Summary     []Summary           `json:"summary"`
+	InArea      map[string]Exposure `json:"in_area"` // exposure in the whole query area
+	RiskIndex   *RiskIndex          `json:"risk_index"`
+	TimingMs    float64             `json:"timing_ms"`
+}
+
+// piece is a part of the query area inside one hazard polygon (kept for GeoJSON export).
+type piece struct {
+	class string
+	shape orb.MultiPolygon
+}
+
+func deadline(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return &data.Error{Kind: data.KindTimeout, Msg: "the query took too long", Detail: "try a smaller area or fewer layers", Err: err}
+	}
+	return nil
+}
+
+// layers resolves the requested hazard and exposure layers (defaults: every layer with a hazard
+// tag; every exposure or vulnerability layer plus the linear hydrology layers).
+func (e *Engine) layers(set *indexes.Set, r *AreaRequest) (haz, exp []*indexes.Layer, err error) {
+	pick := func(ids []string, def func(*indexes.Layer) bool, what string, check func(*indexes.Layer) bool) ([]*indexes.Layer, error) {
+		if len(ids) == 0 {
+			var out []*indexes.Layer
+			for _, l := range set.Layers() {
+				if def(l) {
+					out = append(out, l)
+				}
+			}
+			return out, nil
+		}
+		var out []*indexes.Layer
+		for _, id := range ids {
+			l, ok := set.Layer(id)
+			if !ok {
+				return nil, data.Errorf(data.KindNotFound, "no %s layer %q", what, id)
+			}
+			if !check(l) {
+				return nil, data.Invalid("not a "+what+" layer", fmt.Sprintf("%q cannot be used as a %s layer", id, what))
+			}
+			if !slices.Contains(out, l) {
+				out = append(out, l)
+			}
+		}
+		return out, nil
+	}
+	isHazard := func(l *indexes.Layer) bool { return l.Spec.Hazard != nil }
+	if haz, err = pick(r.Hazards, isHazard, "hazard", isHazard); err != nil {
+		return nil, nil, err
+	}
+	if exp, err = pick(r.Exposure, DefaultExposure, "exposure", func(l *indexes.Layer) bool { return l.Spec.Hazard == nil }); err != nil {
+		return nil, nil, err
+	}
+	return haz, exp, nil
+}
+
+// DefaultExposure says which layers an area query reports by default: exposure and vulnerability
+// layers, and the linear hydrology layers (rivers), but no admin or hazard layers.
+func DefaultExposure(l *indexes.Layer) bool {
+	if l.Spec.Hazard != nil || l.Spec.Theme == data.ThemeAdmin || len(l.Features) == 0 {
+		return false
+	}
+	switch l.Spec.Metadata.RiskRole {
+	case data.RoleExposure, data.RoleVulnerability:
+		return true
+	}
+	_, line := l.Features[0].Geometry.(orb.LineString)
+	return l.Spec.Theme == data.ThemeHydrology && line
+}
+
+// Area answers an area query.
+func (e *Engine) Area(ctx context.Context, set *indexes.Set, r *AreaRequest) (*AreaResult, error) {
+	start := time.Now()
+	if e.cfg.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, e.cfg.Timeout)
+		defer cancel()
+	}
+	q, err := BuildQuery(set, r)
+	if err != nil {
+		return nil, err
+	}
+	haz, exp, err := e.layers(set, r)
+	if err != nil {
+		return nil, err
+	}
+	res, err := e.compute(ctx, set, q, haz, exp)
+	if err != nil {
+		return nil, err
+	}
+	res.Input = r
+	res.TimingMs = math.Round(float64(time.Since(start).Microseconds())/10) / 100
+	return res, nil
+}
+
+// compute measures hazards and exposure inside a validated query.
+func (e *Engine) compute(ctx context.Context, set *indexes.Set, q *Query, haz, exp []*indexes.Layer) (*AreaResult, error) {
+	res := &AreaResult{Query: q, DataVersion: set.Dataset.Version, InArea: map[string]Exposure{}}
+	for _, l := range exp {
+		x, err := exposureIn(ctx, l, q.Shape, q.sf, q.prep)
+		if err != nil {
+			return nil, err
+		}
+		res.InArea[l.Spec.ID] = x
+	}
+	for _, h := range haz {
+		hr, err := e.hazard(ctx, h, exp, q)
+		if err != nil {
+			return nil, err
+		}
+		res.Hazards = append(res.Hazards, *hr)
+	}
+	res.Summary = e.summarize(res.Hazards, q.AreaKm2)
+	res.RiskIndex = e.riskIndex(set, res, q)
+	return res, nil
+}
+
+// hazard intersects the query with every polygon of a hazard layer and accumulates by class.
+// A hazard layer's polygons must not overlap (true of classified rasters).
+func (e *Engine) hazard(ctx context.Context, h *indexes.Layer, exp []*indexes.Layer, q *Query) (*HazardResult, error) {
+	field := h.Spec.Hazard.ClassField
+	hr := &HazardResult{Layer: h.Spec.ID, Hazard: h.Spec.Hazard.Type, ReturnPeriod: h.Spec.Hazard.ReturnPeriod}
+	byClass := map[string]*ClassResult{}
+	var order []string
+	if rs := h.Spec.Source.Raster; rs != nil {
+		for _, c := range rs.Classes {
+			order = append(order, c.Name)
+		}
+	}
+	for _, name := range order {
+		byClass[name] = &ClassResult{Class: name, Exposure: map[string]Exposure{}}
+	}
+	for _, i := range h.Indexes(q.Bound) {
+		if err := deadline(ctx); err != nil {
+			return nil, err
+		}
+		f := &h.Features[i]
+		class := fmt.Sprint(f.Properties[field])
+		cr := byClass[class]
+		if cr == nil {
+			cr = &ClassResult{Class: class, Exposure: map[string]Exposure{}}
+			byClass[class] = cr
+			order = append(order, class)
+		}
+		shape, ok, err := clipToQuery(f.Geometry, h.FeatureBound(i), q)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		cr.AreaKm2 += AreaKm2(shape)
+		hr.pieces = append(hr.pieces, piece{class: class, shape: shape})
+		var sf geom.Geometry
+		var prep *prepared
+		for _, l := range exp {
+			if sf.IsEmpty() {
+				sf, prep = toSF(shape), prepare(shape)
+			}
+			x, err := exposureIn(ctx, l, shape, sf, prep)
+			if err != nil {
+				return nil, err
+			}
+			add(cr.Exposure, l.Spec.ID, x)
+		}
+	}
+	damaging := map[string]bool{}
+	if rs := h.Spec.Source.Raster; rs != nil {
+		for _, c := range rs.Classes {
+			damaging[c.Name] = c.Min >= e.cfg.DamagingDepthM
+		}
+	}
+	hr.Total = ClassResult{Class: "all", Exposure: map[string]Exposure{}}
+	hr.Damaging = ClassResult{Class: fmt.Sprintf("depth >= %g m", e.cfg.DamagingDepthM), Exposure: map[string]Exposure{}}
+	for _, name := range order {
+		cr := byClass[name]
+		cr.Share = cr.AreaKm2 / q.AreaKm2
+		for id, x := range cr.Exposure {
+			add(hr.Total.Exposure, id, x)
+			if damaging[name] {
+				add(hr.Damaging.Exposure, id, x)
+			}
+		}
+		hr.Total.AreaKm2 += cr.AreaKm2
+		if damaging[name] {
+			hr.Damaging.AreaKm2 += cr.AreaKm2
+		}
+		hr.Classes = append(hr.Classes, *cr)
+	}
+	for _, l := range exp { // every layer appears, even with nothing exposed
+		for _, c := range []*ClassResult{&hr.Total, &hr.Damaging} {
+			if c.Exposure[l.Spec.ID] == nil {
+				c.Exposure[l.Spec.ID] = zeroExposure(l)
+			}
+		}
+		for k := range hr.Classes {
+			if hr.Classes[k].Exposure[l.Spec.ID] == nil {
+				hr.Classes[k].Exposure[l.Spec.ID] = zeroExposure(l)
+			}
+		}
+	}
+	hr.Total.Share = hr.Total.AreaKm2 / q.AreaKm2
+	hr.Damaging.Share = hr.Damaging.AreaKm2 / q.AreaKm2
+	return hr, nil
+}
+
+// clipToQuery returns the part of a polygonal feature inside the query. A feature whose bbox lies
+// wholly inside the query is taken whole; one that the query's edges cross is overlaid exactly.
+func clipToQuery(g orb.Geometry, fb orb.Bound, q *Query) (orb.MultiPolygon, bool, error) {
+	var mp orb.MultiPolygon
+	switch t := g.(type) {
+	case orb.Polygon:
+		mp = orb.MultiPolygon{t}
+	case orb.MultiPolygon:
+		mp = t
+	default:
+		return nil, false, nil
+	}
+	if !q.prep.crosses(fb) { // no query edge meets the bbox: it is wholly inside or wholly outside
+		if q.prep.contains(fb.Min) {
+			return mp, true, nil
+		}
+		return nil, false, nil
+	}
+	out, err := geom.Intersection(toSF(mp), q.sf)
+	if err != nil {
+		return nil, false, &data.Error{Kind: data.KindInternal, Msg: "overlay failed", Err: err}
+	}
+	polys, _ := fromSF(out)
+	return polys, len(polys) > 0, nil
+}
+
+func zeroExposure(l *indexes.Layer) Exposure {
+	x := Exposure{}
+	switch l.Features[0].Geometry.(type) {
+	case orb.Point, orb.MultiPoint:
+		x["count"] = 0
+		for _, f := range l.Spec.Fields {
+			if summable(l.Spec, f) {
+				x[f.Name] = 0
+			}
+		}
+	case orb.LineString, orb.MultiLineString:
+		x["length_km"] = 0
+	default:
+		x["area_km2"] = 0
+	}
+	return x
+}
+
+func add(into map[string]Exposure, id string, x Exposure) {
+	m := into[id]
+	if m == nil {
+		m = Exposure{}
+		into[id] = m
+	}
+	for k, v := range x {
+		m[k] += v
+	}
+}
+
+// summable says which attributes exposure sums: numbers and booleans, but not identifiers.
+func summable(spec *data.LayerSpec, f data.Field) bool {
+	if f.Name == spec.Source.IDField || f.Name == spec.KeyField || strings.HasSuffix(f.Name, "_id") || f.Name == "id" {
+		return false
+	}
+	switch f.Type {
+	case data.FieldInteger, data.FieldNumber, data.FieldBoolean:
+		return true
+	}
+	return false
+}
+
+// exposureIn measures layer l inside an area (orb shape, its simplefeatures twin and its
+// prepared point-in-polygon form).
+func exposureIn(ctx context.Context, l *indexes.Layer, shape orb.MultiPolygon, sf geom.Geometry, prep *prepared) (Exposure, error) {
+	x := zeroExposure(l)
+	if len(l.Features) == 0 {
+		return x, nil
+	}
+	var err error
+	l.Search(prep.bound, func(i int, f *data.Feature) bool {
+		if err = deadline(ctx); err != nil {
+			return false
+		}
+		switch g := f.Geometry.(type) {
+		case orb.Point:
+			if prep.contains(g) {
+				x["count"]++
+				for _, fd := range l.Spec.Fields {
+					if !summable(l.Spec, fd) {
+						continue
+					}
+					switch v := f.Properties[fd.Name].(type) {
+					case int64:
+						x[fd.Name] += float64(v)
+					case float64:
+						x[fd.Name] += v
+					case bool:
+						if v {
+							x[fd.Name]++
+						}
+					}
+				}
+			}
+		case orb.LineString, orb.MultiLineString:
+			fb := l.FeatureBound(i)
+			if prep.containsBound(fb) {
+				x["length_km"] += LengthKm(g)
+				return true
+			}
+			out, e := geom.Intersection(toSF(g), sf)
+			if e != nil {
+				err = &data.Error{Kind: data.KindInternal, Msg: "overlay failed", Err: e}
+				return false
+			}
+			_, lines := fromSF(out)
+			x["length_km"] += LengthKm(lines)
+		case orb.Polygon, orb.MultiPolygon:
+			fb := l.FeatureBound(i)
+			if prep.containsBound(fb) {
+				x["area_km2"] += AreaKm2(g)
+				return true
+			}
+			out, e := geom.Intersection(toSF(g), sf)
+			if e != nil {
+				err = &data.Error{Kind: data.KindInternal, Msg: "overlay failed", Err: e}
+				return false
+			}
+			polys, _ := fromSF(out)
+			x["area_km2"] += AreaKm2(polys)
+		}
+		return true
+	})
+	return x, err
+}
+
+// summarize groups hazard layers by hazard type and computes the expected annual exposed
+// population and the ThinkHazard! level.
+func (e *Engine) summarize(hs []HazardResult, areaKm2 float64) []Summary {
+	byType := map[string][]HazardResult{}
+	var types []string
+	for _, h := range hs {
+		if byType[h.Hazard] == nil {
+			types = append(types, h.Hazard)
+		}
+		byType[h.Hazard] = append(byType[h.Hazard], h)
+	}
+	var out []Summary
+	for _, t := range types {
+		rs := byType[t]
+		sort.Slice(rs, func(i, j int) bool { return rs[i].ReturnPeriod < rs[j].ReturnPeriod })
+		s := Summary{Hazard: t, DamagingShare: map[string]float64{}, ExposedByRP: map[string]float64{}}
+		var ps, is []float64
+		count := 0
+		for _, h := range rs {
+			exposed := h.Total.Exposure[e.cfg.PopulationLayer][e.cfg.PopulationField]
+			share := h.Damaging.AreaKm2 / areaKm2
+			rp := fmt.Sprint(h.ReturnPeriod)
+			s.ReturnPeriods = append(s.ReturnPeriods, h.ReturnPeriod)
+			s.DamagingShare[rp] = share
+			s.ExposedByRP[rp] = exposed
+			if share >= 0.05 {
+				count++
+			}
+			ps = append(ps, 1/float64(h.ReturnPeriod))
+			is = append(is, exposed)
+			s.rarestDamaging, s.rarestExposed = share, exposed
+		}
+		s.ExpectedAnnualPopulation = ExpectedAnnual(ps, is)
+		s.Level = []string{"very low", "low", "medium", "high"}[min(count, 3)]
+		out = append(out, s)
+	}
+	return out
+}
+
+// ExpectedAnnual integrates impact over annual exceedance probability with the trapezoid rule:
+// Σ ½(I_i + I_{i+1})(p_i − p_{i+1}) over the return periods sorted from frequent to rare, plus
+// the rarest impact held constant down to p = 0. ps must be sorted in decreasing order.
+func ExpectedAnnual(ps, impacts []float64) float64 {
+	var s float64
+	for i := 0; i+1 < len(ps); i++ {
+		s += (impacts[i] + impacts[i+1]) / 2 * (ps[i] - ps[i+1])
+	}
+	if n := len(ps); n > 0 {
+		s += impacts[n-1] * ps[n-1]
+	}
+	return s
+}

@@ -1,0 +1,114 @@
+package analytics
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/indexes"
+)
+
+// MaxExportFeatures bounds a GeoJSON export.
+const MaxExportFeatures = 100_000
+
+// WriteCSV writes one row per hazard layer × class: the hazard, return period, class, area, share
+// of the query area, and a column per exposure layer and measure ("villages.population").
+func WriteCSV(w io.Writer, res *AreaResult) error {
+	cols := map[string]bool{}
+	for _, h := range res.Hazards {
+		for _, c := range h.Classes {
+			for layer, x := range c.Exposure {
+				for k := range x {
+					cols[layer+"."+k] = true
+				}
+			}
+		}
+	}
+	var extra []string
+	for k := range cols {
+		extra = append(extra, k)
+	}
+	sort.Strings(extra)
+	cw := csv.NewWriter(w)
+	cw.Write(append([]string{"hazard_layer", "hazard", "return_period", "class", "area_km2", "share_of_area"}, extra...))
+	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	for _, h := range res.Hazards {
+		for _, c := range h.Classes {
+			row := []string{h.Layer, h.Hazard, strconv.Itoa(h.ReturnPeriod), c.Class, f(c.AreaKm2), f(c.Share)}
+			for _, k := range extra {
+				layer, measure := splitCol(k)
+				row = append(row, f(c.Exposure[layer][measure]))
+			}
+			cw.Write(row)
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func splitCol(k string) (string, string) {
+	for i := len(k) - 1; i >= 0; i-- {
+		if k[i] == '.' {
+			return k[:i], k[i+1:]
+		}
+	}
+	return k, ""
+}
+
+// ExposedGeoJSON returns the hazard zones clipped to the query area and the exposed point features
+// inside them, as a GeoJSON FeatureCollection.
+func ExposedGeoJSON(set *indexes.Set, res *AreaResult) ([]byte, error) {
+	fc := geojson.NewFeatureCollection()
+	var pointLayers []*indexes.Layer
+	for id := range res.InArea {
+		if l, ok := set.Layer(id); ok && len(l.Features) > 0 {
+			if _, isPt := l.Features[0].Geometry.(orb.Point); isPt {
+				pointLayers = append(pointLayers, l)
+			}
+		}
+	}
+	sort.Slice(pointLayers, func(i, j int) bool { return pointLayers[i].Spec.ID < pointLayers[j].Spec.ID })
+	for _, h := range res.Hazards {
+		for _, pc := range h.pieces {
+			var g orb.Geometry = pc.shape
+			if len(pc.shape) == 1 {
+				g = pc.shape[0]
+			}
+			zone := geojson.NewFeature(g)
+			zone.Properties = geojson.Properties{"kind": "hazard_zone", "layer": h.Layer, "hazard": h.Hazard,
+				"return_period": h.ReturnPeriod, "class": pc.class, "area_km2": AreaKm2(pc.shape)}
+			fc.Append(zone)
+			prep := prepare(pc.shape)
+			for _, l := range pointLayers {
+				l.Search(prep.bound, func(_ int, f *data.Feature) bool {
+					if p, ok := f.Geometry.(orb.Point); ok && prep.contains(p) {
+						ef := geojson.NewFeature(p)
+						ef.ID = f.ID
+						for k, v := range f.Properties {
+							ef.Properties[k] = v
+						}
+						ef.Properties["kind"] = "exposed"
+						ef.Properties["layer"] = l.Spec.ID
+						ef.Properties["hazard_layer"] = h.Layer
+						ef.Properties["return_period"] = h.ReturnPeriod
+						ef.Properties["class"] = pc.class
+						fc.Append(ef)
+					}
+					return len(fc.Features) <= MaxExportFeatures
+				})
+			}
+			if len(fc.Features) > MaxExportFeatures {
+				return nil, &data.Error{Kind: data.KindTooLarge, Msg: "export too large",
+					Detail: fmt.Sprintf("more than %d features; ask for fewer hazard or exposure layers or a smaller area", MaxExportFeatures)}
+			}
+		}
+	}
+	return json.Marshal(fc)
+}

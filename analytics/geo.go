@@ -1,0 +1,308 @@
+package analytics
+
+import (
+	"math"
+
+	"github.com/paulmach/orb"
+	"github.com/peterstace/simplefeatures/geom"
+)
+
+// WGS84 ellipsoid.
+const (
+	wgsA  = 6378137.0
+	wgsE2 = 0.0066943799901413165
+)
+
+var (
+	wgsE = math.Sqrt(wgsE2)
+	qp   = authalicQ(math.Pi / 2)
+	// authalicR is the radius of the sphere with the ellipsoid's surface area.
+	authalicR = wgsA * math.Sqrt(qp/2)
+)
+
+func authalicQ(phi float64) float64 {
+	s := math.Sin(phi)
+	return (1 - wgsE2) * (s/(1-wgsE2*s*s) - 1/(2*wgsE)*math.Log((1-wgsE*s)/(1+wgsE*s)))
+}
+
+// equalArea maps lon/lat to the ellipsoidal Lambert cylindrical equal-area projection (metres):
+// x = R_q·λ, y = R_q·sin β with β the authalic latitude. Areas measured there are areas on the
+// WGS84 ellipsoid, whatever the latitude.
+func equalArea(p orb.Point) orb.Point {
+	phi := p[1] * math.Pi / 180
+	return orb.Point{authalicR * p[0] * math.Pi / 180, authalicR * authalicQ(phi) / qp}
+}
+
+func ringAreaM2(r orb.Ring) float64 {
+	var s float64
+	for i := 0; i+1 < len(r); i++ {
+		a, b := equalArea(r[i]), equalArea(r[i+1])
+		s += a[0]*b[1] - b[0]*a[1]
+	}
+	return s / 2
+}
+
+// AreaKm2 returns the area of a (multi)polygon in km² on the WGS84 ellipsoid (equal-area
+// projection of the vertices; edges are straight in that projection, which for edges of a few km
+// is within a few parts per million of geodesic edges).
+func AreaKm2(g orb.Geometry) float64 {
+	var a float64
+	poly := func(p orb.Polygon) {
+		for i, r := range p {
+			v := math.Abs(ringAreaM2(r))
+			if i == 0 {
+				a += v
+			} else {
+				a -= v
+			}
+		}
+	}
+	switch g := g.(type) {
+	case orb.Polygon:
+		poly(g)
+	case orb.MultiPolygon:
+		for _, p := range g {
+			poly(p)
+		}
+	case orb.Collection:
+		for _, c := range g {
+			a += AreaKm2(c) * 1e6
+		}
+	}
+	return a / 1e6
+}
+
+// haversineKm is the great-circle distance on the sphere of mean radius.
+func haversineKm(a, b orb.Point) float64 {
+	const r = 6371.0088
+	la1, la2 := a[1]*math.Pi/180, b[1]*math.Pi/180
+	dla, dlo := la2-la1, (b[0]-a[0])*math.Pi/180
+	h := math.Sin(dla/2)*math.Sin(dla/2) + math.Cos(la1)*math.Cos(la2)*math.Sin(dlo/2)*math.Sin(dlo/2)
+	return 2 * r * math.Asin(math.Min(1, math.Sqrt(h)))
+}
+
+// LengthKm returns the length of a (multi)linestring in km along great circles between vertices.
+func LengthKm(g orb.Geometry) float64 {
+	var s float64
+	line := func(l orb.LineString) {
+		for i := 0; i+1 < len(l); i++ {
+			s += haversineKm(l[i], l[i+1])
+		}
+	}
+	switch g := g.(type) {
+	case orb.LineString:
+		line(g)
+	case orb.MultiLineString:
+		for _, l := range g {
+			line(l)
+		}
+	case orb.Collection:
+		for _, c := range g {
+			s += LengthKm(c)
+		}
+	}
+	return s
+}
+
+// --- conversions between orb and simplefeatures (the overlay engine) ---
+
+func seq(pts []orb.Point) geom.Sequence {
+	f := make([]float64, 0, 2*len(pts))
+	for _, p := range pts {
+		f = append(f, p[0], p[1])
+	}
+	return geom.NewSequence(f, geom.DimXY)
+}
+
+func toSFPolygon(p orb.Polygon) geom.Polygon {
+	rings := make([]geom.LineString, len(p))
+	for i, r := range p {
+		rings[i] = geom.NewLineString(seq(r))
+	}
+	return geom.NewPolygon(rings)
+}
+
+// toSF converts an orb geometry to a simplefeatures geometry (without validation).
+func toSF(g orb.Geometry) geom.Geometry {
+	switch g := g.(type) {
+	case orb.Polygon:
+		return toSFPolygon(g).AsGeometry()
+	case orb.MultiPolygon:
+		ps := make([]geom.Polygon, len(g))
+		for i, p := range g {
+			ps[i] = toSFPolygon(p)
+		}
+		return geom.NewMultiPolygon(ps).AsGeometry()
+	case orb.LineString:
+		return geom.NewLineString(seq(g)).AsGeometry()
+	case orb.MultiLineString:
+		ls := make([]geom.LineString, len(g))
+		for i, l := range g {
+			ls[i] = geom.NewLineString(seq(l))
+		}
+		return geom.NewMultiLineString(ls).AsGeometry()
+	case orb.Point:
+		return geom.NewPoint(geom.Coordinates{XY: geom.XY{X: g[0], Y: g[1]}, Type: geom.DimXY}).AsGeometry()
+	}
+	return geom.Geometry{}
+}
+
+func fromSeq(s geom.Sequence) []orb.Point {
+	out := make([]orb.Point, s.Length())
+	for i := range out {
+		xy := s.GetXY(i)
+		out[i] = orb.Point{xy.X, xy.Y}
+	}
+	return out
+}
+
+func fromSFPolygon(p geom.Polygon) orb.Polygon {
+	var out orb.Polygon
+	for _, s := range p.Coordinates() {
+		out = append(out, orb.Ring(fromSeq(s)))
+	}
+	return out
+}
+
+// fromSF converts the polygonal and linear parts of a simplefeatures geometry back to orb.
+// Points and empty parts are dropped (an overlay of areas can leave degenerate bits).
+func fromSF(g geom.Geometry) (polys orb.MultiPolygon, lines orb.MultiLineString) {
+	switch g.Type() {
+	case geom.TypePolygon:
+		p, _ := g.AsPolygon()
+		if !p.IsEmpty() {
+			polys = append(polys, fromSFPolygon(p))
+		}
+	case geom.TypeMultiPolygon:
+		m, _ := g.AsMultiPolygon()
+		for i := 0; i < m.NumPolygons(); i++ {
+			if p := m.PolygonN(i); !p.IsEmpty() {
+				polys = append(polys, fromSFPolygon(p))
+			}
+		}
+	case geom.TypeLineString:
+		l, _ := g.AsLineString()
+		if !l.IsEmpty() {
+			lines = append(lines, orb.LineString(fromSeq(l.Coordinates())))
+		}
+	case geom.TypeMultiLineString:
+		m, _ := g.AsMultiLineString()
+		for _, s := range m.Coordinates() {
+			if s.Length() >= 2 {
+				lines = append(lines, orb.LineString(fromSeq(s)))
+			}
+		}
+	case geom.TypeGeometryCollection:
+		c, _ := g.AsGeometryCollection()
+		for i := 0; i < c.NumGeometries(); i++ {
+			p, l := fromSF(c.GeometryN(i))
+			polys = append(polys, p...)
+			lines = append(lines, l...)
+		}
+	}
+	return polys, lines
+}
+
+// prepared is a polygon ready for many point-in-polygon tests: its edges are bucketed into
+// horizontal bands so that a test looks only at the edges of the point's band.
+type prepared struct {
+	bound orb.Bound
+	bands [][]edge
+	h     float64
+}
+
+type edge struct{ a, b orb.Point }
+
+const bandCount = 128
+
+func prepare(mp orb.MultiPolygon) *prepared {
+	p := &prepared{bound: mp.Bound(), bands: make([][]edge, bandCount)}
+	p.h = (p.bound.Max[1] - p.bound.Min[1]) / bandCount
+	if p.h <= 0 {
+		p.h = 1
+	}
+	for _, poly := range mp {
+		for _, r := range poly {
+			for i := 0; i+1 < len(r); i++ {
+				a, b := r[i], r[i+1]
+				lo, hi := p.band(math.Min(a[1], b[1])), p.band(math.Max(a[1], b[1]))
+				for k := lo; k <= hi; k++ {
+					p.bands[k] = append(p.bands[k], edge{a, b})
+				}
+			}
+		}
+	}
+	return p
+}
+
+func (p *prepared) band(y float64) int {
+	k := int((y - p.bound.Min[1]) / p.h)
+	return max(0, min(bandCount-1, k))
+}
+
+// contains uses the even-odd rule over all rings, so holes and multipolygon parts are handled.
+func (p *prepared) contains(q orb.Point) bool {
+	if !p.bound.Contains(q) {
+		return false
+	}
+	in := false
+	for _, e := range p.bands[p.band(q[1])] {
+		a, b := e.a, e.b
+		if (a[1] > q[1]) != (b[1] > q[1]) {
+			x := a[0] + (q[1]-a[1])*(b[0]-a[0])/(b[1]-a[1])
+			if q[0] < x {
+				in = !in
+			}
+		}
+	}
+	return in
+}
+
+// crosses reports whether any polygon edge meets the rectangle b.
+func (p *prepared) crosses(b orb.Bound) bool {
+	if !p.bound.Intersects(b) {
+		return false
+	}
+	lo, hi := p.band(b.Min[1]), p.band(b.Max[1])
+	for k := lo; k <= hi; k++ {
+		for _, e := range p.bands[k] {
+			if segmentMeetsBound(e.a, e.b, b) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// segmentMeetsBound is a Liang-Barsky test of a segment against a closed rectangle.
+func segmentMeetsBound(a, c orb.Point, b orb.Bound) bool {
+	t0, t1 := 0.0, 1.0
+	dx, dy := c[0]-a[0], c[1]-a[1]
+	for _, pq := range [4][2]float64{{-dx, a[0] - b.Min[0]}, {dx, b.Max[0] - a[0]}, {-dy, a[1] - b.Min[1]}, {dy, b.Max[1] - a[1]}} {
+		p, q := pq[0], pq[1]
+		if p == 0 {
+			if q < 0 {
+				return false
+			}
+			continue
+		}
+		r := q / p
+		if p < 0 {
+			if r > t1 {
+				return false
+			}
+			t0 = math.Max(t0, r)
+		} else {
+			if r < t0 {
+				return false
+			}
+			t1 = math.Min(t1, r)
+		}
+	}
+	return t0 <= t1
+}
+
+// containsBound reports whether the rectangle b lies wholly inside the polygon.
+func (p *prepared) containsBound(b orb.Bound) bool {
+	return !p.crosses(b) && p.contains(b.Min)
+}

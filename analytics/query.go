@@ -1,0 +1,338 @@
+package analytics
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+	"github.com/peterstace/simplefeatures/geom"
+
+	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/indexes"
+)
+
+// Limits on area queries (documented in the README).
+const (
+	MaxVertices     = 10_000  // vertices in a query geometry
+	MaxBufferM      = 50_000  // corridor buffer, metres
+	MaxCorridorKm   = 3_000   // corridor line length
+	MaxQueryAreaKm2 = 2.5e6   // about three times Pakistan
+	MaxBodyBytes    = 4 << 20 // request body (enforced by the transport)
+)
+
+// AreaRequest is the body of POST /risk/area. Exactly one of Geometry (a GeoJSON Polygon or
+// MultiPolygon, or a LineString with BufferM), BBox, Admin or Corridor says where.
+type AreaRequest struct {
+	Geometry json.RawMessage `json:"geometry,omitempty"`
+	BufferM  float64         `json:"buffer_m,omitempty"`
+	BBox     []float64       `json:"bbox,omitempty"`
+	Admin    *AdminRef       `json:"admin,omitempty"`
+	Corridor *Corridor       `json:"corridor,omitempty"`
+	Hazards  []string        `json:"hazards,omitempty"`  // hazard layer ids; default: every hazard layer
+	Exposure []string        `json:"exposure,omitempty"` // exposure layer ids; default: see DefaultExposure
+}
+
+// AdminRef names an admin unit: a feature of an admin layer by its key field (or feature id).
+type AdminRef struct {
+	Layer string `json:"layer"`
+	ID    string `json:"id"`
+}
+
+// Corridor is a line with a buffer, e.g. a CPEC route or a fibre line.
+type Corridor struct {
+	Geometry json.RawMessage `json:"geometry"`
+	BufferM  float64         `json:"buffer_m"`
+}
+
+// Query is a validated query area.
+type Query struct {
+	Kind     string           `json:"type"` // polygon, bbox, admin, corridor
+	AreaKm2  float64          `json:"area_km2"`
+	Bound    orb.Bound        `json:"-"`
+	Shape    orb.MultiPolygon `json:"-"`
+	Warnings []string         `json:"warnings,omitempty"`
+	sf       geom.Geometry
+	prep     *prepared
+}
+
+// ParseAreaRequest decodes a request body strictly (unknown keys are refused).
+func ParseAreaRequest(body []byte) (*AreaRequest, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	var r AreaRequest
+	if err := dec.Decode(&r); err != nil {
+		return nil, data.Invalid("invalid JSON body", err.Error())
+	}
+	if dec.More() {
+		return nil, data.Invalid("invalid JSON body", "more than one JSON value")
+	}
+	return &r, nil
+}
+
+// BuildQuery turns a request into a validated query area, resolving admin units in set.
+func BuildQuery(set *indexes.Set, r *AreaRequest) (*Query, error) {
+	n := 0
+	for _, present := range []bool{len(r.Geometry) > 0, r.BBox != nil, r.Admin != nil, r.Corridor != nil} {
+		if present {
+			n++
+		}
+	}
+	if n != 1 {
+		return nil, data.Invalid("say where", "give exactly one of geometry, bbox, admin or corridor")
+	}
+	q := &Query{}
+	var err error
+	switch {
+	case r.BBox != nil:
+		q.Kind = "bbox"
+		err = q.fromBBox(r.BBox)
+	case r.Admin != nil:
+		q.Kind = "admin"
+		err = q.fromAdmin(set, r.Admin)
+	case r.Corridor != nil:
+		q.Kind = "corridor"
+		err = q.fromLine(r.Corridor.Geometry, r.Corridor.BufferM)
+	default:
+		g, gerr := parseGeometry(r.Geometry)
+		if gerr != nil {
+			return nil, gerr
+		}
+		if _, isLine := g.(orb.LineString); isLine {
+			q.Kind = "corridor"
+			err = q.fromLine(r.Geometry, r.BufferM)
+		} else {
+			q.Kind = "polygon"
+			err = q.fromPolygon(g)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return q, q.finish()
+}
+
+func parseGeometry(raw json.RawMessage) (orb.Geometry, error) {
+	var probe struct {
+		Type     string          `json:"type"`
+		Geometry json.RawMessage `json:"geometry"`
+	}
+	if err := json.Unmarshal(raw, &probe); err != nil {
+		return nil, data.Invalid("invalid GeoJSON geometry", err.Error())
+	}
+	if probe.Type == "Feature" {
+		raw = probe.Geometry
+	}
+	g, err := geojson.UnmarshalGeometry(raw)
+	if err != nil || g == nil || g.Geometry() == nil {
+		detail := "want a Polygon, MultiPolygon or LineString"
+		if err != nil {
+			detail = err.Error()
+		}
+		return nil, data.Invalid("invalid GeoJSON geometry", detail)
+	}
+	return g.Geometry(), nil
+}
+
+func checkCoords(pts []orb.Point, what string) error {
+	for _, p := range pts {
+		if math.IsNaN(p[0]) || math.IsNaN(p[1]) || math.IsInf(p[0], 0) || math.IsInf(p[1], 0) {
+			return data.Invalid("invalid coordinates", what+" has a coordinate that is not a finite number")
+		}
+		if p[0] < -180 || p[0] > 180 || p[1] < -90 || p[1] > 90 {
+			return data.Invalid("invalid coordinates", fmt.Sprintf("%s has (%g, %g), outside lon -180..180, lat -90..90", what, p[0], p[1]))
+		}
+	}
+	return nil
+}
+
+func (q *Query) fromBBox(b []float64) error {
+	if len(b) != 4 {
+		return data.Invalid("bad bbox", "want [west, south, east, north]")
+	}
+	pts := []orb.Point{{b[0], b[1]}, {b[2], b[3]}}
+	if err := checkCoords(pts, "bbox"); err != nil {
+		return err
+	}
+	if !(b[0] < b[2] && b[1] < b[3]) {
+		return data.Invalid("bad bbox", "want west < east and south < north")
+	}
+	q.Shape = orb.MultiPolygon{orb.Bound{Min: pts[0], Max: pts[1]}.ToPolygon()}
+	return nil
+}
+
+func (q *Query) fromPolygon(g orb.Geometry) error {
+	var mp orb.MultiPolygon
+	switch g := g.(type) {
+	case orb.Polygon:
+		mp = orb.MultiPolygon{g}
+	case orb.MultiPolygon:
+		mp = g
+	default:
+		return data.Invalid("unsupported geometry", fmt.Sprintf("%s: want a Polygon, MultiPolygon, or LineString with buffer_m", g.GeoJSONType()))
+	}
+	if len(mp) == 0 {
+		return data.Invalid("empty polygon", "the geometry has no rings")
+	}
+	vertices := 0
+	for i, p := range mp {
+		if len(p) == 0 {
+			return data.Invalid("empty polygon", fmt.Sprintf("polygon %d has no rings", i+1))
+		}
+		for j, r := range p {
+			vertices += len(r)
+			if err := checkCoords(r, fmt.Sprintf("ring %d of polygon %d", j+1, i+1)); err != nil {
+				return err
+			}
+			if len(r) > 0 && r[0] != r[len(r)-1] {
+				mp[i][j] = append(r, r[0])
+				q.Warnings = append(q.Warnings, fmt.Sprintf("ring %d of polygon %d was not closed; closed it", j+1, i+1))
+			}
+			if len(mp[i][j]) < 4 {
+				return data.Invalid("invalid polygon", fmt.Sprintf("ring %d of polygon %d has %d points; a ring needs at least 4 (first = last)", j+1, i+1, len(r)))
+			}
+		}
+	}
+	if vertices > MaxVertices {
+		return &data.Error{Kind: data.KindTooLarge, Msg: "too many vertices", Detail: fmt.Sprintf("%d vertices; the limit is %d", vertices, MaxVertices)}
+	}
+	q.Shape = mp
+	return nil
+}
+
+func (q *Query) fromAdmin(set *indexes.Set, ref *AdminRef) error {
+	l, ok := set.Layer(ref.Layer)
+	if !ok {
+		return data.Errorf(data.KindNotFound, "no layer %q", ref.Layer)
+	}
+	key := l.Spec.KeyField
+	for i := range l.Features {
+		f := &l.Features[i]
+		match := strconv.FormatUint(f.ID, 10) == ref.ID
+		if key != "" {
+			match = match || fmt.Sprint(f.Properties[key]) == ref.ID
+		}
+		if !match {
+			continue
+		}
+		switch g := f.Geometry.(type) {
+		case orb.Polygon:
+			q.Shape = orb.MultiPolygon{g}
+		case orb.MultiPolygon:
+			q.Shape = g
+		default:
+			return data.Invalid("not an area", fmt.Sprintf("layer %q has %s features", ref.Layer, g.GeoJSONType()))
+		}
+		q.Shape = cloneMP(q.Shape)
+		return nil
+	}
+	return data.Errorf(data.KindNotFound, "no unit %q in layer %q (key field %q)", ref.ID, ref.Layer, key)
+}
+
+func cloneMP(mp orb.MultiPolygon) orb.MultiPolygon { return mp.Clone() }
+
+func (q *Query) fromLine(raw json.RawMessage, bufferM float64) error {
+	g, err := parseGeometry(raw)
+	if err != nil {
+		return err
+	}
+	line, ok := g.(orb.LineString)
+	if !ok {
+		return data.Invalid("corridor needs a LineString", "got "+g.GeoJSONType())
+	}
+	if len(line) < 2 {
+		return data.Invalid("corridor needs a LineString", "of at least 2 points")
+	}
+	if len(line) > MaxVertices {
+		return &data.Error{Kind: data.KindTooLarge, Msg: "too many vertices", Detail: fmt.Sprintf("%d vertices; the limit is %d", len(line), MaxVertices)}
+	}
+	if err := checkCoords(line, "corridor line"); err != nil {
+		return err
+	}
+	if math.IsNaN(bufferM) || bufferM <= 0 || bufferM > MaxBufferM {
+		return data.Invalid("bad buffer_m", fmt.Sprintf("want a buffer in metres from 1 to %d", MaxBufferM))
+	}
+	if l := LengthKm(line); l > MaxCorridorKm {
+		return &data.Error{Kind: data.KindTooLarge, Msg: "corridor too long", Detail: fmt.Sprintf("%.0f km; the limit is %d km", l, MaxCorridorKm)}
+	}
+	shape, err := Buffer(line, bufferM)
+	if err != nil {
+		return err
+	}
+	q.Shape = shape
+	return nil
+}
+
+// finish validates the shape (no self-intersections, non-zero area) and prepares it.
+func (q *Query) finish() error {
+	sf := toSF(q.Shape)
+	if err := sf.Validate(); err != nil {
+		return data.Invalid("invalid polygon", err.Error()+" (self-intersecting or overlapping rings are not accepted)")
+	}
+	q.AreaKm2 = AreaKm2(q.Shape)
+	if q.AreaKm2 <= 0 {
+		return data.Invalid("empty polygon", "the area is zero")
+	}
+	if q.AreaKm2 > MaxQueryAreaKm2 {
+		return &data.Error{Kind: data.KindTooLarge, Msg: "area too large", Detail: fmt.Sprintf("%.0f km²; the limit is %.0f km²", q.AreaKm2, MaxQueryAreaKm2)}
+	}
+	q.sf = sf
+	q.Bound = q.Shape.Bound()
+	q.prep = prepare(q.Shape)
+	return nil
+}
+
+// Buffer returns the area within bufferM metres of a lon/lat line: the union of one stadium per
+// segment, each built in a local tangent plane at the segment's midpoint (ellipsoidal radii of
+// curvature) and mapped back to lon/lat.
+func Buffer(line orb.LineString, bufferM float64) (orb.MultiPolygon, error) {
+	var parts []geom.Geometry
+	for i := 0; i+1 < len(line); i++ {
+		a, b := line[i], line[i+1]
+		if a == b {
+			continue
+		}
+		parts = append(parts, toSF(stadium(a, b, bufferM)))
+	}
+	if len(parts) == 0 {
+		return nil, data.Invalid("corridor needs a LineString", "its points are all the same")
+	}
+	u, err := geom.UnionMany(parts)
+	if err != nil {
+		return nil, &data.Error{Kind: data.KindInternal, Msg: "buffering the corridor", Err: err}
+	}
+	polys, _ := fromSF(u)
+	return polys, nil
+}
+
+// stadium is the set of points within r metres of segment a-b, as a polygon of 2×16+2 vertices.
+func stadium(a, b orb.Point, r float64) orb.Polygon {
+	lat0 := (a[1] + b[1]) / 2 * math.Pi / 180
+	lon0 := (a[0] + b[0]) / 2
+	s := math.Sin(lat0)
+	w := math.Sqrt(1 - wgsE2*s*s)
+	nRad := wgsA / w                         // prime vertical radius
+	mRad := wgsA * (1 - wgsE2) / (w * w * w) // meridional radius
+	kx := nRad * math.Cos(lat0) * math.Pi / 180
+	ky := mRad * math.Pi / 180
+	to := func(p orb.Point) (float64, float64) { return (p[0] - lon0) * kx, (p[1] - lat0*180/math.Pi) * ky }
+	from := func(x, y float64) orb.Point { return orb.Point{lon0 + x/kx, lat0*180/math.Pi + y/ky} }
+	ax, ay := to(a)
+	bx, by := to(b)
+	dir := math.Atan2(by-ay, bx-ax)
+	const steps = 16
+	var ring orb.Ring
+	for k := 0; k <= steps; k++ { // around b: from the right side (dir-90°) to the left side (dir+90°)
+		t := dir - math.Pi/2 + math.Pi*float64(k)/steps
+		ring = append(ring, from(bx+r*math.Cos(t), by+r*math.Sin(t)))
+	}
+	for k := 0; k <= steps; k++ { // around a: from the left side back to the right side
+		t := dir + math.Pi/2 + math.Pi*float64(k)/steps
+		ring = append(ring, from(ax+r*math.Cos(t), ay+r*math.Sin(t)))
+	}
+	ring = append(ring, ring[0])
+	return orb.Polygon{ring}
+}

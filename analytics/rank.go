@@ -1,0 +1,204 @@
+package analytics
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"sync"
+
+	"github.com/paulmach/orb"
+
+	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/indexes"
+)
+
+// Rank metrics.
+var rankMetrics = []string{"risk_index", "expected_annual_population", "exposed_population", "damaging_area_km2", "damaging_share", "population"}
+
+// RankUnit is one admin unit in a ranking.
+type RankUnit struct {
+	Rank       int        `json:"rank"`
+	ID         uint64     `json:"id"`
+	Key        string     `json:"key,omitempty"`
+	Name       string     `json:"name,omitempty"`
+	Value      float64    `json:"value"`
+	AreaKm2    float64    `json:"area_km2"`
+	RiskIndex  RiskIndex  `json:"risk_index"`
+	Indicators Indicators `json:"indicators"`
+	EAP        float64    `json:"expected_annual_population"`
+	Exposed    float64    `json:"exposed_population"`
+	Damaging   float64    `json:"damaging_area_km2"`
+	Population float64    `json:"population"`
+}
+
+// RankResult answers GET /risk/rank.
+type RankResult struct {
+	Admin       string     `json:"admin"`
+	Hazard      string     `json:"hazard"`
+	Metric      string     `json:"metric"`
+	Units       []RankUnit `json:"units"`
+	Method      string     `json:"method"`
+	DataVersion string     `json:"data_version"`
+}
+
+type rankCache struct {
+	mu    sync.Mutex
+	units map[string][]RankUnit
+}
+
+// Rank measures every unit of an admin layer for a hazard type and ranks them by a metric,
+// highest first. The per-unit measures are computed once per data version and cached.
+func (e *Engine) Rank(ctx context.Context, set *indexes.Set, admin, hazard, metric string) (*RankResult, error) {
+	if admin == "" {
+		admin = e.cfg.AdminLayer
+	}
+	if metric == "" {
+		metric = "risk_index"
+	}
+	if !slices.Contains(rankMetrics, metric) {
+		return nil, data.Invalid("unknown metric", fmt.Sprintf("%q: want one of %v", metric, rankMetrics))
+	}
+	al, ok := set.Layer(admin)
+	if !ok {
+		return nil, data.Errorf(data.KindNotFound, "no layer %q", admin)
+	}
+	var haz []*indexes.Layer
+	for _, l := range set.Layers() {
+		if l.Spec.Hazard != nil && (hazard == "" || l.Spec.Hazard.Type == hazard) {
+			if hazard == "" {
+				hazard = l.Spec.Hazard.Type
+			}
+			haz = append(haz, l)
+		}
+	}
+	if len(haz) == 0 {
+		return nil, data.Errorf(data.KindNotFound, "no hazard layers of type %q", hazard)
+	}
+	var exp []*indexes.Layer
+	for _, l := range set.Layers() {
+		if l.Spec.ID == e.cfg.PopulationLayer {
+			exp = append(exp, l)
+		}
+	}
+	units, err := e.rankUnits(ctx, set, al, hazard, haz, exp)
+	if err != nil {
+		return nil, err
+	}
+	units = slices.Clone(units)
+	for i := range units {
+		u := &units[i]
+		switch metric {
+		case "risk_index":
+			u.Value = u.RiskIndex.Value
+		case "expected_annual_population":
+			u.Value = u.EAP
+		case "exposed_population":
+			u.Value = u.Exposed
+		case "damaging_area_km2":
+			u.Value = u.Damaging
+		case "damaging_share":
+			u.Value = u.Indicators.DamagingAreaShare
+		case "population":
+			u.Value = u.Population
+		}
+	}
+	sort.SliceStable(units, func(i, j int) bool {
+		if units[i].Value != units[j].Value {
+			return units[i].Value > units[j].Value
+		}
+		return units[i].ID < units[j].ID
+	})
+	for i := range units {
+		units[i].Rank = i + 1
+	}
+	return &RankResult{Admin: admin, Hazard: hazard, Metric: metric, Units: units, Method: methodRank, DataVersion: set.Dataset.Version}, nil
+}
+
+func (e *Engine) rankUnits(ctx context.Context, set *indexes.Set, al *indexes.Layer, hazard string, haz, exp []*indexes.Layer) ([]RankUnit, error) {
+	key := set.Dataset.Version + "|" + al.Spec.ID + "|" + hazard
+	e.ranks.mu.Lock()
+	defer e.ranks.mu.Unlock()
+	if u, ok := e.ranks.units[key]; ok {
+		return u, nil
+	}
+	nameField := ""
+	for _, f := range al.Spec.Fields {
+		if f.Type == data.FieldString && f.Name != al.Spec.KeyField && nameField == "" {
+			nameField = f.Name
+		}
+	}
+	var units []RankUnit
+	for i := range al.Features {
+		f := &al.Features[i]
+		q := &Query{Kind: "admin"}
+		switch g := f.Geometry.(type) {
+		case orb.Polygon:
+			q.Shape = orb.MultiPolygon{g}
+		case orb.MultiPolygon:
+			q.Shape = g
+		default:
+			return nil, data.Invalid("not an area layer", al.Spec.ID)
+		}
+		if err := q.finish(); err != nil {
+			return nil, fmt.Errorf("unit %d of %s: %w", f.ID, al.Spec.ID, err)
+		}
+		res, err := e.compute(ctx, set, q, haz, exp)
+		if err != nil {
+			return nil, err
+		}
+		u := RankUnit{ID: f.ID, AreaKm2: q.AreaKm2, Indicators: res.RiskIndex.Indicators,
+			Population: res.InArea[e.cfg.PopulationLayer][e.cfg.PopulationField]}
+		if al.Spec.KeyField != "" {
+			u.Key = fmt.Sprint(f.Properties[al.Spec.KeyField])
+		}
+		if nameField != "" {
+			u.Name = fmt.Sprint(f.Properties[nameField])
+		}
+		if len(res.Summary) > 0 {
+			u.EAP = res.Summary[0].ExpectedAnnualPopulation
+			u.Exposed = res.Summary[0].rarestExposed
+		}
+		for _, h := range res.Hazards {
+			u.Damaging = h.Damaging.AreaKm2 // the rarest return period is last
+		}
+		units = append(units, u)
+	}
+	informRank(units)
+	if e.ranks.units == nil {
+		e.ranks.units = map[string][]RankUnit{}
+	}
+	e.ranks.units[key] = units
+	return units, nil
+}
+
+// informRank computes the INFORM index over the units: min-max normalization of each indicator
+// across them (population density log-transformed), then the geometric means.
+func informRank(units []RankUnit) {
+	norm := func(get func(*RankUnit) float64) []float64 {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for i := range units {
+			v := get(&units[i])
+			lo, hi = math.Min(lo, v), math.Max(hi, v)
+		}
+		out := make([]float64, len(units))
+		for i := range units {
+			if hi > lo {
+				out[i] = 10 * (get(&units[i]) - lo) / (hi - lo)
+			}
+		}
+		return out
+	}
+	area := norm(func(u *RankUnit) float64 { return u.Indicators.DamagingAreaShare })
+	pop := norm(func(u *RankUnit) float64 { return u.Indicators.ExposedPopShare })
+	dens := norm(func(u *RankUnit) float64 { return math.Log10(1 + u.Indicators.DensityPerKm2) })
+	fibre := norm(func(u *RankUnit) float64 { return u.Indicators.NoFibreShare })
+	far := norm(func(u *RankUnit) float64 { return u.Indicators.FarFromHealth })
+	for i := range units {
+		he := math.Sqrt(area[i] * pop[i])
+		lcc := (fibre[i] + far[i]) / 2
+		units[i].RiskIndex = RiskIndex{Value: round2(math.Cbrt(he * dens[i] * lcc)), HazardExposure: round2(he),
+			Vulnerability: round2(dens[i]), LackOfCopingCapacity: round2(lcc), Indicators: units[i].Indicators, Method: methodRank}
+	}
+}
