@@ -41,7 +41,7 @@ bench: deps
 fuzz: deps
 	@for pkg in $$($(GO) list ./...); do \
 		for f in $$($(GO) test -list 'Fuzz.*' $$pkg | grep ^Fuzz); do \
-			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 20s $$pkg || exit 1; \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 20s -fuzzminimizetime 5s $$pkg || exit 1; \
 		done; \
 	done
 

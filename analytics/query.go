@@ -252,7 +252,15 @@ func (q *Query) fromLine(raw json.RawMessage, bufferM float64) error {
 	if err := checkCoords(line, "corridor line"); err != nil {
 		return err
 	}
-	if math.IsNaN(bufferM) || bufferM <= 0 || bufferM > MaxBufferM {
+	for i, p := range line {
+		if math.Abs(p[1]) > 85 {
+			return data.Invalid("corridor too close to a pole", "corridor lines must stay within latitude -85..85")
+		}
+		if i > 0 && math.Abs(p[0]-line[i-1][0]) > 180 {
+			return data.Invalid("corridor crosses the antimeridian", "split the line at longitude 180")
+		}
+	}
+	if math.IsNaN(bufferM) || bufferM < 1 || bufferM > MaxBufferM {
 		return data.Invalid("bad buffer_m", fmt.Sprintf("want a buffer in metres from 1 to %d", MaxBufferM))
 	}
 	if l := LengthKm(line); l > MaxCorridorKm {
@@ -302,9 +310,12 @@ func Buffer(line orb.LineString, bufferM float64) (orb.MultiPolygon, error) {
 	}
 	u, err := geom.UnionMany(parts)
 	if err != nil {
-		return nil, &data.Error{Kind: data.KindInternal, Msg: "buffering the corridor", Err: err}
+		return nil, &data.Error{Kind: data.KindInvalid, Msg: "cannot buffer this line", Detail: err.Error()}
 	}
 	polys, _ := fromSF(u)
+	if len(polys) == 0 {
+		return nil, data.Invalid("cannot buffer this line", "the buffer is empty")
+	}
 	return polys, nil
 }
 
