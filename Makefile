@@ -9,8 +9,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build run test vet fmt-check bench fuzz clean
 
-# deps installs Debian's GDAL (library, headers and the ogr2ogr/ogrinfo tools the tests use) if missing.
+# deps installs Debian's GDAL (library, headers and the ogr2ogr/ogrinfo tools the tests use) and
+# PostgreSQL 15 + PostGIS 3 (the independent peer the risk tests and benchmarks compare with) if missing.
 deps:
+	@benchmarks/postgis.sh install
 	@if ! pkg-config --exists gdal 2>/dev/null || ! command -v ogrinfo >/dev/null; then \
 		echo "installing $(APT_PACKAGES) (a few minutes on a fresh machine)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \

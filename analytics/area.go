@@ -321,7 +321,7 @@ func clipToQuery(g orb.Geometry, fb orb.Bound, q *Query) (orb.MultiPolygon, bool
 		}
 		return nil, false, nil
 	}
-	out, err := geom.Intersection(toSF(mp), q.sf)
+	out, err := intersection(toSF(mp), q.sf)
 	if err != nil {
 		return nil, false, &data.Error{Kind: data.KindInternal, Msg: "overlay failed", Err: err}
 	}
@@ -408,7 +408,7 @@ func exposureIn(ctx context.Context, l *indexes.Layer, shape orb.MultiPolygon, s
 				x["length_km"] += LengthKm(g)
 				return true
 			}
-			out, e := geom.Intersection(toSF(g), sf)
+			out, e := intersection(toSF(g), sf)
 			if e != nil {
 				err = &data.Error{Kind: data.KindInternal, Msg: "overlay failed", Err: e}
 				return false
@@ -421,7 +421,7 @@ func exposureIn(ctx context.Context, l *indexes.Layer, shape orb.MultiPolygon, s
 				x["area_km2"] += AreaKm2(g)
 				return true
 			}
-			out, e := geom.Intersection(toSF(g), sf)
+			out, e := intersection(toSF(g), sf)
 			if e != nil {
 				err = &data.Error{Kind: data.KindInternal, Msg: "overlay failed", Err: e}
 				return false

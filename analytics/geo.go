@@ -106,12 +106,31 @@ func LengthKm(g orb.Geometry) float64 {
 
 // --- conversions between orb and simplefeatures (the overlay engine) ---
 
+// snapScale is the grid overlay inputs are snapped to: 1e-9 degree (0.1 mm). Raster-derived
+// polygons carry floating-point noise (71.19999999999999 for 71.2), and a query edge almost but
+// not exactly collinear with a data edge defeats exact overlay; on the grid they coincide.
+const snapScale = 1e9
+
 func seq(pts []orb.Point) geom.Sequence {
 	f := make([]float64, 0, 2*len(pts))
 	for _, p := range pts {
-		f = append(f, p[0], p[1])
+		f = append(f, math.Round(p[0]*snapScale)/snapScale, math.Round(p[1]*snapScale)/snapScale)
 	}
 	return geom.NewSequence(f, geom.DimXY)
+}
+
+// intersection overlays a and b exactly; if the overlay meets a numerical degeneracy, it retries on
+// a coarser grid (1e-7 degree, about 1 cm) before giving up.
+func intersection(a, b geom.Geometry) (geom.Geometry, error) {
+	out, err := geom.Intersection(a, b)
+	if err == nil {
+		return out, nil
+	}
+	out, err2 := geom.Intersection(a.SnapToGrid(7), b.SnapToGrid(7))
+	if err2 == nil {
+		return out, nil
+	}
+	return geom.Geometry{}, err
 }
 
 func toSFPolygon(p orb.Polygon) geom.Polygon {

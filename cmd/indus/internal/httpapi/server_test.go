@@ -194,3 +194,14 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+func FuzzParseBBox(f *testing.F) {
+	f.Add("68,25,69,26")
+	f.Add("1,2,3")
+	f.Fuzz(func(t *testing.T, s string) {
+		b, err := ParseBBox(s)
+		if err == nil && (b.Min[0] > b.Max[0] || b.Min[1] > b.Max[1] || b.Min[0] < -180 || b.Max[1] > 90) {
+			t.Fatalf("accepted %q as %v", s, b)
+		}
+	})
+}
