@@ -427,3 +427,40 @@ func BenchmarkAreaSmall(b *testing.B) {
 		}
 	}
 }
+
+func TestLengthInside(t *testing.T) {
+	high := box(68, 25, 69, 26)
+	high = append(high, box(68.25, 25.25, 68.5, 25.5)[0])
+	p := prepare(orb.MultiPolygon{high})
+	line := orb.LineString{{67.5, 25.4}, {68.6, 25.4}, {69.5, 25.4}}
+	want := haversineKm(orb.Point{68, 25.4}, orb.Point{68.25, 25.4}) + haversineKm(orb.Point{68.5, 25.4}, orb.Point{68.6, 25.4}) + haversineKm(orb.Point{68.6, 25.4}, orb.Point{69, 25.4})
+	if got := p.lengthInsideKm(line); math.Abs(got-want) > 1e-9 {
+		t.Fatalf("length inside %.6f km, want %.6f", got, want)
+	}
+}
+
+func TestSubdividePreservesArea(t *testing.T) {
+	// a jagged polygon of 2,000 vertices with a hole
+	var ring orb.Ring
+	for i := range 2000 {
+		a := float64(i) / 2000 * 2 * math.Pi
+		r := 1 + 0.1*math.Sin(17*a)
+		ring = append(ring, orb.Point{68 + r*math.Cos(a), 28 + r*math.Sin(a)})
+	}
+	ring = append(ring, ring[0])
+	poly := orb.Polygon{ring, box(67.9, 27.9, 68.1, 28.1)[0]}
+	parts, err := subdivide(poly, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for _, p := range parts {
+		if vertices(p) > maxPieceVertices {
+			t.Errorf("a piece has %d vertices", vertices(p))
+		}
+		sum += AreaKm2(p)
+	}
+	if want := AreaKm2(poly); len(parts) < 8 || math.Abs(sum-want)/want > 1e-9 {
+		t.Fatalf("%d pieces, area %.6f, want %.6f", len(parts), sum, want)
+	}
+}

@@ -42,8 +42,9 @@ func DefaultConfig() Config {
 
 // Engine answers risk questions from the indexed layers.
 type Engine struct {
-	cfg   Config
-	ranks rankCache
+	cfg    Config
+	ranks  rankCache
+	pieces pieces
 }
 
 // NewEngine returns an engine.
@@ -195,6 +196,13 @@ func (e *Engine) Area(ctx context.Context, set *indexes.Set, r *AreaRequest) (*A
 // compute measures hazards and exposure inside a validated query.
 func (e *Engine) compute(ctx context.Context, set *indexes.Set, q *Query, haz, exp []*indexes.Layer) (*AreaResult, error) {
 	res := &AreaResult{Query: q, DataVersion: set.Dataset.Version, InArea: map[string]Exposure{}}
+	var err error
+	if haz, err = e.subdivided(set, haz); err != nil {
+		return nil, err
+	}
+	if exp, err = e.subdivided(set, exp); err != nil {
+		return nil, err
+	}
 	for _, l := range exp {
 		x, err := exposureIn(ctx, l, q.Shape, q.sf, q.prep)
 		if err != nil {
@@ -212,6 +220,33 @@ func (e *Engine) compute(ctx context.Context, set *indexes.Set, q *Query, haz, e
 	res.Summary = e.summarize(res.Hazards, q.AreaKm2)
 	res.RiskIndex = e.riskIndex(set, res, q)
 	return res, nil
+}
+
+// subdivided swaps polygon layers for their subdivided indexes (see pieces).
+func (e *Engine) subdivided(set *indexes.Set, ls []*indexes.Layer) ([]*indexes.Layer, error) {
+	out := make([]*indexes.Layer, len(ls))
+	for i, l := range ls {
+		out[i] = l
+		if len(l.Features) == 0 {
+			continue
+		}
+		switch l.Features[0].Geometry.(type) {
+		case orb.Polygon, orb.MultiPolygon:
+			s, err := e.pieces.of(set, l)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = s
+		}
+	}
+	return out, nil
+}
+
+// Warm builds the subdivided indexes of every polygon layer, so that the first query does not
+// pay for it.
+func (e *Engine) Warm(set *indexes.Set) error {
+	_, err := e.subdivided(set, set.Layers())
+	return err
 }
 
 // hazard intersects the query with every polygon of a hazard layer and accumulates by class.
@@ -403,18 +438,11 @@ func exposureIn(ctx context.Context, l *indexes.Layer, shape orb.MultiPolygon, s
 				}
 			}
 		case orb.LineString, orb.MultiLineString:
-			fb := l.FeatureBound(i)
-			if prep.containsBound(fb) {
+			if fb := l.FeatureBound(i); prep.containsBound(fb) {
 				x["length_km"] += LengthKm(g)
-				return true
+			} else {
+				x["length_km"] += prep.lengthInsideKm(g)
 			}
-			out, e := intersection(toSF(g), sf)
-			if e != nil {
-				err = &data.Error{Kind: data.KindInternal, Msg: "overlay failed", Err: e}
-				return false
-			}
-			_, lines := fromSF(out)
-			x["length_km"] += LengthKm(lines)
 		case orb.Polygon, orb.MultiPolygon:
 			fb := l.FeatureBound(i)
 			if prep.containsBound(fb) {

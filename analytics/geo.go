@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"math"
+	"slices"
 
 	"github.com/paulmach/orb"
 	"github.com/peterstace/simplefeatures/geom"
@@ -324,4 +325,61 @@ func segmentMeetsBound(a, c orb.Point, b orb.Bound) bool {
 // containsBound reports whether the rectangle b lies wholly inside the polygon.
 func (p *prepared) containsBound(b orb.Bound) bool {
 	return !p.crosses(b) && p.contains(b.Min)
+}
+
+// lengthInsideKm is the length of the parts of a line inside the polygon: each segment is cut at
+// its crossings with the polygon's edges, and the pieces whose midpoints are inside are summed.
+func (p *prepared) lengthInsideKm(g orb.Geometry) float64 {
+	var lines []orb.LineString
+	switch t := g.(type) {
+	case orb.LineString:
+		lines = []orb.LineString{t}
+	case orb.MultiLineString:
+		lines = t
+	}
+	var total float64
+	var ts []float64
+	for _, l := range lines {
+		for i := 0; i+1 < len(l); i++ {
+			a, b := l[i], l[i+1]
+			sb := orb.Bound{Min: orb.Point{math.Min(a[0], b[0]), math.Min(a[1], b[1])}, Max: orb.Point{math.Max(a[0], b[0]), math.Max(a[1], b[1])}}
+			if !sb.Intersects(p.bound) {
+				continue
+			}
+			ts = append(ts[:0], 0, 1)
+			lo, hi := p.band(sb.Min[1]), p.band(sb.Max[1])
+			for k := lo; k <= hi; k++ {
+				for _, e := range p.bands[k] {
+					if t, ok := segmentParam(a, b, e.a, e.b); ok {
+						ts = append(ts, t)
+					}
+				}
+			}
+			slices.Sort(ts)
+			at := func(t float64) orb.Point { return orb.Point{a[0] + t*(b[0]-a[0]), a[1] + t*(b[1]-a[1])} }
+			for j := 0; j+1 < len(ts); j++ {
+				if ts[j+1] > ts[j] && p.contains(at((ts[j]+ts[j+1])/2)) {
+					total += haversineKm(at(ts[j]), at(ts[j+1]))
+				}
+			}
+		}
+	}
+	return total
+}
+
+// segmentParam returns t in [0, 1] where segment a-b meets segment c-d (not parallel).
+func segmentParam(a, b, c, d orb.Point) (float64, bool) {
+	rx, ry := b[0]-a[0], b[1]-a[1]
+	sx, sy := d[0]-c[0], d[1]-c[1]
+	den := rx*sy - ry*sx
+	if den == 0 {
+		return 0, false
+	}
+	qx, qy := c[0]-a[0], c[1]-a[1]
+	t := (qx*sy - qy*sx) / den
+	u := (qx*ry - qy*rx) / den
+	if t < 0 || t > 1 || u < 0 || u > 1 {
+		return 0, false
+	}
+	return t, true
 }

@@ -169,6 +169,11 @@ func serve(args []string, stderr io.Writer) error {
 	}
 	defer ts.Close()
 	risk := analytics.NewEngine(analytics.DefaultConfig())
+	go func() { // subdivide polygon layers for risk queries in the background
+		if err := risk.Warm(current.Load()); err != nil {
+			log.Warn("preparing risk indexes", "err", err)
+		}
+	}()
 	srv := httpapi.New(httpapi.Config{PublicURL: cfg.PublicURL, RequestTimeout: cfg.RequestTimeout, Version: version}, current, ts, risk, log)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -184,6 +189,9 @@ func serve(args []string, stderr io.Writer) error {
 				log.Error("reload failed; still serving the previous data", "err", err)
 			} else {
 				current.Store(next) // the data version changes, so cached tiles of the old data are not served
+				if err := risk.Warm(next); err != nil {
+					log.Warn("preparing risk indexes", "err", err)
+				}
 			}
 		}
 	}()

@@ -100,7 +100,9 @@ func TestRiskMatchesPostGIS(t *testing.T) {
 		"multipolygon, Punjab":           `{"type":"MultiPolygon","coordinates":[[[[71.2,29.8],[71.8,29.8],[71.8,30.4],[71.2,30.4],[71.2,29.8]]],[[[73.5,31.0],[74.5,31.0],[74.5,31.9],[73.5,31.9],[73.5,31.0]]]]}`,
 	}
 	var worst float64
-	defer func() { t.Logf("largest relative difference from PostGIS over classes above 1 km²: %.5f %%", worst*100) }()
+	defer func() {
+		t.Logf("largest relative difference from PostGIS over classes above 1 km²: %.5f %%", worst*100)
+	}()
 	for name, g := range polygons {
 		t.Run(name, func(t *testing.T) {
 			body := fmt.Sprintf(`{"geometry":%s,"hazards":["flood_rp10","flood_rp25","flood_rp100"],"exposure":["villages"]}`, g)

@@ -205,3 +205,90 @@ func FuzzParseBBox(f *testing.F) {
 		}
 	})
 }
+
+// riskSet is a tiny dataset for the /risk endpoints: a flood square and a village in it.
+func riskSet() *indexes.Set {
+	flood := data.LayerSpec{ID: "flood", Theme: data.ThemeHazards, MaxZoom: 14,
+		Fields: []data.Field{{Name: "depth_class", Type: data.FieldString}},
+		Hazard: &data.Hazard{Type: "flood", ReturnPeriod: 100, ClassField: "depth_class"}}
+	vill := data.LayerSpec{ID: "villages", Theme: data.ThemeSocioeconomic, MaxZoom: 14,
+		Fields:   []data.Field{{Name: "population", Type: data.FieldInteger}},
+		Metadata: data.Metadata{RiskRole: data.RoleExposure}}
+	cat := &data.Catalog{Layers: []data.LayerSpec{flood, vill}}
+	sq := orb.Polygon{{{68, 25}, {69, 25}, {69, 26}, {68, 26}, {68, 25}}}
+	layers := []*data.Layer{
+		{Spec: &cat.Layers[0], Features: []data.Feature{{ID: 1, Geometry: sq, Properties: map[string]any{"depth_class": "high"}}}, Bound: sq.Bound()},
+		{Spec: &cat.Layers[1], Features: []data.Feature{{ID: 1, Geometry: orb.Point{68.5, 25.5}, Properties: map[string]any{"population": int64(42)}}},
+			Bound: orb.Bound{Min: orb.Point{68.5, 25.5}, Max: orb.Point{68.5, 25.5}}},
+	}
+	return indexes.Build(&data.Dataset{Catalog: cat, Layers: layers, Version: "r"})
+}
+
+func post(t *testing.T, url, ctype, body string) (int, http.Header, []byte) {
+	t.Helper()
+	res, err := http.Post(url, ctype, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, res.Header, b
+}
+
+func TestRiskEndpoints(t *testing.T) {
+	base := start(t, newServer(t, Config{BodyLimit: 64 << 10}, riskSet()))
+	code, _, body := post(t, base+"/risk/area", "application/json", `{"bbox":[68.25,25,69.25,26]}`)
+	var res struct {
+		Hazards []struct {
+			Classes []struct {
+				Class    string                        `json:"class"`
+				Exposure map[string]map[string]float64 `json:"exposure"`
+			} `json:"classes"`
+		} `json:"hazards"`
+	}
+	if code != 200 || json.Unmarshal(body, &res) != nil || res.Hazards[0].Classes[0].Exposure["villages"]["population"] != 42 {
+		t.Fatalf("area: %d %s", code, body)
+	}
+	code, hdr, body := post(t, base+"/risk/area?format=csv", "application/json", `{"bbox":[68.25,25,69.25,26]}`)
+	if code != 200 || hdr.Get("Content-Type") != "text/csv; charset=utf-8" || !strings.Contains(hdr.Get("Content-Disposition"), "filename=") ||
+		!strings.HasPrefix(string(body), "hazard_layer,hazard,return_period,class,area_km2") {
+		t.Errorf("csv: %d %v %s", code, hdr, body)
+	}
+	code, hdr, body = post(t, base+"/risk/area?format=geojson", "application/json", `{"bbox":[68.25,25,69.25,26]}`)
+	if code != 200 || hdr.Get("Content-Type") != "application/geo+json" || !strings.Contains(string(body), `"kind":"exposed"`) {
+		t.Errorf("geojson: %d %v %s", code, hdr, body)
+	}
+	var pt map[string]any
+	if code, _ := get(t, base+"/risk/point?lon=68.5&lat=25.5", &pt); code != 200 || !strings.Contains(fmt.Sprint(pt["hazards"]), "high") {
+		t.Errorf("point: %d %v", code, pt)
+	}
+	bad := []struct {
+		method, path, ctype, body string
+		code                      int
+	}{
+		{"POST", "/risk/area", "application/json", `{"geometry":{"type":"Polygon","coordinates":[[[68,25],[69,26],[69,25],[68,26],[68,25]]]}}`, 400},
+		{"POST", "/risk/area", "application/json", `not json`, 400},
+		{"POST", "/risk/area", "text/plain", `{"bbox":[68,25,69,26]}`, 400},
+		{"POST", "/risk/area?format=xls", "application/json", `{"bbox":[68,25,69,26]}`, 400},
+		{"POST", "/risk/area", "application/json", `{"admin":{"layer":"flood","id":"9"}}`, 404},
+		{"POST", "/risk/area", "application/json", `{"bbox":[68,25,69,26],"pad":"` + strings.Repeat("x", 70<<10) + `"}`, 413},
+		{"GET", "/risk/point?lon=abc&lat=1", "", "", 400},
+		{"GET", "/risk/point?lon=500&lat=1", "", "", 400},
+		{"GET", "/risk/rank?admin=nope", "", "", 404},
+	}
+	for _, b := range bad {
+		var code int
+		var body []byte
+		if b.method == "POST" {
+			code, _, body = post(t, base+b.path, b.ctype, b.body)
+		} else {
+			var e errorBody
+			code, _ = get(t, base+b.path, &e)
+			body, _ = json.Marshal(e)
+		}
+		var e errorBody
+		if code != b.code || json.Unmarshal(body, &e) != nil || e.Error == "" {
+			t.Errorf("%s %s: %d %s, want %d with a JSON error", b.method, b.path, code, body, b.code)
+		}
+	}
+}
