@@ -221,3 +221,26 @@ func (c *Current) Load() *Set { return c.p.Load() }
 
 // Store replaces the Set being served.
 func (c *Current) Store(s *Set) { c.p.Store(s) }
+
+// WithLayer returns a Set that shares every layer of s but holds l in place of the layer with the
+// same id (or in addition to them). The dataset version is kept: a live layer (warnings) changes
+// without invalidating the cache of every other layer; its own tiles are invalidated by area.
+func (s *Set) WithLayer(l *Layer) *Set {
+	out := &Set{Dataset: s.Dataset, layers: make(map[string]*Layer, len(s.layers)+1)}
+	replaced := false
+	for _, old := range s.order {
+		if old.Spec.ID == l.Spec.ID {
+			out.order = append(out.order, l)
+			replaced = true
+		} else {
+			out.order = append(out.order, old)
+		}
+	}
+	if !replaced {
+		out.order = append(out.order, l)
+	}
+	for _, x := range out.order {
+		out.layers[x.Spec.ID] = x
+	}
+	return out
+}

@@ -24,10 +24,21 @@ type config struct {
 	LogLevel       string        `yaml:"log_level"`       // INDUS_LOG_LEVEL, --log-level: debug, info, warn, error
 	LogFormat      string        `yaml:"log_format"`      // INDUS_LOG_FORMAT, --log-format: text or json
 	Workers        int           `yaml:"gdal_workers"`    // INDUS_GDAL_WORKERS, --gdal-workers: GDAL threads at load
+	StateDir       string        `yaml:"state_dir"`       // INDUS_STATE_DIR, --state-dir: the warnings journal lives here
+	APIKey         string        `yaml:"api_key"`         // INDUS_API_KEY (no flag: it would show in ps): bearer key of write endpoints
 }
 
 func defaultConfig() config {
 	return config{Addr: ":8080", CacheMB: 256, RequestTimeout: 10 * time.Second, LogLevel: "info", LogFormat: "text", Workers: 2}
+}
+
+// defaultStateDir holds the warnings journal.
+func defaultStateDir() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	return filepath.Join(dir, "indus", "state")
 }
 
 // defaultDataDir is where the embedded dataset is written for GDAL to read.
@@ -51,6 +62,7 @@ func (c *config) flags(fs *flag.FlagSet) *string {
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (INDUS_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (INDUS_LOG_FORMAT)")
 	fs.IntVar(&c.Workers, "gdal-workers", c.Workers, "GDAL reader threads at load (INDUS_GDAL_WORKERS)")
+	fs.StringVar(&c.StateDir, "state-dir", c.StateDir, "folder of the warnings journal (INDUS_STATE_DIR; default: user cache dir)")
 	return file
 }
 
@@ -89,7 +101,8 @@ func loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 
 func (c *config) env() error {
 	str := map[string]*string{"INDUS_ADDR": &c.Addr, "INDUS_CATALOG": &c.Catalog, "INDUS_DATA_DIR": &c.DataDir,
-		"INDUS_PUBLIC_URL": &c.PublicURL, "INDUS_LOG_LEVEL": &c.LogLevel, "INDUS_LOG_FORMAT": &c.LogFormat}
+		"INDUS_PUBLIC_URL": &c.PublicURL, "INDUS_LOG_LEVEL": &c.LogLevel, "INDUS_LOG_FORMAT": &c.LogFormat,
+		"INDUS_STATE_DIR": &c.StateDir, "INDUS_API_KEY": &c.APIKey}
 	for k, p := range str {
 		if v, ok := os.LookupEnv(k); ok {
 			*p = v

@@ -12,12 +12,14 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/cpec-digital/indus/analytics"
+	"github.com/cpec-digital/indus/analytics/warnings"
 	"github.com/cpec-digital/indus/cmd/indus/internal/httpapi"
 	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/data/gdal"
@@ -174,7 +176,16 @@ func serve(args []string, stderr io.Writer) error {
 			log.Warn("preparing risk indexes", "err", err)
 		}
 	}()
-	srv := httpapi.New(httpapi.Config{PublicURL: cfg.PublicURL, RequestTimeout: cfg.RequestTimeout, Version: version}, current, ts, risk, log)
+	srv := httpapi.New(httpapi.Config{PublicURL: cfg.PublicURL, RequestTimeout: cfg.RequestTimeout, Version: version,
+		APIKey: cfg.APIKey}, current, ts, risk, log)
+	warn, err := startWarnings(cfg, current, ts, log)
+	if err != nil {
+		return err
+	}
+	if warn != nil {
+		defer warn.Close()
+		srv.EnableWarnings(warn)
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
@@ -188,7 +199,11 @@ func serve(args []string, stderr io.Writer) error {
 			if next, err := loadDataset(ctx, cfg, reader, log); err != nil {
 				log.Error("reload failed; still serving the previous data", "err", err)
 			} else {
-				current.Store(next) // the data version changes, so cached tiles of the old data are not served
+				if warn != nil {
+					warn.Swap(next) // keeps the live warnings layer
+				} else {
+					current.Store(next) // the data version changes, so cached tiles of the old data are not served
+				}
 				if err := risk.Warm(next); err != nil {
 					log.Warn("preparing risk indexes", "err", err)
 				}
@@ -206,6 +221,27 @@ func serve(args []string, stderr io.Writer) error {
 	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer scancel()
 	return srv.Shutdown(sctx)
+}
+
+// startWarnings starts the flood warning service when the catalog has a gauge layer.
+func startWarnings(cfg config, current *indexes.Current, ts *tiles.Service, log *slog.Logger) (*warnings.Service, error) {
+	wc := warnings.DefaultConfig("")
+	if _, ok := current.Load().Layer(wc.GaugeLayer); !ok {
+		log.Warn("flood warnings disabled: the catalog has no gauge layer", "layer", wc.GaugeLayer)
+		return nil, nil
+	}
+	dir := cfg.StateDir
+	if dir == "" {
+		dir = defaultStateDir()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	wc.JournalPath = filepath.Join(dir, "warnings.journal")
+	if cfg.APIKey == "" {
+		log.Warn("no API key: POST /warnings/readings is disabled (set INDUS_API_KEY)")
+	}
+	return warnings.New(wc, current, ts, log)
 }
 
 func gen(args []string, stdout, stderr io.Writer) error {

@@ -12,6 +12,7 @@ import (
 type Gauge struct {
 	ID, Name, River string
 	Point           orb.Point // approximate position
+	Downstream      orb.Point // end of the reach it warns for: the next station, a confluence or the sea
 	// Thresholds are the lower bounds of Low, Medium, High, Very High and Exceptionally High.
 	Thresholds [5]int64
 }
@@ -19,17 +20,17 @@ type Gauge struct {
 // Gauges are the main FFD stations. Positions are approximate; thresholds are illustrative
 // (FFD does not publish one table of them) and configurable in the catalog's gauge layer.
 var Gauges = []Gauge{
-	{"TRB", "Tarbela", "Indus", orb.Point{72.69, 34.09}, [5]int64{200000, 250000, 375000, 500000, 650000}},
-	{"KLB", "Kalabagh", "Indus", orb.Point{71.55, 32.96}, [5]int64{250000, 300000, 450000, 600000, 800000}},
-	{"CHS", "Chashma", "Indus", orb.Point{71.38, 32.43}, [5]int64{250000, 300000, 450000, 600000, 800000}},
-	{"TNS", "Taunsa", "Indus", orb.Point{70.85, 30.51}, [5]int64{250000, 300000, 450000, 600000, 800000}},
-	{"GDU", "Guddu", "Indus", orb.Point{69.69, 28.42}, [5]int64{300000, 400000, 500000, 650000, 800000}},
-	{"SKR", "Sukkur", "Indus", orb.Point{68.85, 27.68}, [5]int64{300000, 400000, 500000, 650000, 800000}},
-	{"KTR", "Kotri", "Indus", orb.Point{68.37, 25.37}, [5]int64{300000, 400000, 500000, 650000, 800000}},
-	{"NSR", "Nowshera", "Kabul", orb.Point{71.98, 34.01}, [5]int64{50000, 80000, 110000, 150000, 200000}},
-	{"MRL", "Marala", "Chenab", orb.Point{74.46, 32.67}, [5]int64{100000, 150000, 250000, 400000, 600000}},
-	{"BLK", "Balloki", "Ravi", orb.Point{73.86, 31.22}, [5]int64{50000, 70000, 100000, 130000, 150000}},
-	{"SLM", "Sulemanki", "Sutlej", orb.Point{73.87, 30.38}, [5]int64{50000, 70000, 100000, 130000, 150000}},
+	{"TRB", "Tarbela", "Indus", orb.Point{72.69, 34.09}, orb.Point{71.55, 32.96}, [5]int64{200000, 250000, 375000, 500000, 650000}},
+	{"KLB", "Kalabagh", "Indus", orb.Point{71.55, 32.96}, orb.Point{71.38, 32.43}, [5]int64{250000, 300000, 450000, 600000, 800000}},
+	{"CHS", "Chashma", "Indus", orb.Point{71.38, 32.43}, orb.Point{70.85, 30.51}, [5]int64{250000, 300000, 450000, 600000, 800000}},
+	{"TNS", "Taunsa", "Indus", orb.Point{70.85, 30.51}, orb.Point{69.69, 28.42}, [5]int64{250000, 300000, 450000, 600000, 800000}},
+	{"GDU", "Guddu", "Indus", orb.Point{69.69, 28.42}, orb.Point{68.85, 27.68}, [5]int64{300000, 400000, 500000, 650000, 800000}},
+	{"SKR", "Sukkur", "Indus", orb.Point{68.85, 27.68}, orb.Point{68.37, 25.37}, [5]int64{300000, 400000, 500000, 650000, 800000}},
+	{"KTR", "Kotri", "Indus", orb.Point{68.37, 25.37}, orb.Point{67.45, 24.0}, [5]int64{300000, 400000, 500000, 650000, 800000}},
+	{"NSR", "Nowshera", "Kabul", orb.Point{71.98, 34.01}, orb.Point{72.23, 33.91}, [5]int64{50000, 80000, 110000, 150000, 200000}},
+	{"MRL", "Marala", "Chenab", orb.Point{74.46, 32.67}, orb.Point{72.15, 31.15}, [5]int64{100000, 150000, 250000, 400000, 600000}},
+	{"BLK", "Balloki", "Ravi", orb.Point{73.86, 31.22}, orb.Point{71.85, 30.65}, [5]int64{50000, 70000, 100000, 130000, 150000}},
+	{"SLM", "Sulemanki", "Sutlej", orb.Point{73.87, 30.38}, orb.Point{71.02, 29.35}, [5]int64{50000, 70000, 100000, 130000, 150000}},
 }
 
 func gauges(_ *Sources) []feature {
@@ -39,6 +40,7 @@ func gauges(_ *Sources) []feature {
 			"station_id": g.ID, "name": g.Name, "river": g.River,
 			"low_cusecs": g.Thresholds[0], "medium_cusecs": g.Thresholds[1], "high_cusecs": g.Thresholds[2],
 			"very_high_cusecs": g.Thresholds[3], "exceptional_cusecs": g.Thresholds[4],
+			"downstream_lon": g.Downstream[0], "downstream_lat": g.Downstream[1],
 		}}
 	}
 	return fs

@@ -43,7 +43,7 @@ func Catalog(opt Options) ([]byte, error) {
 const stampFile = ".indus-dataset.json"
 
 // generatorVersion changes whenever the generator's output changes, so that stale folders are rebuilt.
-const generatorVersion = 2
+const generatorVersion = 3
 
 // Materialize writes the real sources, the generated layers and catalog.yaml into dir and returns
 // the catalog's path. A folder already made with the same options and generator version is reused.

@@ -15,6 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"github.com/cpec-digital/indus/analytics"
+	"github.com/cpec-digital/indus/analytics/warnings"
 	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/indexes"
 	"github.com/cpec-digital/indus/tiles"
@@ -43,6 +44,10 @@ type Config struct {
 	Version string
 	// TileCacheControl is the Cache-Control header of tiles (default "public, max-age=300").
 	TileCacheControl string
+	// APIKey authorizes write endpoints (Authorization: Bearer <key>); empty disables writes.
+	APIKey string
+	// Heartbeat is the interval of the comment lines on event streams (default 15 s).
+	Heartbeat time.Duration
 }
 
 // Server serves the Indus API over Fiber.
@@ -53,6 +58,7 @@ type Server struct {
 	set    *indexes.Current
 	tiles  *tiles.Service
 	risk   *analytics.Engine
+	warn   *warnings.Service
 	start  time.Time
 	closed atomic.Bool
 }
@@ -65,6 +71,9 @@ func New(cfg Config, set *indexes.Current, ts *tiles.Service, risk *analytics.En
 	}
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 10 * time.Second
+	}
+	if cfg.Heartbeat <= 0 {
+		cfg.Heartbeat = 15 * time.Second
 	}
 	if cfg.TileCacheControl == "" {
 		cfg.TileCacheControl = "public, max-age=300"
@@ -90,12 +99,18 @@ func New(cfg Config, set *indexes.Current, ts *tiles.Service, risk *analytics.En
 	return s
 }
 
+// EnableWarnings serves the flood warning endpoints from w.
+func (s *Server) EnableWarnings(w *warnings.Service) { s.warn = w }
+
 // Serve serves on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
 
 // Shutdown stops accepting connections and waits for requests in flight, up to ctx's deadline.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.closed.Store(true)
+	if s.warn != nil {
+		s.warn.Hub().Close() // end event streams so that connections drain
+	}
 	return s.app.ShutdownWithContext(ctx)
 }
 
@@ -111,6 +126,11 @@ func (s *Server) routes() {
 	s.app.Post("/risk/area", s.riskArea)
 	s.app.Get("/risk/point", s.riskPoint)
 	s.app.Get("/risk/rank", s.riskRank)
+	s.app.Post("/warnings/readings", s.requireKey, s.postReadings)
+	s.app.Get("/warnings/readings", s.getReadings)
+	s.app.Get("/warnings/stream", s.stream)
+	s.app.Get("/warnings", s.listWarnings)
+	s.app.Get("/warnings/:file", s.getWarning)
 	s.app.Use(func(c *fiber.Ctx) error {
 		return data.Errorf(data.KindNotFound, "no route for %s %s", c.Method(), c.Path())
 	})
@@ -186,6 +206,9 @@ func (s *Server) landing(c *fiber.Ctx) error {
 			{Rel: "data", Href: base + "/collections", Type: "application/json", Title: "collections (OGC API - Features)"},
 			{Rel: "describedby", Href: base + "/catalog", Type: "application/json", Title: "layer catalog with metadata"},
 			{Rel: "status", Href: base + "/health", Type: "application/json", Title: "health"},
+			{Rel: "tiles", Href: base + "/tiles/{layers}.json", Type: "application/json", Title: "TileJSON of any comma list of layers"},
+			{Rel: "risk", Href: base + "/risk/area", Type: "application/json", Title: "area risk queries (POST)"},
+			{Rel: "warnings", Href: base + "/warnings", Type: "application/json", Title: "flood warnings"},
 		},
 	})
 }

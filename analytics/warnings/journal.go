@@ -1,0 +1,166 @@
+package warnings
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+)
+
+// Journal is an append-only file of records, each framed as
+//
+//	uint32 little-endian payload length | uint32 CRC-32C of the payload | payload
+//
+// Append returns only after the record is written and fsync'd. Concurrent appends are grouped:
+// one write and one fsync serve every record waiting at that moment (group commit).
+type Journal struct {
+	f    *os.File
+	log  *slog.Logger
+	reqs chan appendReq
+	done chan struct{}
+	once sync.Once
+}
+
+type appendReq struct {
+	payload []byte
+	err     chan error
+}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// maxRecord bounds one record; a length field above it marks a torn or corrupt record.
+const maxRecord = 1 << 20
+
+// OpenJournal opens (or creates) the journal at path and replays it: fn is called with each
+// intact record in order. A torn or corrupt tail (a crash in the middle of a write) is detected by
+// its length or checksum, logged, and cut off so that new records follow the last good one.
+func OpenJournal(path string, log *slog.Logger, fn func([]byte) error) (*Journal, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	good, err := replay(f, fn)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if st.Size() > good {
+		log.Warn("journal: torn or corrupt record at the end skipped", "path", path, "offset", good, "bytes", st.Size()-good)
+		if err := f.Truncate(good); err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
+	if _, err := f.Seek(good, io.SeekStart); err != nil {
+		f.Close()
+		return nil, err
+	}
+	j := &Journal{f: f, log: log, reqs: make(chan appendReq, 1024), done: make(chan struct{})}
+	go j.writer()
+	return j, nil
+}
+
+// replay reads records until the end or the first bad one and returns the offset after the last
+// good record.
+func replay(f *os.File, fn func([]byte) error) (int64, error) {
+	r := bufio.NewReaderSize(f, 1<<16)
+	var off int64
+	var hdr [8]byte
+	for {
+		if _, err := io.ReadFull(r, hdr[:]); err != nil {
+			return off, nil // clean end, or a torn header
+		}
+		n := binary.LittleEndian.Uint32(hdr[:4])
+		sum := binary.LittleEndian.Uint32(hdr[4:])
+		if n > maxRecord {
+			return off, nil
+		}
+		payload := make([]byte, n)
+		if _, err := io.ReadFull(r, payload); err != nil {
+			return off, nil // torn payload
+		}
+		if crc32.Checksum(payload, castagnoli) != sum {
+			return off, nil
+		}
+		if err := fn(payload); err != nil {
+			return off, fmt.Errorf("journal record at offset %d: %w", off, err)
+		}
+		off += int64(8 + n)
+	}
+}
+
+// Append writes a record durably.
+func (j *Journal) Append(payload []byte) error {
+	if len(payload) > maxRecord {
+		return errors.New("journal: record too large")
+	}
+	req := appendReq{payload: payload, err: make(chan error, 1)}
+	select {
+	case j.reqs <- req:
+	case <-j.done:
+		return errors.New("journal: closed")
+	}
+	return <-req.err
+}
+
+func (j *Journal) writer() {
+	var buf []byte
+	for {
+		var batch []appendReq
+		select {
+		case req, ok := <-j.reqs:
+			if !ok {
+				return
+			}
+			batch = append(batch, req)
+		case <-j.done:
+			return
+		}
+	more:
+		for len(batch) < 4096 {
+			select {
+			case req := <-j.reqs:
+				batch = append(batch, req)
+			default:
+				break more
+			}
+		}
+		buf = buf[:0]
+		for _, req := range batch {
+			var hdr [8]byte
+			binary.LittleEndian.PutUint32(hdr[:4], uint32(len(req.payload)))
+			binary.LittleEndian.PutUint32(hdr[4:], crc32.Checksum(req.payload, castagnoli))
+			buf = append(append(buf, hdr[:]...), req.payload...)
+		}
+		_, err := j.f.Write(buf)
+		if err == nil {
+			err = j.f.Sync()
+		}
+		if err != nil {
+			j.log.Error("journal write failed", "err", err)
+		}
+		for _, req := range batch {
+			req.err <- err
+		}
+	}
+}
+
+// Close stops the writer and closes the file. Appends after Close fail.
+func (j *Journal) Close() error {
+	var err error
+	j.once.Do(func() {
+		close(j.done)
+		err = j.f.Close()
+	})
+	return err
+}

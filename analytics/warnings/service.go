@@ -1,0 +1,619 @@
+package warnings
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"math"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/cpec-digital/indus/analytics"
+	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/indexes"
+)
+
+// Config configures the warning service.
+type Config struct {
+	JournalPath   string        // file of accepted readings (required)
+	Sender        string        // CAP sender [warnings@indus.invalid]
+	GaugeLayer    string        // layer of stations [gauges]
+	StationField  string        // station id field [station_id]
+	NameField     string        // [name]
+	RiverField    string        // [river]
+	Thresholds    [5]string     // fields of the five thresholds [low_cusecs … exceptional_cusecs]
+	DownLonField  string        // [downstream_lon]
+	DownLatField  string        // [downstream_lat]
+	AdminLayer    string        // province of a station [provinces]
+	HazardType    string        // hazard layers the warning area comes from [flood]
+	ReachBufferKm float64       // half-width of the reach corridor [20]
+	ExpiresAfter  time.Duration // CAP expires = sent + this [24h]
+	MaxFuture     time.Duration // readings observed later than now + this are refused [1h]
+	MaxAge        time.Duration // readings observed earlier than now − this are refused [366 days]
+	MaxBatch      int           // readings in one request [1000]
+	KeepReadings  int           // readings kept in memory per station for listing [10,000]
+	Buffer        int           // events buffered per subscriber before it is dropped [256]
+	History       int           // events kept for Last-Event-ID resume [10,000]
+}
+
+// DefaultConfig fits the Pakistan catalog.
+func DefaultConfig(journal string) Config {
+	return Config{JournalPath: journal, Sender: "warnings@indus.invalid", GaugeLayer: "gauges", StationField: "station_id",
+		NameField: "name", RiverField: "river",
+		Thresholds:   [5]string{"low_cusecs", "medium_cusecs", "high_cusecs", "very_high_cusecs", "exceptional_cusecs"},
+		DownLonField: "downstream_lon", DownLatField: "downstream_lat", AdminLayer: "provinces", HazardType: "flood",
+		ReachBufferKm: 20, ExpiresAfter: 24 * time.Hour, MaxFuture: time.Hour, MaxAge: 366 * 24 * time.Hour,
+		MaxBatch: 1000, KeepReadings: 10000, Buffer: 256, History: 10000}
+}
+
+// Invalidator drops cached tiles of a layer in an area (the tile service implements it).
+type Invalidator interface {
+	Invalidate(layer string, bound orb.Bound) int
+}
+
+// LayerID is the id of the live warnings layer.
+const LayerID = "warnings"
+
+// Service holds the warning state.
+type Service struct {
+	cfg     Config
+	log     *slog.Logger
+	current *indexes.Current
+	inval   Invalidator
+	now     func() time.Time
+	journal *Journal
+	hub     *Hub
+
+	mu       sync.Mutex
+	stations map[string]*Station
+	readings map[string][]Reading // per station, in order of acceptance
+	seen     map[string]Reading   // key → reading, for duplicates
+	pending  map[string]Reading   // accepted but not yet journaled
+	latest   map[string]time.Time // newest observation applied per station
+	active   map[string]*Warning  // station → active warning
+	all      map[string]*Warning  // episode id → latest version
+	versions map[string][]*Warning
+	order    []string
+	seq      uint64
+	changes  uint64
+	layer    *indexes.Layer // the live warnings layer
+}
+
+// New builds the service over the dataset in current, replays the journal and publishes the
+// warnings layer. inval may be nil.
+func New(cfg Config, current *indexes.Current, inval Invalidator, log *slog.Logger) (*Service, error) {
+	s := &Service{cfg: cfg, log: log, current: current, inval: inval, now: time.Now, hub: newHub(cfg.Buffer, cfg.History),
+		readings: map[string][]Reading{}, seen: map[string]Reading{}, pending: map[string]Reading{},
+		latest: map[string]time.Time{}, active: map[string]*Warning{}, all: map[string]*Warning{}, versions: map[string][]*Warning{}}
+	if err := s.loadStations(current.Load()); err != nil {
+		return nil, err
+	}
+	replayed := 0
+	j, err := OpenJournal(cfg.JournalPath, log, func(b []byte) error {
+		var batch []Reading
+		if err := json.Unmarshal(b, &batch); err != nil {
+			return err
+		}
+		for _, r := range batch {
+			s.apply(r, false)
+			replayed++
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("warnings journal %s: %w", cfg.JournalPath, err)
+	}
+	s.journal = j
+	s.mu.Lock()
+	s.publishLocked(nil)
+	s.mu.Unlock()
+	log.Info("warnings ready", "journal", cfg.JournalPath, "readings", replayed, "active", len(s.active))
+	return s, nil
+}
+
+// Close stops the journal and ends every subscription.
+func (s *Service) Close() {
+	s.hub.close()
+	s.journal.Close()
+}
+
+// Hub returns the subscription hub.
+func (s *Service) Hub() *Hub { return s.hub }
+
+func (s *Service) loadStations(set *indexes.Set) error {
+	l, ok := set.Layer(s.cfg.GaugeLayer)
+	if !ok {
+		return fmt.Errorf("warnings: no gauge layer %q", s.cfg.GaugeLayer)
+	}
+	s.stations = map[string]*Station{}
+	num := func(f *data.Feature, name string) (float64, bool) {
+		switch v := f.Properties[name].(type) {
+		case int64:
+			return float64(v), true
+		case float64:
+			return v, true
+		}
+		return 0, false
+	}
+	for i := range l.Features {
+		f := &l.Features[i]
+		p, ok := f.Geometry.(orb.Point)
+		if !ok {
+			continue
+		}
+		st := &Station{Point: p, Downstream: p}
+		st.ID, _ = f.Properties[s.cfg.StationField].(string)
+		st.Name, _ = f.Properties[s.cfg.NameField].(string)
+		st.River, _ = f.Properties[s.cfg.RiverField].(string)
+		for k, name := range s.cfg.Thresholds {
+			v, ok := num(f, name)
+			if !ok {
+				return fmt.Errorf("warnings: station %q has no %s threshold", st.ID, name)
+			}
+			st.Thresholds[k] = v
+		}
+		if !slices.IsSorted(st.Thresholds[:]) {
+			return fmt.Errorf("warnings: station %q thresholds are not increasing", st.ID)
+		}
+		if lon, ok := num(f, s.cfg.DownLonField); ok {
+			if lat, ok := num(f, s.cfg.DownLatField); ok {
+				st.Downstream = orb.Point{lon, lat}
+			}
+		}
+		if al, ok := set.Layer(s.cfg.AdminLayer); ok && al.Spec.KeyField != "" {
+			al.Search(orb.Bound{Min: p, Max: p}, func(_ int, af *data.Feature) bool {
+				if contains(af.Geometry, p) {
+					st.Province = fmt.Sprint(af.Properties[al.Spec.KeyField])
+					return false
+				}
+				return true
+			})
+		}
+		if st.ID != "" {
+			s.stations[st.ID] = st
+		}
+	}
+	return nil
+}
+
+// Stations returns the stations, sorted by id.
+func (s *Service) Stations() []Station {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Station
+	for _, st := range s.stations {
+		out = append(out, *st)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// Result reports what happened to one submitted reading.
+type Result struct {
+	Seq       uint64 `json:"seq"`
+	Duplicate bool   `json:"duplicate,omitempty"`
+	Category  string `json:"category"`
+}
+
+func (s *Service) validate(r *Reading, now time.Time) error {
+	st, ok := s.stations[r.Station]
+	if !ok {
+		return data.Errorf(data.KindNotFound, "unknown station %q", r.Station)
+	}
+	_ = st
+	switch {
+	case r.Observed.IsZero():
+		return data.Invalid("reading without observed time", "station "+r.Station)
+	case r.Observed.After(now.Add(s.cfg.MaxFuture)):
+		return data.Invalid("reading observed in the future", fmt.Sprintf("%s is more than %s ahead of the server clock", r.Observed.Format(time.RFC3339), s.cfg.MaxFuture))
+	case r.Observed.Before(now.Add(-s.cfg.MaxAge)):
+		return data.Invalid("reading too old", fmt.Sprintf("%s is more than %s in the past", r.Observed.Format(time.RFC3339), s.cfg.MaxAge))
+	case math.IsNaN(r.DischargeCusecs) || math.IsInf(r.DischargeCusecs, 0) || r.DischargeCusecs < 0:
+		return data.Invalid("bad discharge", "discharge_cusecs must be a non-negative number")
+	case r.DischargeCusecs > 1e8:
+		return data.Invalid("bad discharge", "discharge_cusecs above 100,000,000 is not a river")
+	case r.WaterLevelM != nil && (math.IsNaN(*r.WaterLevelM) || math.Abs(*r.WaterLevelM) > 10000):
+		return data.Invalid("bad water level", "water_level_m must be a number of metres")
+	case r.ForecastProbability != nil && !(*r.ForecastProbability >= 0 && *r.ForecastProbability <= 1):
+		return data.Invalid("bad forecast probability", "forecast_probability must be from 0 to 1")
+	}
+	return nil
+}
+
+// Submit validates, journals (fsync) and applies a batch of readings, atomically: if any reading
+// is invalid, none is accepted. A reading identical to one already accepted is reported as a
+// duplicate and not stored again; a different reading for the same station and time is a conflict.
+func (s *Service) Submit(batch []Reading) ([]Result, error) {
+	if len(batch) == 0 {
+		return nil, data.Invalid("no readings", "send one reading or an array of them")
+	}
+	if len(batch) > s.cfg.MaxBatch {
+		return nil, &data.Error{Kind: data.KindTooLarge, Msg: "too many readings", Detail: fmt.Sprintf("at most %d in one request", s.cfg.MaxBatch)}
+	}
+	now := s.now().UTC()
+	results := make([]Result, len(batch))
+	var fresh []Reading
+	s.mu.Lock()
+	inBatch := map[string]int{}
+	for i := range batch {
+		r := &batch[i]
+		r.Observed = r.Observed.UTC()
+		if err := s.validate(r, now); err != nil {
+			s.mu.Unlock()
+			return nil, fmt.Errorf("reading %d: %w", i+1, err)
+		}
+		k := r.key()
+		old, dup := s.seen[k]
+		if !dup {
+			old, dup = s.pending[k]
+		}
+		if j, ok := inBatch[k]; ok && !dup {
+			old, dup = batch[j], true
+		}
+		if dup {
+			if !old.same(r) {
+				s.mu.Unlock()
+				return nil, &data.Error{Kind: data.KindConflict, Msg: fmt.Sprintf("reading %d conflicts with an accepted one", i+1),
+					Detail: fmt.Sprintf("station %s at %s already has %.0f cusecs", r.Station, r.Observed.Format(time.RFC3339), old.DischargeCusecs)}
+			}
+			results[i] = Result{Seq: old.Seq, Duplicate: true, Category: s.stations[r.Station].Category(old.DischargeCusecs).String()}
+			continue
+		}
+		inBatch[k] = i
+	}
+	for i := range batch {
+		if results[i].Duplicate {
+			continue
+		}
+		r := batch[i]
+		s.seq++
+		r.Seq, r.Received = s.seq, now
+		s.pending[r.key()] = r
+		fresh = append(fresh, r)
+		results[i] = Result{Seq: r.Seq, Category: s.stations[r.Station].Category(r.DischargeCusecs).String()}
+	}
+	s.mu.Unlock()
+	if len(fresh) == 0 {
+		return results, nil
+	}
+	payload, _ := json.Marshal(fresh)
+	err := s.journal.Append(payload)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range fresh {
+		delete(s.pending, r.key())
+	}
+	if err != nil {
+		return nil, &data.Error{Kind: data.KindInternal, Msg: "journal write failed", Err: err}
+	}
+	var changed []change
+	for _, r := range fresh {
+		if c := s.apply(r, true); c != nil {
+			changed = append(changed, *c)
+		}
+	}
+	if len(changed) > 0 {
+		s.publishLocked(changed)
+	}
+	return results, nil
+}
+
+// apply records a reading and moves the station's warning state; it returns the change, if any.
+// The caller holds s.mu (or is the single-threaded replay).
+func (s *Service) apply(r Reading, live bool) *change {
+	st := s.stations[r.Station]
+	if st == nil {
+		return nil // a station removed from the catalog since the reading was journaled
+	}
+	if r.Seq > s.seq {
+		s.seq = r.Seq
+	}
+	k := r.key()
+	if _, dup := s.seen[k]; dup {
+		return nil
+	}
+	s.seen[k] = r
+	rs := append(s.readings[r.Station], r)
+	if len(rs) > s.cfg.KeepReadings {
+		rs = rs[len(rs)-s.cfg.KeepReadings:]
+	}
+	s.readings[r.Station] = rs
+	if last, ok := s.latest[r.Station]; ok && !r.Observed.After(last) {
+		return nil // a late reading: kept, but the state follows the newest observation
+	}
+	s.latest[r.Station] = r.Observed
+	cat := st.Category(r.DischargeCusecs)
+	cur := s.active[r.Station]
+	curCat := Normal
+	if cur != nil {
+		curCat = cur.Category
+	}
+	if cat == curCat {
+		return nil
+	}
+	w := &Warning{Station: st.ID, StationName: st.Name, River: st.River, Province: st.Province, Category: cat,
+		CategoryName: cat.String(), Severity: cat.Severity(), Certainty: certainty(&r), Reading: r,
+		Sent: r.Received.UTC().Truncate(time.Second), Headline: headline(cat, st.Name, st.River, r.DischargeCusecs)}
+	w.Expires = w.Sent.Add(s.cfg.ExpiresAfter)
+	switch {
+	case cur == nil:
+		w.ID = fmt.Sprintf("PK-INDUS-%s-%d", st.ID, r.Seq)
+		w.Version, w.MsgType, w.Status = 1, "Alert", "active"
+	case cat == Normal:
+		w.ID, w.Version, w.MsgType, w.Status = cur.ID, cur.Version+1, "Cancel", "cancelled"
+		w.Severity, w.Certainty = "Minor", "Observed"
+	default:
+		w.ID, w.Version, w.MsgType, w.Status = cur.ID, cur.Version+1, "Update", "active"
+	}
+	if cur != nil {
+		w.References = []string{fmt.Sprintf("%s,%s,%s", s.cfg.Sender, cur.Identifier, capTime(cur.Sent))}
+		w.previous = cur
+	}
+	w.Identifier = fmt.Sprintf("%s.%d", w.ID, w.Version)
+	if cat == Normal {
+		w.ReturnPeriod, w.Area, w.AreaDesc = cur.ReturnPeriod, cur.Area, cur.AreaDesc
+		delete(s.active, st.ID)
+	} else {
+		w.ReturnPeriod = cat.ReturnPeriod()
+		w.Area, w.AreaDesc = s.area(st, w.ReturnPeriod)
+		s.active[st.ID] = w
+	}
+	if _, ok := s.all[w.ID]; !ok {
+		s.order = append(s.order, w.ID)
+	}
+	s.all[w.ID] = w
+	s.versions[w.ID] = append(s.versions[w.ID], w)
+	s.changes++
+	return &change{seq: r.Seq, old: cur, new: w}
+}
+
+// publishLocked installs the warnings layer, invalidates the tiles the changes touch and notifies
+// subscribers.
+func (s *Service) publishLocked(changed []change) {
+	spec := layerSpec()
+	l := &data.Layer{Spec: spec}
+	var ids []string
+	for id := range s.active {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		w := s.active[id]
+		l.Features = append(l.Features, data.Feature{ID: w.Reading.Seq, Geometry: w.polygon(), Properties: w.properties()})
+		if len(l.Features) == 1 {
+			l.Bound = w.Area.Bound()
+		} else {
+			l.Bound = l.Bound.Union(w.Area.Bound())
+		}
+	}
+	s.layer = indexes.NewLayer(l)
+	s.current.Store(s.current.Load().WithLayer(s.layer))
+	for _, c := range changed {
+		if s.inval != nil {
+			b := c.new.Area.Bound()
+			if c.old != nil {
+				b = b.Union(c.old.Area.Bound())
+			}
+			s.inval.Invalidate(LayerID, b)
+		}
+		s.hub.publish(c)
+	}
+}
+
+// Swap serves a freshly loaded dataset (after a reload) with the warnings layer in it. Updates
+// of the warnings layer and swaps are serialized, so neither loses the other.
+func (s *Service) Swap(next *indexes.Set) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.current.Store(next.WithLayer(s.layer))
+}
+
+func (w *Warning) properties() map[string]any {
+	return map[string]any{"warning_id": w.ID, "identifier": w.Identifier, "station_id": w.Station, "station": w.StationName,
+		"river": w.River, "category": w.CategoryName, "severity": w.Severity, "msg_type": w.MsgType, "status": w.Status,
+		"sent": capTime(w.Sent), "discharge_cusecs": w.Reading.DischargeCusecs, "return_period": int64(w.ReturnPeriod),
+		"province": w.Province, "headline": w.Headline}
+}
+
+// area draws the warning area: the flood zones of the return period the category matches, within
+// ReachBufferKm of the reach from the station to its downstream end, as their convex hull with the
+// station; when no zone lies in the reach, the reach corridor's hull.
+func (s *Service) area(st *Station, rp int) (orb.Ring, string) {
+	set := s.current.Load()
+	reach := orb.LineString{st.Point, st.Downstream}
+	if st.Point == st.Downstream {
+		reach = orb.LineString{st.Point, {st.Point[0] + 0.01, st.Point[1]}}
+	}
+	corridor, err := analytics.Buffer(reach, s.cfg.ReachBufferKm*1000)
+	if err != nil || len(corridor) == 0 {
+		c := st.Point
+		d := s.cfg.ReachBufferKm / 111
+		return orb.Ring{{c[0] - d, c[1] - d}, {c[0] + d, c[1] - d}, {c[0] + d, c[1] + d}, {c[0] - d, c[1] + d}, {c[0] - d, c[1] - d}}, st.Name
+	}
+	pts := []orb.Point{st.Point}
+	var hazard *indexes.Layer
+	for _, l := range set.Layers() {
+		if h := l.Spec.Hazard; h != nil && h.Type == s.cfg.HazardType && h.ReturnPeriod == rp {
+			hazard = l
+		}
+	}
+	if hazard != nil {
+		cb := corridor.Bound()
+		hazard.Search(cb, func(_ int, f *data.Feature) bool {
+			eachVertex(f.Geometry, func(p orb.Point) {
+				if cb.Contains(p) && contains(corridor, p) {
+					pts = append(pts, p)
+				}
+			})
+			return true
+		})
+	}
+	if len(pts) < 3 {
+		for _, p := range corridor {
+			pts = append(pts, p[0]...)
+		}
+	}
+	desc := fmt.Sprintf("%s river from %s, %.0f km either side, %d-year flood zones", st.River, st.Name, s.cfg.ReachBufferKm, rp)
+	return hull(pts), desc
+}
+
+func eachVertex(g orb.Geometry, fn func(orb.Point)) {
+	switch t := g.(type) {
+	case orb.Polygon:
+		for _, r := range t {
+			for _, p := range r {
+				fn(p)
+			}
+		}
+	case orb.MultiPolygon:
+		for _, p := range t {
+			eachVertex(p, fn)
+		}
+	}
+}
+
+// hull is Andrew's monotone chain convex hull, closed and counter-clockwise, coordinates rounded
+// to 1e-5 degree.
+func hull(pts []orb.Point) orb.Ring {
+	ps := make([]orb.Point, len(pts))
+	for i, p := range pts {
+		ps[i] = orb.Point{math.Round(p[0]*1e5) / 1e5, math.Round(p[1]*1e5) / 1e5}
+	}
+	sort.Slice(ps, func(i, j int) bool {
+		if ps[i][0] != ps[j][0] {
+			return ps[i][0] < ps[j][0]
+		}
+		return ps[i][1] < ps[j][1]
+	})
+	ps = slices.Compact(ps)
+	if len(ps) < 3 {
+		return nil
+	}
+	cross := func(o, a, b orb.Point) float64 { return (a[0]-o[0])*(b[1]-o[1]) - (a[1]-o[1])*(b[0]-o[0]) }
+	var h []orb.Point
+	for _, p := range ps {
+		for len(h) >= 2 && cross(h[len(h)-2], h[len(h)-1], p) <= 0 {
+			h = h[:len(h)-1]
+		}
+		h = append(h, p)
+	}
+	lower := len(h) + 1
+	for i := len(ps) - 2; i >= 0; i-- {
+		p := ps[i]
+		for len(h) >= lower && cross(h[len(h)-2], h[len(h)-1], p) <= 0 {
+			h = h[:len(h)-1]
+		}
+		h = append(h, p)
+	}
+	return orb.Ring(h) // the last point equals the first
+}
+
+func contains(g orb.Geometry, p orb.Point) bool {
+	in := false
+	var walk func(orb.Geometry)
+	walk = func(g orb.Geometry) {
+		switch t := g.(type) {
+		case orb.Polygon:
+			for _, r := range t {
+				for i := 0; i+1 < len(r); i++ {
+					a, b := r[i], r[i+1]
+					if (a[1] > p[1]) != (b[1] > p[1]) && p[0] < a[0]+(p[1]-a[1])*(b[0]-a[0])/(b[1]-a[1]) {
+						in = !in
+					}
+				}
+			}
+		case orb.MultiPolygon:
+			for _, q := range t {
+				walk(q)
+			}
+		}
+	}
+	walk(g)
+	return in
+}
+
+// Readings returns the newest readings of a station (up to limit), newest first.
+func (s *Service) Readings(station string, limit int) ([]Reading, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.stations[station]; !ok {
+		return nil, data.Errorf(data.KindNotFound, "unknown station %q", station)
+	}
+	rs := s.readings[station]
+	out := make([]Reading, 0, min(limit, len(rs)))
+	for i := len(rs) - 1; i >= 0 && len(out) < limit; i-- {
+		out = append(out, rs[i])
+	}
+	return out, nil
+}
+
+// List returns warnings (latest versions) with the given status ("active", "cancelled" or "" for
+// all) whose area meets bound (nil: anywhere), newest first.
+func (s *Service) List(status string, bound *orb.Bound) []*Warning {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*Warning
+	for i := len(s.order) - 1; i >= 0; i-- {
+		w := s.all[s.order[i]]
+		if status != "" && w.Status != status {
+			continue
+		}
+		if bound != nil && !w.Area.Bound().Intersects(*bound) {
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// Get returns the latest version of a warning by episode id or by a version's CAP identifier.
+func (s *Service) Get(id string) (*Warning, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if w, ok := s.all[id]; ok {
+		return w, true
+	}
+	for _, vs := range s.versions {
+		for _, v := range vs {
+			if v.Identifier == id {
+				return v, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// layerSpec is the catalog entry of the live warnings layer, with its 18 metadata elements.
+func layerSpec() *data.LayerSpec {
+	return &data.LayerSpec{ID: LayerID, Theme: data.ThemeHydrology, MinZoom: 0, MaxZoom: 14, KeyField: "warning_id",
+		Fields: []data.Field{
+			{Name: "warning_id", Type: data.FieldString, Description: "Warning episode id"},
+			{Name: "identifier", Type: data.FieldString, Description: "CAP identifier of the current message"},
+			{Name: "station_id", Type: data.FieldString, Description: "Gauge station"},
+			{Name: "station", Type: data.FieldString, Description: "Station name"},
+			{Name: "river", Type: data.FieldString, Description: "River"},
+			{Name: "category", Type: data.FieldString, Description: "FFD flood category: Low, Medium, High, Very High, Exceptionally High"},
+			{Name: "severity", Type: data.FieldString, Description: "CAP severity"},
+			{Name: "msg_type", Type: data.FieldString, Description: "CAP message type of the current version"},
+			{Name: "status", Type: data.FieldString, Description: "active"},
+			{Name: "sent", Type: data.FieldString, Description: "When the current message was sent"},
+			{Name: "discharge_cusecs", Type: data.FieldNumber, Description: "Discharge that set the category"},
+			{Name: "return_period", Type: data.FieldInteger, Description: "Flood layer the area is drawn from"},
+			{Name: "province", Type: data.FieldString, Description: "ISO 3166-2 code of the station's province"},
+			{Name: "headline", Type: data.FieldString, Description: "Headline"},
+		},
+		Metadata: data.Metadata{Identifier: "indus:pk:warnings", Title: "Active flood warnings",
+			Abstract: "Flood warnings issued from river gauge readings: one polygon per active warning, updated in real time.",
+			Theme:    data.ThemeHydrology, Keywords: []string{"flood warning", "early warning", "CAP", "gauge"},
+			TopicCategory: "inlandWaters", RiskRole: data.RoleHazard,
+			Measure:       "FFD flood category (Low, Medium, High, Very High, Exceptionally High) from discharge in cusecs",
+			SpatialExtent: []float64{60.8, 23.6, 77.2, 37.1}, TemporalExtent: "live", ReferenceDate: time.Now().UTC().Format("2006-01-02"),
+			CRS: "EPSG:4326", Resolution: "warning areas: convex hull of the matching flood zones along the reach",
+			Lineage: "Readings posted to /warnings/readings, journaled, graded by the station thresholds of the gauges layer; area = convex hull of the flood zones of the matching return period (Low/Medium 10-year, High 25-year, Very High/Exceptionally High 100-year) within 20 km of the reach from the station to its downstream end.",
+			Quality: "As good as the readings and the illustrative thresholds.", License: "CC0-1.0",
+			Contact: "Indus maintainers (Digital CPEC Platform)", UpdateFrequency: "continual"}}
+}

@@ -1,0 +1,217 @@
+package warnings
+
+import (
+	"sync"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
+)
+
+// change is one warning transition: old is the previous active version (nil for an Alert), new
+// the current version (cancelled for a Cancel).
+type change struct {
+	seq      uint64
+	old, new *Warning
+}
+
+// Event is what a subscriber receives: enter (a warning now meets its area), update (a warning in
+// its area changed), exit (a warning left its area or was cancelled), or reset (its Last-Event-ID
+// is too old: the events that follow are the current state).
+type Event struct {
+	ID      uint64
+	Type    string
+	Warning *Warning
+}
+
+// Area is a subscriber's area: a bbox, or a polygon.
+type Area struct {
+	Bound   orb.Bound
+	Polygon orb.MultiPolygon // nil: the bbox itself
+}
+
+// meets reports whether a warning polygon meets the area.
+func (a *Area) meets(r orb.Ring) bool {
+	if len(r) == 0 || !a.Bound.Intersects(r.Bound()) {
+		return false
+	}
+	shape := a.Polygon
+	if shape == nil {
+		shape = orb.MultiPolygon{a.Bound.ToPolygon()}
+	}
+	w := orb.Polygon{r}
+	for _, poly := range shape { // two polygons meet if a vertex of one is in the other or edges cross
+		for _, p := range poly[0] {
+			if planar.PolygonContains(w, p) {
+				return true
+			}
+		}
+		for _, p := range r {
+			if planar.PolygonContains(poly, p) {
+				return true
+			}
+		}
+		for i := 0; i+1 < len(r); i++ {
+			for _, ring := range poly {
+				for j := 0; j+1 < len(ring); j++ {
+					if segmentsCross(r[i], r[i+1], ring[j], ring[j+1]) {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+func segmentsCross(a, b, c, d orb.Point) bool {
+	o := func(p, q, r orb.Point) float64 { return (q[0]-p[0])*(r[1]-p[1]) - (q[1]-p[1])*(r[0]-p[0]) }
+	d1, d2, d3, d4 := o(c, d, a), o(c, d, b), o(a, b, c), o(a, b, d)
+	return ((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0))
+}
+
+// classify turns a change into the event a subscriber of area a sees, or "".
+func classify(c change, a *Area) string {
+	inOld := c.old != nil && a.meets(c.old.Area)
+	inNew := c.new.Status == "active" && a.meets(c.new.Area)
+	switch {
+	case !inOld && inNew:
+		return "enter"
+	case inOld && inNew:
+		return "update"
+	case inOld && !inNew:
+		return "exit"
+	}
+	return ""
+}
+
+// Subscriber receives events on C until it is dropped (Done closes): because it fell more than the
+// buffer behind, or the hub closed.
+type Subscriber struct {
+	C    chan Event
+	Done chan struct{}
+	area Area
+	once sync.Once
+}
+
+func (s *Subscriber) drop() { s.once.Do(func() { close(s.Done) }) }
+
+// Hub fans warning changes out to subscribers. A slow subscriber never blocks the others: when its
+// buffer is full it is dropped, and it can resume from its Last-Event-ID. The last History changes
+// are kept for that.
+type Hub struct {
+	mu      sync.Mutex
+	subs    map[*Subscriber]struct{}
+	history []change
+	limit   int
+	buffer  int
+	last    uint64
+	closed  bool
+}
+
+func newHub(buffer, history int) *Hub {
+	return &Hub{subs: map[*Subscriber]struct{}{}, limit: history, buffer: buffer}
+}
+
+func (h *Hub) publish(c change) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.history = append(h.history, c)
+	if len(h.history) > h.limit {
+		h.history = h.history[len(h.history)-h.limit:]
+	}
+	h.last = c.seq
+	for s := range h.subs {
+		t := classify(c, &s.area)
+		if t == "" {
+			continue
+		}
+		w := c.new
+		if t == "exit" && c.new.Status == "active" {
+			w = c.new // still active elsewhere: send the new version so clients can tell
+		}
+		select {
+		case s.C <- Event{ID: c.seq, Type: t, Warning: w}:
+		default:
+			delete(h.subs, s)
+			s.drop()
+		}
+	}
+}
+
+// Subscribe registers a subscriber for area. With lastID (from Last-Event-ID) it first receives
+// the events after lastID still in history; if they are gone, a reset and the current state. A
+// new subscriber first receives the active warnings in its area as enter events.
+func (h *Hub) Subscribe(area Area, lastID *uint64, active []*Warning) (*Subscriber, []Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s := &Subscriber{C: make(chan Event, h.buffer), Done: make(chan struct{}), area: area}
+	if h.closed {
+		s.drop()
+		return s, nil
+	}
+	var backlog []Event
+	snapshot := func() {
+		for _, w := range active {
+			if area.meets(w.Area) {
+				backlog = append(backlog, Event{ID: h.last, Type: "enter", Warning: w})
+			}
+		}
+	}
+	switch {
+	case lastID == nil:
+		snapshot()
+	case len(h.history) > 0 && *lastID+1 < h.history[0].seq && *lastID < h.last:
+		backlog = append(backlog, Event{ID: h.last, Type: "reset"})
+		snapshot()
+	default:
+		for _, c := range h.history {
+			if c.seq <= *lastID {
+				continue
+			}
+			if t := classify(c, &area); t != "" {
+				backlog = append(backlog, Event{ID: c.seq, Type: t, Warning: c.new})
+			}
+		}
+	}
+	h.subs[s] = struct{}{}
+	return s, backlog
+}
+
+// Unsubscribe removes a subscriber.
+func (h *Hub) Unsubscribe(s *Subscriber) {
+	h.mu.Lock()
+	delete(h.subs, s)
+	h.mu.Unlock()
+	s.drop()
+}
+
+// Count returns the number of subscribers.
+func (h *Hub) Count() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.subs)
+}
+
+// Close ends every subscription and refuses new ones.
+func (h *Hub) Close() { h.close() }
+
+func (h *Hub) close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closed = true
+	for s := range h.subs {
+		s.drop()
+	}
+	h.subs = map[*Subscriber]struct{}{}
+}
+
+// Active returns the active warnings (for a new subscriber's snapshot).
+func (s *Service) Active() []*Warning {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*Warning
+	for _, w := range s.active {
+		out = append(out, w)
+	}
+	return out
+}

@@ -1,0 +1,252 @@
+package httpapi
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"github.com/cpec-digital/indus/analytics/warnings"
+	"github.com/cpec-digital/indus/data"
+)
+
+// requireKey guards write endpoints: Authorization: Bearer <API key>, compared in constant time.
+func (s *Server) requireKey(c *fiber.Ctx) error {
+	if s.cfg.APIKey == "" {
+		return &data.Error{Kind: data.KindAuth, Msg: "writes are disabled", Detail: "the server has no API key (set INDUS_API_KEY)"}
+	}
+	got, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
+	if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.APIKey)) != 1 {
+		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="indus"`)
+		return &data.Error{Kind: data.KindAuth, Msg: "missing or wrong API key", Detail: "send Authorization: Bearer <key>"}
+	}
+	return c.Next()
+}
+
+func (s *Server) warningsOff() error {
+	return data.Errorf(data.KindNotFound, "flood warnings are not enabled on this server")
+}
+
+// postReadings serves POST /warnings/readings: one reading or an array.
+func (s *Server) postReadings(c *fiber.Ctx) error {
+	if s.warn == nil {
+		return s.warningsOff()
+	}
+	body := bytes.TrimSpace(c.Body())
+	var batch []warnings.Reading
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	var err error
+	if len(body) > 0 && body[0] == '[' {
+		err = dec.Decode(&batch)
+	} else {
+		var r warnings.Reading
+		err = dec.Decode(&r)
+		batch = []warnings.Reading{r}
+	}
+	if err != nil {
+		return data.Invalid("invalid reading", err.Error()+` (want {"station": "SKR", "observed": "2026-08-25T06:00:00Z", "discharge_cusecs": 580000})`)
+	}
+	res, err := s.warn.Submit(batch)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusOK).JSON(fiber.Map{"accepted": res})
+}
+
+// getReadings serves GET /warnings/readings?station=&limit=.
+func (s *Server) getReadings(c *fiber.Ctx) error {
+	if s.warn == nil {
+		return s.warningsOff()
+	}
+	limit, err := intParam(c, "limit", 100, 1, 10000)
+	if err != nil {
+		return err
+	}
+	rs, err := s.warn.Readings(strings.Clone(c.Query("station")), limit)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"station": strings.Clone(c.Query("station")), "readings": rs})
+}
+
+type warningJSON struct {
+	*warnings.Warning
+	Area *geojson.Geometry `json:"area"`
+	Cap  string            `json:"cap"`
+}
+
+func (s *Server) warningJSON(c *fiber.Ctx, w *warnings.Warning) warningJSON {
+	return warningJSON{Warning: w, Area: geojson.NewGeometry(orb.Polygon{w.Area}), Cap: s.baseURL(c) + "/warnings/" + w.Identifier + ".cap"}
+}
+
+// listWarnings serves GET /warnings?status=active|cancelled|all&bbox=.
+func (s *Server) listWarnings(c *fiber.Ctx) error {
+	if s.warn == nil {
+		return s.warningsOff()
+	}
+	status := c.Query("status", "all")
+	switch status {
+	case "all":
+		status = ""
+	case "active", "cancelled":
+	default:
+		return data.Invalid("bad status", "want active, cancelled or all")
+	}
+	var b *orb.Bound
+	if q := c.Query("bbox"); q != "" {
+		bb, err := ParseBBox(q)
+		if err != nil {
+			return err
+		}
+		b = &bb
+	}
+	out := []warningJSON{}
+	for _, w := range s.warn.List(strings.Clone(status), b) {
+		out = append(out, s.warningJSON(c, w))
+	}
+	return c.JSON(fiber.Map{"warnings": out})
+}
+
+// getWarning serves GET /warnings/{id}.cap and /warnings/{id}.json (id: episode or CAP identifier).
+func (s *Server) getWarning(c *fiber.Ctx) error {
+	if s.warn == nil {
+		return s.warningsOff()
+	}
+	file := strings.Clone(c.Params("file"))
+	var id, ext string
+	switch {
+	case strings.HasSuffix(file, ".cap"):
+		id, ext = strings.TrimSuffix(file, ".cap"), "cap"
+	case strings.HasSuffix(file, ".json"):
+		id, ext = strings.TrimSuffix(file, ".json"), "json"
+	default:
+		return data.Errorf(data.KindNotFound, "no route for %s (use /warnings/{id}.cap or .json)", c.Path())
+	}
+	w, ok := s.warn.Get(id)
+	if !ok {
+		return data.Errorf(data.KindNotFound, "no warning %q", id)
+	}
+	if ext == "json" {
+		return c.JSON(s.warningJSON(c, w))
+	}
+	b, err := s.warn.CAP(w)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/cap+xml; charset=utf-8")
+	return c.Send(b)
+}
+
+// stream serves GET /warnings/stream?bbox=w,s,e,n or ?area=<GeoJSON polygon>: Server-Sent Events
+// "enter", "update", "exit" (and "reset"), with a heartbeat comment and Last-Event-ID resume.
+func (s *Server) stream(c *fiber.Ctx) error {
+	if s.warn == nil {
+		return s.warningsOff()
+	}
+	area, err := parseArea(c.Query("bbox"), c.Query("area"))
+	if err != nil {
+		return err
+	}
+	var last *uint64
+	if h := c.Get("Last-Event-ID"); h != "" {
+		n, err := strconv.ParseUint(strings.TrimSpace(h), 10, 64)
+		if err != nil {
+			return data.Invalid("bad Last-Event-ID", "want the id of the last event received")
+		}
+		last = &n
+	}
+	hub := s.warn.Hub()
+	sub, backlog := hub.Subscribe(area, last, s.warn.Active())
+	c.Set(fiber.HeaderContentType, "text/event-stream")
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	c.Set("X-Accel-Buffering", "no")
+	base := s.baseURL(c)
+	heartbeat := s.cfg.Heartbeat
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		defer hub.Unsubscribe(sub)
+		write := func(ev warnings.Event) error {
+			fmt.Fprintf(w, "id: %d\nevent: %s\n", ev.ID, ev.Type)
+			if ev.Warning != nil {
+				b, _ := json.Marshal(warningJSON{Warning: ev.Warning, Area: geojson.NewGeometry(orb.Polygon{ev.Warning.Area}),
+					Cap: base + "/warnings/" + ev.Warning.Identifier + ".cap"})
+				fmt.Fprintf(w, "data: %s\n\n", b)
+			} else {
+				fmt.Fprint(w, "data: {}\n\n")
+			}
+			return w.Flush()
+		}
+		fmt.Fprintf(w, "retry: 2000\n: subscribed\n\n")
+		if w.Flush() != nil {
+			return
+		}
+		for _, ev := range backlog {
+			if write(ev) != nil {
+				return
+			}
+		}
+		tick := time.NewTicker(heartbeat)
+		defer tick.Stop()
+		for {
+			select {
+			case ev := <-sub.C:
+				if write(ev) != nil {
+					return
+				}
+			case <-sub.Done:
+				for { // deliver what is buffered, then end: the client reconnects with Last-Event-ID
+					select {
+					case ev := <-sub.C:
+						if write(ev) != nil {
+							return
+						}
+					default:
+						return
+					}
+				}
+			case <-tick.C:
+				if _, err := fmt.Fprint(w, ": heartbeat\n\n"); err != nil || w.Flush() != nil {
+					return
+				}
+			}
+		}
+	})
+	return nil
+}
+
+func parseArea(bbox, area string) (warnings.Area, error) {
+	switch {
+	case bbox != "" && area != "":
+		return warnings.Area{}, data.Invalid("give bbox or area", "not both")
+	case bbox != "":
+		b, err := ParseBBox(bbox)
+		return warnings.Area{Bound: b}, err
+	case area != "":
+		g, err := geojson.UnmarshalGeometry([]byte(area))
+		if err != nil {
+			return warnings.Area{}, data.Invalid("bad area", "want a GeoJSON Polygon or MultiPolygon: "+err.Error())
+		}
+		var mp orb.MultiPolygon
+		switch t := g.Geometry().(type) {
+		case orb.Polygon:
+			mp = orb.MultiPolygon{t}
+		case orb.MultiPolygon:
+			mp = t
+		default:
+			return warnings.Area{}, data.Invalid("bad area", "want a GeoJSON Polygon or MultiPolygon")
+		}
+		if len(mp) == 0 || len(mp[0]) == 0 || data.CheckLonLat(mp) != nil {
+			return warnings.Area{}, data.Invalid("bad area", "empty or out of lon/lat range")
+		}
+		return warnings.Area{Bound: mp.Bound(), Polygon: mp}, nil
+	}
+	return warnings.Area{Bound: orb.Bound{Min: orb.Point{-180, -90}, Max: orb.Point{180, 90}}}, nil
+}
