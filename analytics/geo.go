@@ -383,3 +383,13 @@ func segmentParam(a, b, c, d orb.Point) (float64, bool) {
 	}
 	return t, true
 }
+
+// Intersection returns the exact intersection of two (multi)polygons (inputs snapped to 1e-9°).
+func Intersection(a, b orb.MultiPolygon) (orb.MultiPolygon, error) {
+	g, err := intersection(toSF(a), toSF(b))
+	if err != nil {
+		return nil, err
+	}
+	polys, _ := fromSF(g)
+	return polys, nil
+}

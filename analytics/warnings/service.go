@@ -444,11 +444,16 @@ func (s *Service) area(st *Station, rp int) (orb.Ring, string) {
 	if hazard != nil {
 		cb := corridor.Bound()
 		hazard.Search(cb, func(_ int, f *data.Feature) bool {
-			eachVertex(f.Geometry, func(p orb.Point) {
-				if cb.Contains(p) && contains(corridor, p) {
-					pts = append(pts, p)
-				}
-			})
+			var mp orb.MultiPolygon
+			switch g := f.Geometry.(type) {
+			case orb.Polygon:
+				mp = orb.MultiPolygon{g}
+			case orb.MultiPolygon:
+				mp = g
+			}
+			if in, err := analytics.Intersection(mp, corridor); err == nil {
+				eachVertex(in, func(p orb.Point) { pts = append(pts, p) })
+			}
 			return true
 		})
 	}
