@@ -437,7 +437,8 @@ func BenchmarkFanOut1000(b *testing.B) {
 		if i%2 == 1 {
 			q = 100
 		}
-		if _, err := s.Submit([]Reading{reading("SKR", i, q)}); err != nil {
+		r := Reading{Station: "SKR", Observed: t0.Add(time.Duration(i) * time.Second), DischargeCusecs: q}
+		if _, err := s.Submit([]Reading{r}); err != nil {
 			b.Fatal(err)
 		}
 		i++

@@ -21,6 +21,21 @@ type Event struct {
 	ID      uint64
 	Type    string
 	Warning *Warning
+	enc     *encoded // shared by every subscriber of the same change
+}
+
+type encoded struct {
+	once sync.Once
+	b    []byte
+}
+
+// Encode returns render(ev.Warning), computed once per change however many subscribers receive it.
+func (ev *Event) Encode(render func(*Warning) []byte) []byte {
+	if ev.enc == nil {
+		return render(ev.Warning)
+	}
+	ev.enc.once.Do(func() { ev.enc.b = render(ev.Warning) })
+	return ev.enc.b
 }
 
 // Area is a subscriber's area: a bbox, or a polygon.
@@ -120,6 +135,7 @@ func (h *Hub) publish(c change) {
 		h.history = h.history[len(h.history)-h.limit:]
 	}
 	h.last = c.seq
+	enc := &encoded{}
 	for s := range h.subs {
 		t := classify(c, &s.area)
 		if t == "" {
@@ -130,7 +146,7 @@ func (h *Hub) publish(c change) {
 			w = c.new // still active elsewhere: send the new version so clients can tell
 		}
 		select {
-		case s.C <- Event{ID: c.seq, Type: t, Warning: w}:
+		case s.C <- Event{ID: c.seq, Type: t, Warning: w, enc: enc}:
 		default:
 			delete(h.subs, s)
 			s.drop()

@@ -1,11 +1,18 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/cpec-digital/indus/analytics"
 	"github.com/cpec-digital/indus/data/gdal"
@@ -59,4 +66,89 @@ func BenchmarkRiskArea(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkSSELatency opens 1,000 event streams on a real server, posts a burst of readings that
+// each change Sukkur's warning, and reports the p50 and p99 time from sending a reading to its
+// event arriving at a subscriber (fsync and fan-out included).
+func BenchmarkSSELatency(b *testing.B) {
+	bin := binary(b)
+	env := []string{"INDUS_API_KEY=" + testKey, "INDUS_STATE_DIR=" + b.TempDir()}
+	base, cmd := startProcess(b, bin, env)
+	defer cmd.Process.Kill()
+	const subscribers = 1000
+	tr := &http.Transport{MaxConnsPerHost: 0, MaxIdleConnsPerHost: subscribers + 10}
+	client := &http.Client{Transport: tr}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	type arrival struct {
+		id string
+		at time.Time
+	}
+	arrivals := make(chan arrival, 1<<20)
+	var ready sync.WaitGroup
+	for range subscribers {
+		ready.Add(1)
+		go func() {
+			req, _ := http.NewRequestWithContext(ctx, "GET", base+"/warnings/stream?bbox=68,25,69.5,28", nil)
+			res, err := client.Do(req)
+			if err != nil {
+				ready.Done()
+				return
+			}
+			defer res.Body.Close()
+			sc := bufio.NewScanner(res.Body)
+			first := true
+			for sc.Scan() {
+				line := sc.Text()
+				if first && line == ": subscribed" {
+					ready.Done()
+					first = false
+				}
+				if strings.HasPrefix(line, "id: ") {
+					arrivals <- arrival{line[4:], time.Now()}
+				}
+			}
+		}()
+	}
+	ready.Wait()
+	sent := map[string]time.Time{}
+	start := time.Now().UTC().Add(-24 * time.Hour).Truncate(time.Second)
+	n := 0
+	b.ResetTimer()
+	for b.Loop() {
+		q := 580000
+		if n%2 == 1 {
+			q = 100000
+		}
+		t0 := time.Now()
+		code, body, err := postReading(base, testKey, fmt.Sprintf(`{"station":"SKR","observed":%q,"discharge_cusecs":%d}`,
+			start.Add(time.Duration(n)*time.Second).Format(time.RFC3339), q))
+		if err != nil || code != 200 {
+			b.Fatalf("%d %s %v", code, body, err)
+		}
+		var res struct {
+			Accepted []struct{ Seq uint64 } `json:"accepted"`
+		}
+		json.Unmarshal(body, &res)
+		sent[fmt.Sprint(res.Accepted[0].Seq)] = t0
+		n++
+	}
+	b.StopTimer()
+	var lat []time.Duration
+	deadline := time.After(30 * time.Second)
+	for len(lat) < n*subscribers {
+		select {
+		case a := <-arrivals:
+			if t0, ok := sent[a.id]; ok {
+				lat = append(lat, a.at.Sub(t0))
+			}
+		case <-deadline:
+			b.Fatalf("only %d of %d events arrived", len(lat), n*subscribers)
+		}
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(len(lat)), "events")
 }

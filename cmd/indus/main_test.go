@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,7 +22,7 @@ import (
 )
 
 // binary builds cmd/indus once per test run.
-func binary(t *testing.T) string {
+func binary(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "indus")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
@@ -36,8 +37,16 @@ var servingRE = regexp.MustCompile(`msg=serving addr=(\S+)`)
 // startServer runs `indus serve --addr 127.0.0.1:0` and returns its base URL once it listens.
 func startServer(t *testing.T, bin string, args ...string) string {
 	t.Helper()
+	base, _ := startProcess(t, bin, nil, args...)
+	return base
+}
+
+// startProcess is startServer with extra environment, returning the process too.
+func startProcess(t testing.TB, bin string, env []string, args ...string) (string, *exec.Cmd) {
+	t.Helper()
 	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
-	cmd.Env = append(os.Environ(), "INDUS_DATA_DIR="+filepath.Join(t.TempDir(), "data"))
+	cmd.Env = append(os.Environ(), "INDUS_DATA_DIR="+sharedDataDir(t), "INDUS_STATE_DIR="+filepath.Join(t.TempDir(), "state"))
+	cmd.Env = append(cmd.Env, env...)
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -60,11 +69,28 @@ func startServer(t *testing.T, bin string, args ...string) string {
 		if !ok {
 			t.Fatalf("server exited:\n%s", log.String())
 		}
-		return "http://" + a
+		return "http://" + a, cmd
 	case <-time.After(2 * time.Minute):
 		t.Fatalf("server did not start:\n%s", log.String())
 	}
-	return ""
+	return "", nil
+}
+
+var (
+	dataDirOnce sync.Once
+	dataDir     string
+)
+
+// sharedDataDir is one materialized default dataset for every server the tests start.
+func sharedDataDir(t testing.TB) string {
+	dataDirOnce.Do(func() {
+		d, err := os.MkdirTemp("", "indus-test-data-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dataDir = d
+	})
+	return dataDir
 }
 
 func getJSON(t *testing.T, url string, into any) {
@@ -180,4 +206,12 @@ func TestServeRefusesBadCatalog(t *testing.T) {
 	if !strings.Contains(string(msg), `layer "country": metadata element lineage is missing`) {
 		t.Fatalf("message %q does not name the layer and element", msg)
 	}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if dataDir != "" {
+		os.RemoveAll(dataDir)
+	}
+	os.Exit(code)
 }

@@ -169,16 +169,21 @@ func (s *Server) stream(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "text/event-stream")
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	c.Set("X-Accel-Buffering", "no")
-	base := s.baseURL(c)
+	base := s.cfg.PublicURL // events are encoded once for every subscriber: no per-request host
 	heartbeat := s.cfg.Heartbeat
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 		defer hub.Unsubscribe(sub)
 		write := func(ev warnings.Event) error {
 			fmt.Fprintf(w, "id: %d\nevent: %s\n", ev.ID, ev.Type)
 			if ev.Warning != nil {
-				b, _ := json.Marshal(warningJSON{Warning: ev.Warning, Area: geojson.NewGeometry(orb.Polygon{ev.Warning.Area}),
-					Cap: base + "/warnings/" + ev.Warning.Identifier + ".cap"})
-				fmt.Fprintf(w, "data: %s\n\n", b)
+				b := ev.Encode(func(wn *warnings.Warning) []byte {
+					b, _ := json.Marshal(warningJSON{Warning: wn, Area: geojson.NewGeometry(orb.Polygon{wn.Area}),
+						Cap: base + "/warnings/" + wn.Identifier + ".cap"})
+					return b
+				})
+				w.WriteString("data: ")
+				w.Write(b)
+				w.WriteString("\n\n")
 			} else {
 				fmt.Fprint(w, "data: {}\n\n")
 			}
