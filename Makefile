@@ -7,7 +7,7 @@ ADDR ?= :8080
 APT_PACKAGES := libgdal-dev gdal-bin pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build run test vet fmt-check bench fuzz clean
+.PHONY: deps build run test vet fmt-check bench bench-suite fuzz clean
 
 # deps installs Debian's GDAL (library, headers and the ogr2ogr/ogrinfo tools the tests use) and
 # PostgreSQL 15 + PostGIS 3 (the independent peer the risk tests and benchmarks compare with) if missing.
@@ -38,6 +38,10 @@ test: deps fmt-check vet
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./... >/dev/null
 	$(GO) test -run '^$$' -bench . ./...
+
+# The benchmark suite: Indus against the HTTP ceiling and PostGIS, as ratios (benchmarks/results/latest.md).
+bench-suite: deps
+	$(GO) run ./benchmarks
 
 # A short fuzzing pass over every parser.
 fuzz: deps

@@ -87,7 +87,31 @@ type shape struct {
 // buffered tile, simplified, snapped to the integer grid, without repeated points, without rings
 // under 4 points or of zero area, exterior rings clockwise and holes counter-clockwise in tile
 // coordinates (y down). It returns nil when nothing is left.
-func prepare(g orb.Geometry, proj projector, s shape) orb.Geometry {
+func prepare(g orb.Geometry, gb orb.Bound, lonlat orb.Bound, proj projector, s shape) orb.Geometry {
+	if !lonlat.Contains(gb.Min) || !lonlat.Contains(gb.Max) {
+		// Cut to the (buffered) tile in lon/lat first: a meridian or parallel is a straight line
+		// in Web Mercator, so this is the same cut, and a large polygon is not projected whole.
+		switch t := g.(type) {
+		case orb.LineString, orb.MultiLineString:
+			g = clip.Geometry(lonlat, g) // orb's line clip leaves its input alone
+		case orb.Polygon:
+			g = clipPolygon(lonlat, t)
+		case orb.MultiPolygon:
+			var mp orb.MultiPolygon
+			for _, p := range t {
+				if c := clipPolygon(lonlat, p); c != nil {
+					mp = append(mp, c)
+				}
+			}
+			g = nil
+			if mp != nil {
+				g = mp
+			}
+		}
+		if g == nil {
+			return nil
+		}
+	}
 	g = proj.geometry(g)
 	box := orb.Bound{Min: orb.Point{-s.buffer, -s.buffer}, Max: orb.Point{Extent + s.buffer, Extent + s.buffer}}
 	switch t := g.(type) {
@@ -261,4 +285,87 @@ func cleanPolygons(g orb.Geometry, minArea float64) orb.Geometry {
 		return polys[0]
 	}
 	return polys
+}
+
+// clipPolygon cuts a polygon to a rectangle without touching its input (orb's clip uses the input
+// as scratch space, and these are the shared, cached features). Rings are clipped one by one
+// (Sutherland-Hodgman); zero-width bridges it may leave along the rectangle lie outside the
+// buffered tile and disappear in the exact clip that follows in tile coordinates.
+func clipPolygon(b orb.Bound, p orb.Polygon) orb.Polygon {
+	if len(p) == 0 {
+		return nil
+	}
+	ext := clipRing(b, p[0])
+	if ext == nil {
+		return nil
+	}
+	out := orb.Polygon{ext}
+	for _, h := range p[1:] {
+		if r := clipRing(b, h); r != nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func clipRing(b orb.Bound, r orb.Ring) orb.Ring {
+	if len(r) < 4 {
+		return nil
+	}
+	src := []orb.Point(r[:len(r)-1])
+	var buf [2][]orb.Point
+	for edge := range 4 {
+		dst := buf[edge%2][:0]
+		inside := func(q orb.Point) bool {
+			switch edge {
+			case 0:
+				return q[0] >= b.Min[0]
+			case 1:
+				return q[0] <= b.Max[0]
+			case 2:
+				return q[1] >= b.Min[1]
+			}
+			return q[1] <= b.Max[1]
+		}
+		cross := func(a, c orb.Point) orb.Point {
+			switch edge {
+			case 0, 1:
+				x := b.Min[0]
+				if edge == 1 {
+					x = b.Max[0]
+				}
+				return orb.Point{x, a[1] + (x-a[0])*(c[1]-a[1])/(c[0]-a[0])}
+			}
+			y := b.Min[1]
+			if edge == 3 {
+				y = b.Max[1]
+			}
+			return orb.Point{a[0] + (y-a[1])*(c[0]-a[0])/(c[1]-a[1]), y}
+		}
+		if len(src) == 0 {
+			return nil
+		}
+		prev := src[len(src)-1]
+		for _, cur := range src {
+			ci, pi := inside(cur), inside(prev)
+			switch {
+			case ci && pi:
+				dst = append(dst, cur)
+			case ci && !pi:
+				dst = append(dst, cross(prev, cur), cur)
+			case !ci && pi:
+				dst = append(dst, cross(prev, cur))
+			}
+			prev = cur
+		}
+		buf[edge%2] = dst
+		src = dst
+	}
+	if len(src) < 3 {
+		return nil
+	}
+	out := make(orb.Ring, len(src)+1)
+	copy(out, src)
+	out[len(src)] = src[0]
+	return out
 }

@@ -21,8 +21,6 @@ import (
 	"github.com/dgraph-io/ristretto/v2"
 	"github.com/klauspost/compress/gzip"
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/encoding/mvt"
-	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
 	"golang.org/x/sync/singleflight"
 
@@ -396,13 +394,17 @@ func (s *Service) truncate(p *plan, level, n int) (*Tile, error) {
 }
 
 // draw prepares the features of every layer at a generalization level; perLayer < 0 means no cap.
-func (s *Service) draw(p *plan, level, perLayer int) (mvt.Layers, int) {
+func (s *Service) draw(p *plan, level, perLayer int) ([]outLayer, int) {
 	z := int(p.tile.Z)
 	proj := newProjector(p.tile)
 	tb := p.tile.Bound()
 	pad := (tb.Max[0] - tb.Min[0]) * float64(s.cfg.Buffer) / Extent
 	query := orb.Bound{Min: orb.Point{tb.Min[0] - pad, tb.Min[1] - pad}, Max: orb.Point{tb.Max[0] + pad, tb.Max[1] + pad}}
-	var out mvt.Layers
+	// the lon/lat pre-clip box: a little wider than the buffered tile, so that the exact cut
+	// happens in tile coordinates
+	pad2 := 2 * pad
+	clipBox := orb.Bound{Min: orb.Point{tb.Min[0] - pad2, tb.Min[1] - pad2}, Max: orb.Point{tb.Max[0] + pad2, tb.Max[1] + pad2}}
+	var out []outLayer
 	total := 0
 	for _, l := range p.layers {
 		if z < l.Spec.MinZoom || z > l.Spec.MaxZoom {
@@ -411,9 +413,9 @@ func (s *Service) draw(p *plan, level, perLayer int) (mvt.Layers, int) {
 		sh := s.shapeFor(l, z, level)
 		filter := p.filters[l.Spec.ID]
 		occupied := map[[2]int32]bool{}
-		fc := geojson.NewFeatureCollection()
+		ol := outLayer{name: l.Spec.ID, fields: p.fields}
 		for _, i := range l.Indexes(query) {
-			if perLayer >= 0 && len(fc.Features) >= perLayer {
+			if perLayer >= 0 && len(ol.feats) >= perLayer {
 				break
 			}
 			f := &l.Features[i]
@@ -441,25 +443,17 @@ func (s *Service) draw(p *plan, level, perLayer int) (mvt.Layers, int) {
 					occupied[cell] = true
 				}
 			}
-			g := prepare(f.Geometry, proj, sh)
+			g := prepare(f.Geometry, l.FeatureBound(i), clipBox, proj, sh)
 			if g == nil {
 				continue
 			}
-			feat := geojson.NewFeature(g)
-			feat.ID = f.ID
-			for k, v := range f.Properties {
-				if v != nil && (p.fields == nil || p.fields[k]) {
-					feat.Properties[k] = v
-				}
-			}
-			fc.Features = append(fc.Features, feat)
+			ol.feats = append(ol.feats, outFeature{id: f.ID, geom: g, props: f.Properties})
 		}
-		if len(fc.Features) == 0 {
+		if len(ol.feats) == 0 {
 			continue
 		}
-		layer := &mvt.Layer{Name: l.Spec.ID, Version: 2, Extent: Extent, Features: fc.Features}
-		out = append(out, layer)
-		total += len(fc.Features)
+		out = append(out, ol)
+		total += len(ol.feats)
 	}
 	return out, total
 }
@@ -471,11 +465,8 @@ var gzipWriters = sync.Pool{New: func() any {
 }}
 
 // encode marshals the layers (already in tile coordinates) and compresses them once.
-func encode(layers mvt.Layers, n int) (*Tile, error) {
-	raw, err := mvt.Marshal(layers)
-	if err != nil {
-		return nil, &data.Error{Kind: data.KindInternal, Msg: "encoding tile", Err: err}
-	}
+func encode(layers []outLayer, n int) (*Tile, error) {
+	raw := encodeTile(layers)
 	h := fnv.New128a()
 	h.Write(raw)
 	var buf bytes.Buffer

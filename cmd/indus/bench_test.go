@@ -14,9 +14,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
+
 	"github.com/cpec-digital/indus/analytics"
 	"github.com/cpec-digital/indus/data/gdal"
 	"github.com/cpec-digital/indus/indexes"
+	"github.com/cpec-digital/indus/tiles"
 )
 
 var (
@@ -151,4 +155,31 @@ func BenchmarkSSELatency(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 	b.ReportMetric(float64(len(lat)), "events")
+}
+
+// BenchmarkDefaultTilesCold draws composite tiles of the default data with the cache off: the
+// benchmark suite's layer set, at the zooms of a map session over the Indus plain.
+func BenchmarkDefaultTilesCold(b *testing.B) {
+	set := defaultSet(b)
+	ts, err := tiles.New(tiles.Config{CacheBytes: -1}, func() *indexes.Set { return set }, slog.New(slog.DiscardHandler))
+	if err != nil {
+		b.Fatal(err)
+	}
+	layers := []string{"flood_rp100", "rivers", "villages", "provinces"}
+	for _, z := range []maptile.Zoom{6, 8, 10, 12, 14} {
+		b.Run(fmt.Sprintf("z%d", z), func(b *testing.B) {
+			t := maptile.At(orb.Point{68.4, 26.2}, z)
+			req := tiles.Request{Layers: layers, Z: uint32(z), X: t.X, Y: t.Y}
+			b.ReportAllocs()
+			var size int
+			for b.Loop() {
+				tile, err := ts.Tile(context.Background(), req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				size = len(tile.Gzip)
+			}
+			b.ReportMetric(float64(size), "gzip-bytes")
+		})
+	}
 }

@@ -1,0 +1,47 @@
+// Command benchmarks measures Indus against the machine's HTTP ceiling and against PostGIS on the
+// same data and requests, in one run, and reports the ratios.
+//
+//	go run ./benchmarks [--quick] [--check] [--out benchmarks/results]
+//
+// It builds cmd/indus, generates the default and a scaled dataset with `indus gen`, starts a
+// private PostGIS cluster (benchmarks/postgis.sh), loads the same layers into it, and runs a Go
+// load generator against: a minimal Fiber handler returning fixed tile-sized bytes (the ceiling),
+// Indus with its tile cache, Indus with the cache off, and PostGIS's ST_AsMVT behind an equally thin
+// Fiber handler. It also times /risk/area against the equivalent PostGIS SQL and checks that they
+// agree, and records load time and RSS for each dataset.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+)
+
+func main() {
+	if len(os.Args) > 2 && os.Args[1] == "serve-ceiling" { // re-exec'd children
+		var size int
+		fmt.Sscan(os.Args[3], &size)
+		if err := serveCeiling(os.Args[2], size); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
+	if len(os.Args) > 3 && os.Args[1] == "serve-peer" {
+		if err := servePeer(os.Args[2], os.Args[3]); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
+	var o options
+	flag.BoolVar(&o.quick, "quick", false, "short runs and a smaller scaled dataset (for CI)")
+	flag.BoolVar(&o.check, "check", false, "exit 1 on a gross regression of a ratio or on disagreeing answers")
+	flag.StringVar(&o.out, "out", "benchmarks/results", "folder for the report (latest.md, latest.json)")
+	flag.IntVar(&o.workers, "workers", 32, "concurrent connections of the load generator")
+	flag.Parse()
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "benchmarks:", err)
+		os.Exit(1)
+	}
+}
