@@ -7,7 +7,7 @@ ADDR ?= :8080
 APT_PACKAGES := libgdal-dev gdal-bin pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build run test vet fmt-check bench bench-suite fuzz clean
+.PHONY: deps web-deps build run test vet fmt-check bench bench-suite fuzz clean
 
 # deps installs Debian's GDAL (library, headers and the ogr2ogr/ogrinfo tools the tests use) and
 # PostgreSQL 15 + PostGIS 3 (the independent peer the risk tests and benchmarks compare with) if missing.
@@ -31,7 +31,16 @@ fmt-check:
 vet: deps
 	$(GO) vet ./...
 
-test: deps fmt-check vet
+# web-deps: Debian's chromium and the npm packages (Playwright, the MapLibre style validator) that
+# the browser and style tests use.
+web-deps:
+	@if ! command -v chromium >/dev/null; then \
+		echo "installing chromium (a few minutes on a fresh machine)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; \
+	fi
+	@if [ ! -d styles/web/node_modules/playwright-core ]; then cd styles/web && npm ci --no-audit --no-fund --loglevel=error; fi
+
+test: deps web-deps fmt-check vet
 	$(GO) test -race -count=1 ./...
 
 # Go micro-benchmarks beside the code (ns/op, B/op, allocs/op).

@@ -428,7 +428,11 @@ func (s *Service) area(st *Station, rp int) (orb.Ring, string) {
 	if st.Point == st.Downstream {
 		reach = orb.LineString{st.Point, {st.Point[0] + 0.01, st.Point[1]}}
 	}
-	corridor, err := analytics.Buffer(reach, s.cfg.ReachBufferKm*1000)
+	// The corridor follows the straight reach; rivers meander, so it widens with the reach's
+	// length (a quarter of it, at least ReachBufferKm) to take in the river's bends.
+	width := math.Max(s.cfg.ReachBufferKm, 0.25*analytics.LengthKm(reach))
+	width = math.Min(width, analytics.MaxBufferM/1000)
+	corridor, err := analytics.Buffer(reach, width*1000)
 	if err != nil || len(corridor) == 0 {
 		c := st.Point
 		d := s.cfg.ReachBufferKm / 111
@@ -462,7 +466,7 @@ func (s *Service) area(st *Station, rp int) (orb.Ring, string) {
 			pts = append(pts, p[0]...)
 		}
 	}
-	desc := fmt.Sprintf("%s river from %s, %.0f km either side, %d-year flood zones", st.River, st.Name, s.cfg.ReachBufferKm, rp)
+	desc := fmt.Sprintf("%s river from %s, %.0f km either side of the reach, %d-year flood zones", st.River, st.Name, width, rp)
 	return hull(pts), desc
 }
 
@@ -618,7 +622,7 @@ func layerSpec() *data.LayerSpec {
 			Measure:       "FFD flood category (Low, Medium, High, Very High, Exceptionally High) from discharge in cusecs",
 			SpatialExtent: []float64{60.8, 23.6, 77.2, 37.1}, TemporalExtent: "live", ReferenceDate: time.Now().UTC().Format("2006-01-02"),
 			CRS: "EPSG:4326", Resolution: "warning areas: convex hull of the matching flood zones along the reach",
-			Lineage: "Readings posted to /warnings/readings, journaled, graded by the station thresholds of the gauges layer; area = convex hull of the flood zones of the matching return period (Low/Medium 10-year, High 25-year, Very High/Exceptionally High 100-year) within 20 km of the reach from the station to its downstream end.",
+			Lineage: "Readings posted to /warnings/readings, journaled, graded by the station thresholds of the gauges layer; area = convex hull of the flood zones of the matching return period (Low/Medium 10-year, High 25-year, Very High/Exceptionally High 100-year) within a corridor around the reach from the station to its downstream end (half-width a quarter of the reach length, 20-50 km).",
 			Quality: "As good as the readings and the illustrative thresholds.", License: "CC0-1.0",
 			Contact: "Indus maintainers (Digital CPEC Platform)", UpdateFrequency: "continual"}}
 }

@@ -131,6 +131,14 @@ func (s *Server) routes() {
 	s.app.Get("/warnings/stream", s.stream)
 	s.app.Get("/warnings", s.listWarnings)
 	s.app.Get("/warnings/:file", s.getWarning)
+	s.app.Get("/styles", s.styleIndex)
+	s.app.Get("/styles/:file", s.style)
+	s.app.Use("/map", func(c *fiber.Ctx) error {
+		if c.Path() == "/map" { // relative links in the page need the trailing slash
+			return c.Redirect("/map/", fiber.StatusMovedPermanently)
+		}
+		return c.Next()
+	}, s.viewer())
 	s.app.Use(func(c *fiber.Ctx) error {
 		return data.Errorf(data.KindNotFound, "no route for %s %s", c.Method(), c.Path())
 	})
@@ -209,6 +217,8 @@ func (s *Server) landing(c *fiber.Ctx) error {
 			{Rel: "tiles", Href: base + "/tiles/{layers}.json", Type: "application/json", Title: "TileJSON of any comma list of layers"},
 			{Rel: "risk", Href: base + "/risk/area", Type: "application/json", Title: "area risk queries (POST)"},
 			{Rel: "warnings", Href: base + "/warnings", Type: "application/json", Title: "flood warnings"},
+			{Rel: "styles", Href: base + "/styles", Type: "application/json", Title: "MapLibre styles of the 7 themes"},
+			{Rel: "map", Href: base + "/map/", Type: "text/html", Title: "web map viewer"},
 		},
 	})
 }

@@ -1,0 +1,53 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
+
+	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/styles"
+)
+
+func (s *Server) styleLayers() []styles.Layer {
+	var out []styles.Layer
+	for _, l := range s.set.Load().Layers() {
+		out = append(out, styles.Layer{ID: l.Spec.ID, Theme: l.Spec.Theme, Title: l.Spec.Metadata.Title,
+			Geometry: geometryType(l), MinZoom: l.Spec.MinZoom, MaxZoom: l.Spec.MaxZoom})
+	}
+	return out
+}
+
+// style serves GET /styles/{name}.json (a theme, or "indus" for all layers) and /styles/legend.json.
+func (s *Server) style(c *fiber.Ctx) error {
+	name, ok := strings.CutSuffix(c.Params("file"), ".json")
+	if !ok {
+		return data.Errorf(data.KindNotFound, "no route for %s (styles are /styles/{name}.json)", c.Path())
+	}
+	c.Set(fiber.HeaderCacheControl, "public, max-age=60")
+	if name == "legend" {
+		return c.JSON(fiber.Map{"layers": styles.Legend(s.styleLayers())})
+	}
+	st, err := styles.Style(strings.Clone(name), s.styleLayers(), s.baseURL(c)+"/tiles/")
+	if err != nil {
+		return err
+	}
+	return c.JSON(st)
+}
+
+func (s *Server) styleIndex(c *fiber.Ctx) error {
+	base := s.baseURL(c)
+	var out []link
+	for _, n := range styles.Names() {
+		out = append(out, link{Rel: "stylesheet", Href: base + "/styles/" + n + ".json", Type: "application/json", Title: n})
+	}
+	out = append(out, link{Rel: "legend", Href: base + "/styles/legend.json", Type: "application/json"})
+	return c.JSON(fiber.Map{"styles": out})
+}
+
+// viewer serves the embedded web map under /map/.
+func (s *Server) viewer() fiber.Handler {
+	return filesystem.New(filesystem.Config{Root: http.FS(styles.Web()), PathPrefix: "", Index: "index.html", MaxAge: 300})
+}

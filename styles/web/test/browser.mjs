@@ -1,0 +1,94 @@
+// Drives the Indus viewer in Debian's chromium with Playwright and checks what a planner sees.
+//   node browser.mjs BASE_URL OUT_DIR API_KEY
+// Exits 0 when every check passes; prints one JSON line with what it measured.
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+
+const [base, outDir, apiKey] = process.argv.slice(2);
+mkdirSync(outDir, { recursive: true });
+const fail = (msg) => { console.error('FAIL: ' + msg); process.exitCode = 1; throw new Error(msg); };
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
+});
+const result = {};
+try {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const consoleErrors = [];
+  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  await page.goto(base + '/map/', { waitUntil: 'load' });
+  await page.waitForFunction(() => window.indus && window.indus.catalog, null, { timeout: 60000 });
+  const idle = () => page.evaluate(() => new Promise((resolve) => {
+    const m = window.indus.map;
+    if (m.loaded() && m.areTilesLoaded()) return setTimeout(resolve, 300);
+    m.once('idle', () => setTimeout(resolve, 300));
+  }));
+  // Over the lower Indus: flood zones, rivers, villages, routes, boundaries.
+  await page.evaluate(() => window.indus.map.jumpTo({ center: [68.6, 26.6], zoom: 7 }));
+  await idle();
+  const themesShown = () => page.evaluate(() => {
+    const count = {};
+    for (const f of window.indus.map.queryRenderedFeatures()) {
+      const t = f.layer.metadata && f.layer.metadata['indus:theme'];
+      if (t) count[t] = (count[t] || 0) + 1;
+    }
+    return count;
+  });
+  const before = await themesShown();
+  result.featuresByTheme = before;
+  if (Object.keys(before).length < 4) fail('rendered features of only ' + JSON.stringify(before));
+
+  // Toggling a theme hides its layers.
+  await page.click('input[data-theme="hazards"]');
+  await idle();
+  const off = await themesShown();
+  if (off.hazards) fail('hazards still rendered after the toggle: ' + off.hazards);
+  if (!off.socioeconomic) fail('other themes vanished with hazards');
+  await page.click('input[data-theme="hazards"]');
+  await idle();
+  if (!(await themesShown()).hazards) fail('hazards not back after the second toggle');
+
+  // A drawn polygon gives the same numbers as /risk/area.
+  const poly = [[68.6, 27.5], [69.1, 27.5], [69.1, 27.95], [68.6, 27.95]];
+  const report = await page.evaluate((p) => window.indus.drawPolygon(p), poly);
+  if (report.error) fail('report error ' + JSON.stringify(report.error));
+  const direct = await page.evaluate(async (p) => {
+    const r = await fetch('/risk/area', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ geometry: { type: 'Polygon', coordinates: [[...p, p[0]]] } }) });
+    return r.json();
+  }, poly);
+  const pick = (res) => res.hazards.flatMap((h) => h.classes.map((c) => [h.layer, c.class, c.area_km2, c.exposure.villages.population]));
+  if (JSON.stringify(pick(report)) !== JSON.stringify(pick(direct))) fail('viewer report differs from /risk/area');
+  const shown = await page.$$eval('#report-table tr[data-layer="flood_rp100"] td.population', (tds) => tds.map((td) => td.textContent));
+  const expected = direct.hazards.find((h) => h.layer === 'flood_rp100').classes.map((c) => c.exposure.villages.population.toLocaleString('en-US'));
+  if (JSON.stringify(shown) !== JSON.stringify(expected)) fail(`table shows ${shown}, /risk/area says ${expected}`);
+  const shownIndex = await page.$eval('#risk-index b', (b) => Number(b.dataset.value));
+  if (shownIndex !== direct.risk_index.value) fail(`risk index ${shownIndex} vs ${direct.risk_index.value}`);
+  result.reportRows = pick(direct).length;
+  result.riskIndex = shownIndex;
+
+  // A posted warning appears on the map.
+  const now = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const post = await fetch(base + '/warnings/readings', { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + apiKey },
+    body: JSON.stringify({ station: 'SKR', observed: now, discharge_cusecs: 700000 }) });
+  if (post.status !== 200) fail('posting a reading: ' + post.status + ' ' + (await post.text()));
+  await page.waitForFunction(() => window.indus.warnings.size > 0, null, { timeout: 20000 });
+  await idle();
+  const drawn = await page.evaluate(() => window.indus.map.queryRenderedFeatures({ layers: ['live-warnings-fill'] }).length);
+  if (!drawn) fail('the warning is not drawn');
+  const listed = await page.$eval('#warning-list', (ul) => ul.textContent);
+  if (!listed.includes('Sukkur')) fail('the warning is not listed: ' + listed);
+  result.warningFeatures = drawn;
+
+  await page.screenshot({ path: outDir + '/viewer.png' });
+  const bad = consoleErrors.filter((e) => !/favicon/.test(e));
+  if (bad.length) fail('console errors: ' + bad.join(' | '));
+  console.log(JSON.stringify(result));
+} catch (e) {
+  if (!process.exitCode) { console.error(e); process.exitCode = 1; }
+} finally {
+  await browser.close();
+}
