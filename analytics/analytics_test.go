@@ -464,3 +464,39 @@ func TestSubdividePreservesArea(t *testing.T) {
 		t.Fatalf("%d pieces, area %.6f, want %.6f", len(parts), sum, want)
 	}
 }
+
+// The convex-clip area equals the exact overlay's area, holes on both sides included.
+func TestConvexClipMatchesOverlay(t *testing.T) {
+	var ring orb.Ring
+	for i := range 300 {
+		a := float64(i) / 300 * 2 * math.Pi
+		r := 1 + 0.3*math.Sin(7*a)
+		ring = append(ring, orb.Point{68 + r*math.Cos(a), 28 + r*math.Sin(a)})
+	}
+	ring = append(ring, ring[0])
+	subject := orb.Polygon{ring, box(67.8, 27.8, 68.2, 28.3)[0]}
+	for _, qs := range []orb.Polygon{
+		box(67.5, 27.5, 68.5, 28.5),
+		append(box(67.5, 27.5, 68.9, 28.5), box(67.9, 28.1, 68.6, 28.4)[0]), // a hole crossing the subject's hole
+		{{{67, 27}, {69.5, 27.2}, {68.2, 29.5}, {67, 27}}},                  // a triangle
+	} {
+		q := &Query{Shape: orb.MultiPolygon{qs}}
+		if err := q.finish(); err != nil {
+			t.Fatal(err)
+		}
+		if q.convex == nil {
+			t.Fatalf("query %v not recognized as convex", qs)
+		}
+		want, err := overlay(orb.MultiPolygon{subject}, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := convexIntersectionKm2(subject, q.convex)
+		if w := AreaKm2(want); math.Abs(got-w) > 1e-9*w {
+			t.Errorf("convex clip %.9f km², overlay %.9f km²", got, w)
+		}
+	}
+	if convexParts(orb.MultiPolygon{{{{0, 0}, {2, 0}, {1, 0.5}, {2, 2}, {0, 2}, {0, 0}}}}) != nil {
+		t.Error("a concave ring was taken as convex")
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -45,6 +46,11 @@ type Engine struct {
 	cfg    Config
 	ranks  rankCache
 	pieces pieces
+	health struct {
+		mu          sync.Mutex
+		people, fac *indexes.Layer
+		km          []float32
+	}
 }
 
 // NewEngine returns an engine.
@@ -105,8 +111,8 @@ type AreaResult struct {
 
 // piece is a part of the query area inside one hazard polygon (kept for GeoJSON export).
 type piece struct {
-	class string
-	shape orb.MultiPolygon
+	class  string
+	region *region
 }
 
 func deadline(ctx context.Context) error {
@@ -204,7 +210,7 @@ func (e *Engine) compute(ctx context.Context, set *indexes.Set, q *Query, haz, e
 		return nil, err
 	}
 	for _, l := range exp {
-		x, err := exposureIn(ctx, l, q.Shape, q.sf, q.prep)
+		x, err := exposureIn(ctx, l, newRegion(func() (orb.MultiPolygon, error) { return q.Shape, nil }, q.prep))
 		if err != nil {
 			return nil, err
 		}
@@ -245,6 +251,11 @@ func (e *Engine) subdivided(set *indexes.Set, ls []*indexes.Layer) ([]*indexes.L
 // Warm builds the subdivided indexes of every polygon layer, so that the first query does not
 // pay for it.
 func (e *Engine) Warm(set *indexes.Set) error {
+	people, ok1 := set.Layer(e.cfg.PopulationLayer)
+	fac, ok2 := set.Layer(e.cfg.FacilityLayer)
+	if ok1 && ok2 {
+		e.healthDistances(people, fac)
+	}
 	_, err := e.subdivided(set, set.Layers())
 	return err
 }
@@ -276,22 +287,17 @@ func (e *Engine) hazard(ctx context.Context, h *indexes.Layer, exp []*indexes.La
 			byClass[class] = cr
 			order = append(order, class)
 		}
-		shape, ok, err := clipToQuery(f.Geometry, h.FeatureBound(i), q)
+		reg, area, err := q.regionOf(f.Geometry, h.FeatureBound(i))
 		if err != nil {
 			return nil, err
 		}
-		if !ok {
+		if reg == nil {
 			continue
 		}
-		cr.AreaKm2 += AreaKm2(shape)
-		hr.pieces = append(hr.pieces, piece{class: class, shape: shape})
-		var sf geom.Geometry
-		var prep *prepared
+		cr.AreaKm2 += area
+		hr.pieces = append(hr.pieces, piece{class: class, region: reg})
 		for _, l := range exp {
-			if sf.IsEmpty() {
-				sf, prep = toSF(shape), prepare(shape)
-			}
-			x, err := exposureIn(ctx, l, shape, sf, prep)
+			x, err := exposureIn(ctx, l, reg)
 			if err != nil {
 				return nil, err
 			}
@@ -338,32 +344,6 @@ func (e *Engine) hazard(ctx context.Context, h *indexes.Layer, exp []*indexes.La
 	return hr, nil
 }
 
-// clipToQuery returns the part of a polygonal feature inside the query. A feature whose bbox lies
-// wholly inside the query is taken whole; one that the query's edges cross is overlaid exactly.
-func clipToQuery(g orb.Geometry, fb orb.Bound, q *Query) (orb.MultiPolygon, bool, error) {
-	var mp orb.MultiPolygon
-	switch t := g.(type) {
-	case orb.Polygon:
-		mp = orb.MultiPolygon{t}
-	case orb.MultiPolygon:
-		mp = t
-	default:
-		return nil, false, nil
-	}
-	if !q.prep.crosses(fb) { // no query edge meets the bbox: it is wholly inside or wholly outside
-		if q.prep.contains(fb.Min) {
-			return mp, true, nil
-		}
-		return nil, false, nil
-	}
-	out, err := intersection(toSF(mp), q.sf)
-	if err != nil {
-		return nil, false, &data.Error{Kind: data.KindInternal, Msg: "overlay failed", Err: err}
-	}
-	polys, _ := fromSF(out)
-	return polys, len(polys) > 0, nil
-}
-
 func zeroExposure(l *indexes.Layer) Exposure {
 	x := Exposure{}
 	switch l.Features[0].Geometry.(type) {
@@ -405,21 +385,115 @@ func summable(spec *data.LayerSpec, f data.Field) bool {
 	return false
 }
 
-// exposureIn measures layer l inside an area (orb shape, its simplefeatures twin and its
-// prepared point-in-polygon form).
-func exposureIn(ctx context.Context, l *indexes.Layer, shape orb.MultiPolygon, sf geom.Geometry, prep *prepared) (Exposure, error) {
+// region is an area exposure is measured in: the intersection of one or more prepared polygons.
+// Its exact geometry is computed only when something needs it (a polygon layer, an export).
+type region struct {
+	preps []*prepared
+	bound orb.Bound
+	exact func() (orb.MultiPolygon, error)
+	once  sync.Once
+	shape orb.MultiPolygon
+	sf    geom.Geometry
+	err   error
+}
+
+func newRegion(exact func() (orb.MultiPolygon, error), preps ...*prepared) *region {
+	b := preps[0].bound
+	for _, p := range preps[1:] {
+		b = orb.Bound{Min: orb.Point{math.Max(b.Min[0], p.bound.Min[0]), math.Max(b.Min[1], p.bound.Min[1])},
+			Max: orb.Point{math.Min(b.Max[0], p.bound.Max[0]), math.Min(b.Max[1], p.bound.Max[1])}}
+	}
+	return &region{preps: preps, bound: b, exact: exact}
+}
+
+func (r *region) contains(p orb.Point) bool {
+	for _, pp := range r.preps {
+		if !pp.contains(p) {
+			return false
+		}
+	}
+	return true
+}
+
+func (r *region) containsBound(b orb.Bound) bool {
+	for _, pp := range r.preps {
+		if !pp.containsBound(b) {
+			return false
+		}
+	}
+	return true
+}
+
+// geometry returns the region's exact shape (and its simplefeatures twin).
+func (r *region) geometry() (orb.MultiPolygon, geom.Geometry, error) {
+	r.once.Do(func() {
+		r.shape, r.err = r.exact()
+		if r.err == nil {
+			r.sf = toSF(r.shape)
+		}
+	})
+	return r.shape, r.sf, r.err
+}
+
+// regionOf returns the part of a polygonal feature inside the query and its area in km², or nil.
+// A feature wholly inside is taken whole; for a convex query the area comes from convex clipping
+// and points and lines are tested against both polygons; otherwise it is overlaid exactly.
+func (q *Query) regionOf(g orb.Geometry, fb orb.Bound) (*region, float64, error) {
+	var mp orb.MultiPolygon
+	switch t := g.(type) {
+	case orb.Polygon:
+		mp = orb.MultiPolygon{t}
+	case orb.MultiPolygon:
+		mp = t
+	default:
+		return nil, 0, nil
+	}
+	if !q.prep.crosses(fb) { // no query edge meets the bbox: wholly inside or wholly outside
+		if !q.prep.contains(fb.Min) {
+			return nil, 0, nil
+		}
+		return newRegion(func() (orb.MultiPolygon, error) { return mp, nil }, prepare(mp)), AreaKm2(mp), nil
+	}
+	if q.convex != nil {
+		var area float64
+		for _, p := range mp {
+			area += convexIntersectionKm2(p, q.convex)
+		}
+		if area <= 0 {
+			return nil, 0, nil
+		}
+		return newRegion(func() (orb.MultiPolygon, error) { return overlay(mp, q) }, prepare(mp), q.prep), area, nil
+	}
+	shape, err := overlay(mp, q)
+	if err != nil || len(shape) == 0 {
+		return nil, 0, err
+	}
+	return newRegion(func() (orb.MultiPolygon, error) { return shape, nil }, prepare(shape)), AreaKm2(shape), nil
+}
+
+func overlay(mp orb.MultiPolygon, q *Query) (orb.MultiPolygon, error) {
+	out, err := intersection(toSF(mp), q.sf)
+	if err != nil {
+		return nil, &data.Error{Kind: data.KindInternal, Msg: "overlay failed", Err: err}
+	}
+	polys, _ := fromSF(out)
+	return polys, nil
+}
+
+// exposureIn measures layer l inside a region.
+func exposureIn(ctx context.Context, l *indexes.Layer, reg *region) (Exposure, error) {
 	x := zeroExposure(l)
 	if len(l.Features) == 0 {
 		return x, nil
 	}
 	var err error
-	l.Search(prep.bound, func(i int, f *data.Feature) bool {
+	l.Search(reg.bound, func(i int, f *data.Feature) bool {
 		if err = deadline(ctx); err != nil {
 			return false
 		}
 		switch g := f.Geometry.(type) {
 		case orb.Point:
-			if prep.contains(g) {
+			if reg.contains(g) {
 				x["count"]++
 				for _, fd := range l.Spec.Fields {
 					if !summable(l.Spec, fd) {
@@ -438,24 +512,29 @@ func exposureIn(ctx context.Context, l *indexes.Layer, shape orb.MultiPolygon, s
 				}
 			}
 		case orb.LineString, orb.MultiLineString:
-			if fb := l.FeatureBound(i); prep.containsBound(fb) {
+			if fb := l.FeatureBound(i); reg.containsBound(fb) {
 				x["length_km"] += LengthKm(g)
 			} else {
-				x["length_km"] += prep.lengthInsideKm(g)
+				x["length_km"] += lengthInsideKm(g, reg.preps...)
 			}
 		case orb.Polygon, orb.MultiPolygon:
 			fb := l.FeatureBound(i)
-			if prep.containsBound(fb) {
+			if reg.containsBound(fb) {
 				x["area_km2"] += AreaKm2(g)
 				return true
 			}
-			out, e := intersection(toSF(g), sf)
+			_, sf, e := reg.geometry()
+			if e == nil {
+				var out geom.Geometry
+				if out, e = intersection(toSF(g), sf); e == nil {
+					polys, _ := fromSF(out)
+					x["area_km2"] += AreaKm2(polys)
+				}
+			}
 			if e != nil {
 				err = &data.Error{Kind: data.KindInternal, Msg: "overlay failed", Err: e}
 				return false
 			}
-			polys, _ := fromSF(out)
-			x["area_km2"] += AreaKm2(polys)
 		}
 		return true
 	})

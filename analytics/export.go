@@ -77,15 +77,22 @@ func ExposedGeoJSON(set *indexes.Set, res *AreaResult) ([]byte, error) {
 	sort.Slice(pointLayers, func(i, j int) bool { return pointLayers[i].Spec.ID < pointLayers[j].Spec.ID })
 	for _, h := range res.Hazards {
 		for _, pc := range h.pieces {
-			var g orb.Geometry = pc.shape
-			if len(pc.shape) == 1 {
-				g = pc.shape[0]
+			shape, _, err := pc.region.geometry()
+			if err != nil {
+				return nil, err
+			}
+			if len(shape) == 0 {
+				continue
+			}
+			var g orb.Geometry = shape
+			if len(shape) == 1 {
+				g = shape[0]
 			}
 			zone := geojson.NewFeature(g)
 			zone.Properties = geojson.Properties{"kind": "hazard_zone", "layer": h.Layer, "hazard": h.Hazard,
-				"return_period": h.ReturnPeriod, "class": pc.class, "area_km2": AreaKm2(pc.shape)}
+				"return_period": h.ReturnPeriod, "class": pc.class, "area_km2": AreaKm2(shape)}
 			fc.Append(zone)
-			prep := prepare(pc.shape)
+			prep := prepare(shape)
 			for _, l := range pointLayers {
 				l.Search(prep.bound, func(_ int, f *data.Feature) bool {
 					if p, ok := f.Geometry.(orb.Point); ok && prep.contains(p) {

@@ -329,7 +329,10 @@ func (p *prepared) containsBound(b orb.Bound) bool {
 
 // lengthInsideKm is the length of the parts of a line inside the polygon: each segment is cut at
 // its crossings with the polygon's edges, and the pieces whose midpoints are inside are summed.
-func (p *prepared) lengthInsideKm(g orb.Geometry) float64 {
+func (p *prepared) lengthInsideKm(g orb.Geometry) float64 { return lengthInsideKm(g, p) }
+
+// lengthInsideKm is the length of a line inside every one of the polygons (their intersection).
+func lengthInsideKm(g orb.Geometry, ps ...*prepared) float64 {
 	var lines []orb.LineString
 	switch t := g.(type) {
 	case orb.LineString:
@@ -343,22 +346,35 @@ func (p *prepared) lengthInsideKm(g orb.Geometry) float64 {
 		for i := 0; i+1 < len(l); i++ {
 			a, b := l[i], l[i+1]
 			sb := orb.Bound{Min: orb.Point{math.Min(a[0], b[0]), math.Min(a[1], b[1])}, Max: orb.Point{math.Max(a[0], b[0]), math.Max(a[1], b[1])}}
-			if !sb.Intersects(p.bound) {
+			meets := true
+			for _, p := range ps {
+				meets = meets && sb.Intersects(p.bound)
+			}
+			if !meets {
 				continue
 			}
 			ts = append(ts[:0], 0, 1)
-			lo, hi := p.band(sb.Min[1]), p.band(sb.Max[1])
-			for k := lo; k <= hi; k++ {
-				for _, e := range p.bands[k] {
-					if t, ok := segmentParam(a, b, e.a, e.b); ok {
-						ts = append(ts, t)
+			for _, p := range ps {
+				lo, hi := p.band(sb.Min[1]), p.band(sb.Max[1])
+				for k := lo; k <= hi; k++ {
+					for _, e := range p.bands[k] {
+						if t, ok := segmentParam(a, b, e.a, e.b); ok {
+							ts = append(ts, t)
+						}
 					}
 				}
 			}
 			slices.Sort(ts)
 			at := func(t float64) orb.Point { return orb.Point{a[0] + t*(b[0]-a[0]), a[1] + t*(b[1]-a[1])} }
 			for j := 0; j+1 < len(ts); j++ {
-				if ts[j+1] > ts[j] && p.contains(at((ts[j]+ts[j+1])/2)) {
+				if ts[j+1] <= ts[j] {
+					continue
+				}
+				mid, in := at((ts[j]+ts[j+1])/2), true
+				for _, p := range ps {
+					in = in && p.contains(mid)
+				}
+				if in {
 					total += haversineKm(at(ts[j]), at(ts[j+1]))
 				}
 			}

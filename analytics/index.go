@@ -66,18 +66,15 @@ func (e *Engine) farShare(set *indexes.Set, q *Query) float64 {
 	if !ok1 || !ok2 {
 		return 0
 	}
-	health := func(f *data.Feature) bool {
-		k, _ := f.Properties[e.cfg.FacilityKindField].(string)
-		return slices.Contains(e.cfg.HealthKinds, k)
-	}
+	dist := e.healthDistances(people, fac)
 	far, n := 0, 0
-	people.Search(q.Bound, func(_ int, f *data.Feature) bool {
+	people.Search(q.Bound, func(i int, f *data.Feature) bool {
 		p, ok := f.Geometry.(orb.Point)
 		if !ok || !q.prep.contains(p) {
 			return true
 		}
 		n++
-		if nb := fac.NearestWhere(p, 1, health); len(nb) == 0 || nb[0].DistKm > e.cfg.FarFromHealthKm {
+		if float64(dist[i]) > e.cfg.FarFromHealthKm {
 			far++
 		}
 		return true
@@ -86,6 +83,31 @@ func (e *Engine) farShare(set *indexes.Set, q *Query) float64 {
 		return 0
 	}
 	return float64(far) / float64(n)
+}
+
+// healthDistances is the distance in km from every feature of people to its nearest health
+// facility (k-nearest in the R-tree), computed once per data version.
+func (e *Engine) healthDistances(people, fac *indexes.Layer) []float32 {
+	e.health.mu.Lock()
+	defer e.health.mu.Unlock()
+	if e.health.people == people && e.health.fac == fac {
+		return e.health.km
+	}
+	health := func(f *data.Feature) bool {
+		k, _ := f.Properties[e.cfg.FacilityKindField].(string)
+		return slices.Contains(e.cfg.HealthKinds, k)
+	}
+	km := make([]float32, len(people.Features))
+	for i := range people.Features {
+		km[i] = float32(math.Inf(1))
+		if p, ok := people.Features[i].Geometry.(orb.Point); ok {
+			if nb := fac.NearestWhere(p, 1, health); len(nb) == 1 {
+				km[i] = float32(nb[0].DistKm)
+			}
+		}
+	}
+	e.health.people, e.health.fac, e.health.km = people, fac, km
+	return km
 }
 
 func (e *Engine) riskIndex(set *indexes.Set, res *AreaResult, q *Query) *RiskIndex {

@@ -57,6 +57,7 @@ type Query struct {
 	Warnings []string         `json:"warnings,omitempty"`
 	sf       geom.Geometry
 	prep     *prepared
+	convex   []convexPart // non-nil when every ring is convex
 }
 
 // ParseAreaRequest decodes a request body strictly (unknown keys are refused).
@@ -290,6 +291,7 @@ func (q *Query) finish() error {
 	q.sf = sf
 	q.Bound = q.Shape.Bound()
 	q.prep = prepare(q.Shape)
+	q.convex = convexParts(q.Shape)
 	return nil
 }
 
