@@ -439,13 +439,8 @@ func (r *region) geometry() (orb.MultiPolygon, geom.Geometry, error) {
 // A feature wholly inside is taken whole; for a convex query the area comes from convex clipping
 // and points and lines are tested against both polygons; otherwise it is overlaid exactly.
 func (q *Query) regionOf(g orb.Geometry, fb orb.Bound) (*region, float64, error) {
-	var mp orb.MultiPolygon
-	switch t := g.(type) {
-	case orb.Polygon:
-		mp = orb.MultiPolygon{t}
-	case orb.MultiPolygon:
-		mp = t
-	default:
+	mp := data.Polygons(g)
+	if mp == nil {
 		return nil, 0, nil
 	}
 	if !q.prep.crosses(fb) { // no query edge meets the bbox: wholly inside or wholly outside

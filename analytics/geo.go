@@ -6,6 +6,8 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/peterstace/simplefeatures/geom"
+
+	"github.com/cpec-digital/indus/data"
 )
 
 // WGS84 ellipsoid.
@@ -73,14 +75,7 @@ func AreaKm2(g orb.Geometry) float64 {
 	return a / 1e6
 }
 
-// haversineKm is the great-circle distance on the sphere of mean radius.
-func haversineKm(a, b orb.Point) float64 {
-	const r = 6371.0088
-	la1, la2 := a[1]*math.Pi/180, b[1]*math.Pi/180
-	dla, dlo := la2-la1, (b[0]-a[0])*math.Pi/180
-	h := math.Sin(dla/2)*math.Sin(dla/2) + math.Cos(la1)*math.Cos(la2)*math.Sin(dlo/2)*math.Sin(dlo/2)
-	return 2 * r * math.Asin(math.Min(1, math.Sqrt(h)))
-}
+func haversineKm(a, b orb.Point) float64 { return data.DistanceKm(a, b) }
 
 // LengthKm returns the length of a (multi)linestring in km along great circles between vertices.
 func LengthKm(g orb.Geometry) float64 {

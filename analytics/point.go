@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
 
 	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/indexes"
@@ -107,27 +108,8 @@ func place(l *indexes.Layer, f *data.Feature) *Place {
 	return pl
 }
 
-// polygonContains is an even-odd point-in-polygon test over every ring (holes excluded).
+// polygonContains reports whether p is inside a (multi)polygon, holes excluded.
 func polygonContains(g orb.Geometry, p orb.Point) bool {
-	var mp orb.MultiPolygon
-	switch t := g.(type) {
-	case orb.Polygon:
-		mp = orb.MultiPolygon{t}
-	case orb.MultiPolygon:
-		mp = t
-	default:
-		return false
-	}
-	in := false
-	for _, poly := range mp {
-		for _, r := range poly {
-			for i := 0; i+1 < len(r); i++ {
-				a, b := r[i], r[i+1]
-				if (a[1] > p[1]) != (b[1] > p[1]) && p[0] < a[0]+(p[1]-a[1])*(b[0]-a[0])/(b[1]-a[1]) {
-					in = !in
-				}
-			}
-		}
-	}
-	return in
+	mp := data.Polygons(g)
+	return mp != nil && planar.MultiPolygonContains(mp, p)
 }

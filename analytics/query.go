@@ -219,21 +219,14 @@ func (q *Query) fromAdmin(set *indexes.Set, ref *AdminRef) error {
 		if !match {
 			continue
 		}
-		switch g := f.Geometry.(type) {
-		case orb.Polygon:
-			q.Shape = orb.MultiPolygon{g}
-		case orb.MultiPolygon:
-			q.Shape = g
-		default:
-			return data.Invalid("not an area", fmt.Sprintf("layer %q has %s features", ref.Layer, g.GeoJSONType()))
+		if q.Shape = data.Polygons(f.Geometry); q.Shape == nil {
+			return data.Invalid("not an area", fmt.Sprintf("layer %q has %s features", ref.Layer, f.Geometry.GeoJSONType()))
 		}
-		q.Shape = cloneMP(q.Shape)
+		q.Shape = q.Shape.Clone()
 		return nil
 	}
 	return data.Errorf(data.KindNotFound, "no unit %q in layer %q (key field %q)", ref.ID, ref.Layer, key)
 }
-
-func cloneMP(mp orb.MultiPolygon) orb.MultiPolygon { return mp.Clone() }
 
 func (q *Query) fromLine(raw json.RawMessage, bufferM float64) error {
 	g, err := parseGeometry(raw)

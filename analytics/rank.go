@@ -8,8 +8,6 @@ import (
 	"sort"
 	"sync"
 
-	"github.com/paulmach/orb"
-
 	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/indexes"
 )
@@ -132,13 +130,8 @@ func (e *Engine) rankUnits(ctx context.Context, set *indexes.Set, al *indexes.La
 	var units []RankUnit
 	for i := range al.Features {
 		f := &al.Features[i]
-		q := &Query{Kind: "admin"}
-		switch g := f.Geometry.(type) {
-		case orb.Polygon:
-			q.Shape = orb.MultiPolygon{g}
-		case orb.MultiPolygon:
-			q.Shape = g
-		default:
+		q := &Query{Kind: "admin", Shape: data.Polygons(f.Geometry)}
+		if q.Shape == nil {
 			return nil, data.Invalid("not an area layer", al.Spec.ID)
 		}
 		if err := q.finish(); err != nil {

@@ -37,13 +37,8 @@ func (p *pieces) of(set *indexes.Set, l *indexes.Layer) (*indexes.Layer, error) 
 	out := &data.Layer{Spec: l.Spec, Bound: l.Bound}
 	for i := range l.Features {
 		f := &l.Features[i]
-		var mp orb.MultiPolygon
-		switch g := f.Geometry.(type) {
-		case orb.Polygon:
-			mp = orb.MultiPolygon{g}
-		case orb.MultiPolygon:
-			mp = g
-		default:
+		mp := data.Polygons(f.Geometry)
+		if mp == nil {
 			out.Features = append(out.Features, *f)
 			continue
 		}

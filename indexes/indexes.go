@@ -169,14 +169,7 @@ func closestInBound(b orb.Bound, p orb.Point) orb.Point {
 	return orb.Point{math.Min(math.Max(p[0], b.Min[0]), b.Max[0]), math.Min(math.Max(p[1], b.Min[1]), b.Max[1])}
 }
 
-// haversineKm is the great-circle distance on a sphere of the mean Earth radius.
-func haversineKm(a, b orb.Point) float64 {
-	const r = 6371.0088
-	la1, la2 := a[1]*math.Pi/180, b[1]*math.Pi/180
-	dla, dlo := la2-la1, (b[0]-a[0])*math.Pi/180
-	h := math.Sin(dla/2)*math.Sin(dla/2) + math.Cos(la1)*math.Cos(la2)*math.Sin(dlo/2)*math.Sin(dlo/2)
-	return 2 * r * math.Asin(math.Min(1, math.Sqrt(h)))
-}
+func haversineKm(a, b orb.Point) float64 { return data.DistanceKm(a, b) }
 
 // Set is the indexed layers of one loaded dataset.
 type Set struct {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
 
 	"github.com/cpec-digital/indus/analytics"
 	"github.com/cpec-digital/indus/data"
@@ -448,14 +449,7 @@ func (s *Service) area(st *Station, rp int) (orb.Ring, string) {
 	if hazard != nil {
 		cb := corridor.Bound()
 		hazard.Search(cb, func(_ int, f *data.Feature) bool {
-			var mp orb.MultiPolygon
-			switch g := f.Geometry.(type) {
-			case orb.Polygon:
-				mp = orb.MultiPolygon{g}
-			case orb.MultiPolygon:
-				mp = g
-			}
-			if in, err := analytics.Intersection(mp, corridor); err == nil {
+			if in, err := analytics.Intersection(data.Polygons(f.Geometry), corridor); err == nil {
 				eachVertex(in, func(p orb.Point) { pts = append(pts, p) })
 			}
 			return true
@@ -522,27 +516,8 @@ func hull(pts []orb.Point) orb.Ring {
 }
 
 func contains(g orb.Geometry, p orb.Point) bool {
-	in := false
-	var walk func(orb.Geometry)
-	walk = func(g orb.Geometry) {
-		switch t := g.(type) {
-		case orb.Polygon:
-			for _, r := range t {
-				for i := 0; i+1 < len(r); i++ {
-					a, b := r[i], r[i+1]
-					if (a[1] > p[1]) != (b[1] > p[1]) && p[0] < a[0]+(p[1]-a[1])*(b[0]-a[0])/(b[1]-a[1]) {
-						in = !in
-					}
-				}
-			}
-		case orb.MultiPolygon:
-			for _, q := range t {
-				walk(q)
-			}
-		}
-	}
-	walk(g)
-	return in
+	mp := data.Polygons(g)
+	return mp != nil && planar.MultiPolygonContains(mp, p)
 }
 
 // Readings returns the newest readings of a station (up to limit), newest first.

@@ -5,6 +5,8 @@ import (
 	"sort"
 
 	"github.com/paulmach/orb"
+
+	"github.com/cpec-digital/indus/data"
 )
 
 // raster is the working grid of the generator: north-up cells of size res degrees over a lon/lat box.
@@ -154,13 +156,6 @@ func (n noise) at(lon, lat float64) float64 {
 
 func smooth(t float64) float64 { return t * t * (3 - 2*t) }
 
-// haversineKm is the great-circle distance between two lon/lat points on a 6371 km sphere.
-func haversineKm(a, b orb.Point) float64 {
-	const r = 6371.0088
-	la1, la2 := a[1]*math.Pi/180, b[1]*math.Pi/180
-	dla, dlo := la2-la1, (b[0]-a[0])*math.Pi/180
-	h := math.Sin(dla/2)*math.Sin(dla/2) + math.Cos(la1)*math.Cos(la2)*math.Sin(dlo/2)*math.Sin(dlo/2)
-	return 2 * r * math.Asin(math.Min(1, math.Sqrt(h)))
-}
+func haversineKm(a, b orb.Point) float64 { return data.DistanceKm(a, b) }
 
 func clamp(v, lo, hi float64) float64 { return math.Max(lo, math.Min(hi, v)) }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
+
+	"github.com/cpec-digital/indus/data"
 )
 
 // The real data: extracts made from npm and Debian packages (see sources/ and the README's data
@@ -64,16 +66,6 @@ func readFC(name string) (*geojson.FeatureCollection, error) {
 	return fc, nil
 }
 
-func multi(g orb.Geometry) orb.MultiPolygon {
-	switch g := g.(type) {
-	case orb.Polygon:
-		return orb.MultiPolygon{g}
-	case orb.MultiPolygon:
-		return g
-	}
-	return nil
-}
-
 // LoadSources parses the embedded real data.
 func LoadSources() (*Sources, error) {
 	var s Sources
@@ -81,12 +73,12 @@ func LoadSources() (*Sources, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.Country = multi(fc.Features[0].Geometry)
+	s.Country = data.Polygons(fc.Features[0].Geometry)
 	if fc, err = readFC(fileProvinces); err != nil {
 		return nil, err
 	}
 	for _, f := range fc.Features {
-		mp := multi(f.Geometry)
+		mp := data.Polygons(f.Geometry)
 		s.Provinces = append(s.Provinces, Province{Code: f.Properties.MustString("iso_3166_2", ""),
 			Name: f.Properties.MustString("name_en", ""), Shape: mp, Bound: mp.Bound()})
 	}
