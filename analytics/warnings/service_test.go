@@ -1,6 +1,7 @@
 package warnings
 
 import (
+	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"log/slog"
@@ -445,4 +446,32 @@ func BenchmarkFanOut1000(b *testing.B) {
 	}
 	s.Hub().Close()
 	wg.Wait()
+}
+
+func FuzzSubmit(f *testing.F) {
+	f.Add(`[{"station":"SKR","observed":"2022-08-25T06:00:00Z","discharge_cusecs":580000}]`)
+	f.Add(`[{"station":"NSR","observed":"2022-08-26T06:00:00Z","discharge_cusecs":-1,"forecast_probability":2}]`)
+	dir := f.TempDir()
+	n := 0
+	f.Fuzz(func(t *testing.T, body string) {
+		var batch []Reading
+		if json.Unmarshal([]byte(body), &batch) != nil {
+			return
+		}
+		n++
+		cur := indexes.NewCurrent(fixture())
+		s, err := newWithClock(DefaultConfig(filepath.Join(dir, fmt.Sprintf("j%d", n))), cur, nil, func() time.Time { return t0.Add(48 * time.Hour) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if _, err := s.Submit(batch); err != nil && data.KindOf(err) == data.KindInternal {
+			t.Fatalf("internal error for %q: %v", body, err)
+		}
+		for _, w := range s.List("", nil) {
+			if _, err := s.CAP(w); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
 }
