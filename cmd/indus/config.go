@@ -15,17 +15,18 @@ import (
 // config is everything `indus serve` can be told, from a YAML file, then INDUS_* environment
 // variables, then flags (each later source overrides the earlier ones).
 type config struct {
-	Addr           string        `yaml:"addr"`            // INDUS_ADDR, --addr
-	Catalog        string        `yaml:"catalog"`         // INDUS_CATALOG, --catalog; empty: the embedded Pakistan dataset
-	DataDir        string        `yaml:"data_dir"`        // INDUS_DATA_DIR, --data-dir: where the default dataset is materialized
-	PublicURL      string        `yaml:"public_url"`      // INDUS_PUBLIC_URL, --public-url
-	CacheMB        int           `yaml:"cache_mb"`        // INDUS_CACHE_MB, --cache-mb: tile cache size
-	RequestTimeout time.Duration `yaml:"request_timeout"` // INDUS_REQUEST_TIMEOUT, --request-timeout
-	LogLevel       string        `yaml:"log_level"`       // INDUS_LOG_LEVEL, --log-level: debug, info, warn, error
-	LogFormat      string        `yaml:"log_format"`      // INDUS_LOG_FORMAT, --log-format: text or json
-	Workers        int           `yaml:"gdal_workers"`    // INDUS_GDAL_WORKERS, --gdal-workers: GDAL threads at load
-	StateDir       string        `yaml:"state_dir"`       // INDUS_STATE_DIR, --state-dir: the warnings journal lives here
-	APIKey         string        `yaml:"api_key"`         // INDUS_API_KEY (no flag: it would show in ps): bearer key of write endpoints
+	Addr           string        `yaml:"addr"`               // INDUS_ADDR, --addr
+	Catalog        string        `yaml:"catalog"`            // INDUS_CATALOG, --catalog; empty: the embedded Pakistan dataset
+	DataDir        string        `yaml:"data_dir"`           // INDUS_DATA_DIR, --data-dir: where the default dataset is materialized
+	PublicURL      string        `yaml:"public_url"`         // INDUS_PUBLIC_URL, --public-url
+	CacheMB        int           `yaml:"cache_mb"`           // INDUS_CACHE_MB, --cache-mb: tile cache size
+	RequestTimeout time.Duration `yaml:"request_timeout"`    // INDUS_REQUEST_TIMEOUT, --request-timeout
+	LogLevel       string        `yaml:"log_level"`          // INDUS_LOG_LEVEL, --log-level: debug, info, warn, error
+	LogFormat      string        `yaml:"log_format"`         // INDUS_LOG_FORMAT, --log-format: text or json
+	Workers        int           `yaml:"gdal_workers"`       // INDUS_GDAL_WORKERS, --gdal-workers: GDAL threads at load
+	StateDir       string        `yaml:"state_dir"`          // INDUS_STATE_DIR, --state-dir: the warnings journal lives here
+	APIKey         string        `yaml:"api_key"`            // INDUS_API_KEY (no flag: it would show in ps): bearer key of write endpoints
+	TileCache      string        `yaml:"tile_cache_control"` // INDUS_TILE_CACHE_CONTROL, --tile-cache-control
 }
 
 func defaultConfig() config {
@@ -62,6 +63,7 @@ func (c *config) flags(fs *flag.FlagSet) *string {
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (INDUS_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (INDUS_LOG_FORMAT)")
 	fs.IntVar(&c.Workers, "gdal-workers", c.Workers, "GDAL reader threads at load (INDUS_GDAL_WORKERS)")
+	fs.StringVar(&c.TileCache, "tile-cache-control", c.TileCache, "Cache-Control header of tiles (INDUS_TILE_CACHE_CONTROL; default public, max-age=300)")
 	fs.StringVar(&c.StateDir, "state-dir", c.StateDir, "folder of the warnings journal (INDUS_STATE_DIR; default: user cache dir)")
 	return file
 }
@@ -102,7 +104,7 @@ func loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 func (c *config) env() error {
 	str := map[string]*string{"INDUS_ADDR": &c.Addr, "INDUS_CATALOG": &c.Catalog, "INDUS_DATA_DIR": &c.DataDir,
 		"INDUS_PUBLIC_URL": &c.PublicURL, "INDUS_LOG_LEVEL": &c.LogLevel, "INDUS_LOG_FORMAT": &c.LogFormat,
-		"INDUS_STATE_DIR": &c.StateDir, "INDUS_API_KEY": &c.APIKey}
+		"INDUS_STATE_DIR": &c.StateDir, "INDUS_API_KEY": &c.APIKey, "INDUS_TILE_CACHE_CONTROL": &c.TileCache}
 	for k, p := range str {
 		if v, ok := os.LookupEnv(k); ok {
 			*p = v

@@ -177,7 +177,7 @@ func serve(args []string, stderr io.Writer) error {
 		}
 	}()
 	srv := httpapi.New(httpapi.Config{PublicURL: cfg.PublicURL, RequestTimeout: cfg.RequestTimeout, Version: version,
-		APIKey: cfg.APIKey}, current, ts, risk, log)
+		APIKey: cfg.APIKey, TileCacheControl: cfg.TileCache}, current, ts, risk, log)
 	warn, err := startWarnings(cfg, current, ts, log)
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package gdal
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -304,4 +305,50 @@ func planarArea(g orb.Geometry) float64 {
 		}
 	}
 	return a
+}
+
+// TestReadPostGIS reads a layer through a PG: connection string from a private PostGIS cluster
+// (benchmarks/postgis.sh), loaded with ogr2ogr from the same fixture.
+func TestReadPostGIS(t *testing.T) {
+	if _, err := os.Stat("/usr/share/postgresql/15/extension/postgis.control"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("PostGIS is not installed (make test installs it)")
+		}
+		t.Skip("PostGIS is not installed (make test installs postgresql-15-postgis-3)")
+	}
+	dir, err := os.MkdirTemp("", "indus-gdal-pg-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	os.Chmod(dir, 0o755)
+	script, _ := filepath.Abs("../../benchmarks/postgis.sh")
+	port := fmt.Sprint(55000 + os.Getpid()%1000)
+	out, err := exec.Command(script, "start", filepath.Join(dir, "pg"), port).CombinedOutput()
+	if err != nil {
+		t.Fatalf("starting PostGIS: %v\n%s", err, out)
+	}
+	defer exec.Command(script, "stop", filepath.Join(dir, "pg")).Run()
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	conn := "PG:" + lines[len(lines)-1]
+	src := write(t, dir, "in.geojson", fixture)
+	ogr2ogr(t, "-f", "PostgreSQL", conn, src, "-nln", "places", "-lco", "GEOMETRY_NAME=geom")
+	r := NewReader(1)
+	defer r.Close()
+	s := spec("l", conn)
+	s.Source.Layer = "places"
+	feats, err := read(t, r, dir, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFixture(t, feats, 1e-12)
+	s.Source.Layer = "nope"
+	if _, err := read(t, r, dir, s); err == nil || !strings.Contains(err.Error(), `"nope"`) {
+		t.Errorf("missing PostGIS table: %v", err)
+	}
+	bad := spec("l", "PG:host=127.0.0.1 port=1 user=postgres dbname=none password=secret")
+	_, err = read(t, r, dir, bad)
+	if err == nil || strings.Contains(err.Error(), "secret") || !strings.Contains(err.Error(), "password=***") {
+		t.Errorf("unreachable database: %v (the password must be redacted)", err)
+	}
 }
