@@ -210,7 +210,9 @@ func (e *Engine) compute(ctx context.Context, set *indexes.Set, q *Query, haz, e
 		return nil, err
 	}
 	for _, l := range exp {
-		x, err := exposureIn(ctx, l, newRegion(func() (orb.MultiPolygon, error) { return q.Shape, nil }, q.prep))
+		whole := newRegion(func() (orb.MultiPolygon, error) { return q.Shape, nil }, q.prep)
+		whole.q = q
+		x, err := exposureIn(ctx, l, whole)
 		if err != nil {
 			return nil, err
 		}
@@ -390,11 +392,16 @@ func summable(spec *data.LayerSpec, f data.Field) bool {
 type region struct {
 	preps []*prepared
 	bound orb.Bound
-	exact func() (orb.MultiPolygon, error)
-	once  sync.Once
-	shape orb.MultiPolygon
-	sf    geom.Geometry
-	err   error
+	// polygon exposure is measured as (data polygon ∩ part) ∩ query, with part nil for the whole
+	// query and inside true when part lies wholly inside the query
+	q      *Query
+	part   orb.MultiPolygon
+	inside bool
+	exact  func() (orb.MultiPolygon, error)
+	once   sync.Once
+	shape  orb.MultiPolygon
+	sf     geom.Geometry
+	err    error
 }
 
 func newRegion(exact func() (orb.MultiPolygon, error), preps ...*prepared) *region {
@@ -435,6 +442,31 @@ func (r *region) geometry() (orb.MultiPolygon, geom.Geometry, error) {
 	return r.shape, r.sf, r.err
 }
 
+// polygonAreaKm2 is the area of g inside the region: g ∩ part by a small overlay, then inside
+// the query by the query's own method (whole, convex clip, or overlay with nearby pieces).
+func (r *region) polygonAreaKm2(g orb.MultiPolygon) (float64, error) {
+	in := g
+	if r.part != nil {
+		out, err := intersection(toSF(g), toSF(r.part))
+		if err != nil {
+			return 0, &data.Error{Kind: data.KindInternal, Msg: "overlay failed", Err: err}
+		}
+		in, _ = fromSF(out)
+		if r.inside {
+			return AreaKm2(in), nil
+		}
+	}
+	var a float64
+	for _, p := range in {
+		_, pa, err := r.q.regionOf(p, p.Bound())
+		if err != nil {
+			return 0, err
+		}
+		a += pa
+	}
+	return a, nil
+}
+
 // regionOf returns the part of a polygonal feature inside the query and its area in km², or nil.
 // A feature wholly inside is taken whole; for a convex query the area comes from convex clipping
 // and points and lines are tested against both polygons; otherwise it is overlaid exactly.
@@ -447,7 +479,9 @@ func (q *Query) regionOf(g orb.Geometry, fb orb.Bound) (*region, float64, error)
 		if !q.prep.contains(fb.Min) {
 			return nil, 0, nil
 		}
-		return newRegion(func() (orb.MultiPolygon, error) { return mp, nil }, prepare(mp)), AreaKm2(mp), nil
+		r := newRegion(func() (orb.MultiPolygon, error) { return mp, nil }, prepare(mp))
+		r.q, r.part, r.inside = q, mp, true
+		return r, AreaKm2(mp), nil
 	}
 	if q.convex != nil {
 		var area float64
@@ -457,13 +491,31 @@ func (q *Query) regionOf(g orb.Geometry, fb orb.Bound) (*region, float64, error)
 		if area <= 0 {
 			return nil, 0, nil
 		}
-		return newRegion(func() (orb.MultiPolygon, error) { return overlay(mp, q) }, prepare(mp), q.prep), area, nil
+		r := newRegion(func() (orb.MultiPolygon, error) { return overlay(mp, q) }, prepare(mp), q.prep)
+		r.q, r.part = q, mp
+		return r, area, nil
 	}
-	shape, err := overlay(mp, q)
-	if err != nil || len(shape) == 0 {
-		return nil, 0, err
+	// A non-convex query: overlay the feature with the query pieces near it only. The pieces
+	// partition the query, so the parts found are disjoint and their areas add up.
+	var shape orb.MultiPolygon
+	sf := toSF(mp)
+	for _, qp := range q.parts {
+		if !qp.bound.Intersects(fb) {
+			continue
+		}
+		out, err := intersection(sf, qp.sf)
+		if err != nil {
+			return nil, 0, &data.Error{Kind: data.KindInternal, Msg: "overlay failed", Err: err}
+		}
+		polys, _ := fromSF(out)
+		shape = append(shape, polys...)
 	}
-	return newRegion(func() (orb.MultiPolygon, error) { return shape, nil }, prepare(shape)), AreaKm2(shape), nil
+	if len(shape) == 0 {
+		return nil, 0, nil
+	}
+	r := newRegion(func() (orb.MultiPolygon, error) { return shape, nil }, prepare(mp), q.prep)
+	r.q, r.part = q, mp
+	return r, AreaKm2(shape), nil
 }
 
 func overlay(mp orb.MultiPolygon, q *Query) (orb.MultiPolygon, error) {
@@ -518,18 +570,12 @@ func exposureIn(ctx context.Context, l *indexes.Layer, reg *region) (Exposure, e
 				x["area_km2"] += AreaKm2(g)
 				return true
 			}
-			_, sf, e := reg.geometry()
-			if e == nil {
-				var out geom.Geometry
-				if out, e = intersection(toSF(g), sf); e == nil {
-					polys, _ := fromSF(out)
-					x["area_km2"] += AreaKm2(polys)
-				}
-			}
+			a, e := reg.polygonAreaKm2(data.Polygons(g))
 			if e != nil {
-				err = &data.Error{Kind: data.KindInternal, Msg: "overlay failed", Err: e}
+				err = e
 				return false
 			}
+			x["area_km2"] += a
 		}
 		return true
 	})

@@ -231,28 +231,55 @@ type edge struct{ a, b orb.Point }
 const bandCount = 128
 
 func prepare(mp orb.MultiPolygon) *prepared {
-	p := &prepared{bound: mp.Bound(), bands: make([][]edge, bandCount)}
-	p.h = (p.bound.Max[1] - p.bound.Min[1]) / bandCount
+	edges := 0
+	for _, poly := range mp {
+		for _, r := range poly {
+			edges += max(len(r)-1, 0)
+		}
+	}
+	// about four edges a band, at most bandCount bands
+	n := max(1, min(bandCount, edges/4))
+	p := &prepared{bound: mp.Bound(), bands: make([][]edge, n)}
+	p.h = (p.bound.Max[1] - p.bound.Min[1]) / float64(n)
 	if p.h <= 0 {
 		p.h = 1
 	}
-	for _, poly := range mp {
-		for _, r := range poly {
-			for i := 0; i+1 < len(r); i++ {
-				a, b := r[i], r[i+1]
-				lo, hi := p.band(math.Min(a[1], b[1])), p.band(math.Max(a[1], b[1]))
-				for k := lo; k <= hi; k++ {
-					p.bands[k] = append(p.bands[k], edge{a, b})
+	// two passes: count the edges of each band, then fill one shared backing array
+	counts := make([]int, n)
+	each := func(fn func(a, b orb.Point, lo, hi int)) {
+		for _, poly := range mp {
+			for _, r := range poly {
+				for i := 0; i+1 < len(r); i++ {
+					a, b := r[i], r[i+1]
+					fn(a, b, p.band(math.Min(a[1], b[1])), p.band(math.Max(a[1], b[1])))
 				}
 			}
 		}
 	}
+	total := 0
+	each(func(_, _ orb.Point, lo, hi int) {
+		for k := lo; k <= hi; k++ {
+			counts[k]++
+		}
+		total += hi - lo + 1
+	})
+	backing := make([]edge, total)
+	off := 0
+	for k, c := range counts {
+		p.bands[k] = backing[off : off : off+c]
+		off += c
+	}
+	each(func(a, b orb.Point, lo, hi int) {
+		for k := lo; k <= hi; k++ {
+			p.bands[k] = append(p.bands[k], edge{a, b})
+		}
+	})
 	return p
 }
 
 func (p *prepared) band(y float64) int {
 	k := int((y - p.bound.Min[1]) / p.h)
-	return max(0, min(bandCount-1, k))
+	return max(0, min(len(p.bands)-1, k))
 }
 
 // contains uses the even-odd rule over all rings, so holes and multipolygon parts are handled.

@@ -58,6 +58,14 @@ type Query struct {
 	sf       geom.Geometry
 	prep     *prepared
 	convex   []convexPart // non-nil when every ring is convex
+	parts    []queryPiece // otherwise: the query cut into pieces of <= 256 vertices
+}
+
+// queryPiece is one piece of a subdivided query, for overlays that touch only the query's
+// vertices near a data polygon.
+type queryPiece struct {
+	bound orb.Bound
+	sf    geom.Geometry
 }
 
 // ParseAreaRequest decodes a request body strictly (unknown keys are refused).
@@ -285,6 +293,17 @@ func (q *Query) finish() error {
 	q.Bound = q.Shape.Bound()
 	q.prep = prepare(q.Shape)
 	q.convex = convexParts(q.Shape)
+	if q.convex == nil {
+		for _, p := range q.Shape {
+			pieces, err := subdivide(p, 0)
+			if err != nil {
+				return err
+			}
+			for _, pc := range pieces {
+				q.parts = append(q.parts, queryPiece{bound: pc.Bound(), sf: toSF(pc)})
+			}
+		}
+	}
 	return nil
 }
 

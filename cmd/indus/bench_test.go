@@ -56,6 +56,8 @@ func BenchmarkRiskArea(b *testing.B) {
 		{"district", `{"geometry":{"type":"Polygon","coordinates":[[[68.6,27.5],[69.1,27.5],[69.1,27.95],[68.6,27.95],[68.6,27.5]]]}}`},
 		{"province", `{"admin":{"layer":"provinces","id":"PK-SD"}}`},
 		{"corridor300km", `{"corridor":{"geometry":{"type":"LineString","coordinates":[[68.86,27.70],[68.40,26.24],[68.37,25.39],[68.0,24.9]]},"buffer_m":5000}}`},
+		// the benchmark suite's question: floods by class and village population only
+		{"border-villages", `{"geometry":{"type":"Polygon","coordinates":[[[69.4,27.9],[70.6,28.2],[70.9,29.3],[69.8,29.1],[69.4,27.9]]]},"hazards":["flood_rp10","flood_rp25","flood_rp100"],"exposure":["villages"]}`},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			r, err := analytics.ParseAreaRequest([]byte(bc.body))
