@@ -329,13 +329,13 @@ func (s *Service) Stats() Stats {
 // shapeFor is the default generalization of a layer at zoom z: none at or beyond the layer's
 // maxzoom; below it, Douglas-Peucker at one tile unit, polygons under one pixel (64 units² at a
 // 512-pixel display size) and lines under one pixel dropped, points thinned to one per cell that
-// doubles with each zoom more than four levels below maxzoom.
+// doubles with each zoom more than three levels below maxzoom.
 func (s *Service) shapeFor(l *indexes.Layer, z int, level int) shape {
 	sh := shape{buffer: float64(s.cfg.Buffer), tolerance: 1}
 	if z < l.Spec.MaxZoom {
 		sh.minArea = 64
 		sh.minLength = 8
-		sh.pointCell = 8 * math.Exp2(float64(max(0, l.Spec.MaxZoom-4-z)))
+		sh.pointCell = 8 * math.Exp2(float64(max(0, l.Spec.MaxZoom-3-z)))
 		sh.pointCell = math.Min(sh.pointCell, 512)
 	}
 	if level > 0 {
