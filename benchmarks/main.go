@@ -39,7 +39,15 @@ func main() {
 	flag.BoolVar(&o.check, "check", false, "exit 1 on a gross regression of a ratio or on disagreeing answers")
 	flag.StringVar(&o.out, "out", "benchmarks/results", "folder for the report (latest.md, latest.json)")
 	flag.IntVar(&o.workers, "workers", 32, "concurrent connections of the load generator")
+	gobench := flag.Bool("gobench", false, "instead: run the Go micro-benchmarks 5 times into OUT/gobench-DATE.txt (compare two with benchstat)")
 	flag.Parse()
+	if *gobench {
+		if err := goBench(o.out); err != nil {
+			fmt.Fprintln(os.Stderr, "benchmarks:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "benchmarks:", err)
 		os.Exit(1)
