@@ -104,6 +104,14 @@ func compareRisk(base, conn string, quick bool) ([]RiskResult, error) {
 		reps = 3
 	}
 	var out []RiskResult
+	for _, p := range riskPolygons { // warm both sides once: first-query costs are not the steady state
+		if _, _, err := indusRisk(base, p.geojson); err != nil {
+			return nil, err
+		}
+		if _, _, err := postgisRisk(pool, p.geojson); err != nil {
+			return nil, err
+		}
+	}
 	for _, p := range riskPolygons {
 		var ti, tp []time.Duration
 		var ai, ap answer
