@@ -55,6 +55,9 @@ func (c *Config) defaults() {
 	}
 }
 
+// maxTracked bounds the keys the invalidation index holds (about 100 MB of keys at most).
+const maxTracked = 1_000_000
+
 // MaxZoom is the deepest zoom a tile can be asked for.
 const MaxZoom = 22
 
@@ -104,13 +107,14 @@ type Service struct {
 	cache   *ristretto.Cache[string, *Tile]
 	flight  singleflight.Group
 
-	mu     sync.Mutex
-	byLay  map[string]map[string]maptile.Tile // layer → cache key → tile, for targeted invalidation
-	epoch  map[string]uint64                  // bumped by Invalidate; in-flight work of an older epoch is not cached
-	hits   atomic.Uint64
-	misses atomic.Uint64
-	comp   atomic.Uint64
-	inval  atomic.Uint64
+	mu      sync.Mutex
+	byLay   map[string]map[string]maptile.Tile // layer → cache key → tile, for targeted invalidation
+	epoch   map[string]uint64                  // bumped by Invalidate; in-flight work of an older epoch is not cached
+	tracked int                                // keys recorded in byLay
+	hits    atomic.Uint64
+	misses  atomic.Uint64
+	comp    atomic.Uint64
+	inval   atomic.Uint64
 }
 
 // New returns a tile service over the dataset current returns (read at every request, so a reload
@@ -275,6 +279,13 @@ func (s *Service) store(p *plan, t *Tile, epochs []uint64) {
 	cost := int64(len(t.Gzip)) + 200
 	if !s.cache.Set(p.key, t, cost) {
 		return
+	}
+	// The invalidation index keeps keys that ristretto may since have evicted; bound it. Past the
+	// limit it is reset with the cache itself (a rare, safe, cold start).
+	if s.tracked++; s.tracked > maxTracked {
+		s.cache.Clear()
+		s.byLay = map[string]map[string]maptile.Tile{}
+		s.tracked = 0
 	}
 	for _, l := range p.layers {
 		m := s.byLay[l.Spec.ID]
