@@ -4,6 +4,8 @@ import (
 	"math"
 
 	"github.com/paulmach/orb"
+
+	"github.com/cpec-digital/indus/data"
 )
 
 // convexPart is a query polygon whose exterior and holes are convex rings, counter-clockwise.
@@ -78,47 +80,9 @@ func convexCCW(r orb.Ring) (orb.Ring, bool) {
 	return orb.Ring(append(keep, keep[0])), true
 }
 
-// clipToConvex clips a ring (any shape) by a convex counter-clockwise ring. The result may
-// contain zero-width bridges, which do not change its area.
-func clipToConvex(subject, clip orb.Ring) []orb.Point {
-	src := []orb.Point(subject)
-	if len(src) > 1 && src[0] == src[len(src)-1] {
-		src = src[:len(src)-1]
-	}
-	var a, b []orb.Point
-	for i := 0; i+1 < len(clip) && len(src) > 0; i++ {
-		e0, e1 := clip[i], clip[i+1]
-		inside := func(p orb.Point) bool { return (e1[0]-e0[0])*(p[1]-e0[1])-(e1[1]-e0[1])*(p[0]-e0[0]) >= 0 }
-		cut := func(p, q orb.Point) orb.Point {
-			// intersection of segment p-q with the line e0-e1
-			dx, dy := q[0]-p[0], q[1]-p[1]
-			ex, ey := e1[0]-e0[0], e1[1]-e0[1]
-			t := (ex*(p[1]-e0[1]) - ey*(p[0]-e0[0])) / (ey*dx - ex*dy)
-			return orb.Point{p[0] + t*dx, p[1] + t*dy}
-		}
-		out := a[:0]
-		prev := src[len(src)-1]
-		for _, cur := range src {
-			ci, pi := inside(cur), inside(prev)
-			switch {
-			case ci && pi:
-				out = append(out, cur)
-			case ci && !pi:
-				out = append(out, cut(prev, cur), cur)
-			case !ci && pi:
-				out = append(out, cut(prev, cur))
-			}
-			prev = cur
-		}
-		a, b = b, out
-		src = out
-	}
-	return src
-}
-
 // clippedAreaM2 is the area of ring ∩ convex clip, in m² on the ellipsoid.
 func clippedAreaM2(ring, clip orb.Ring) float64 {
-	pts := clipToConvex(ring, clip)
+	pts := data.ClipToConvex(ring, clip)
 	if len(pts) < 3 {
 		return 0
 	}

@@ -27,3 +27,43 @@ func Polygons(g orb.Geometry) orb.MultiPolygon {
 	}
 	return nil
 }
+
+// ClipToConvex clips a ring (any shape) by a convex counter-clockwise ring (Sutherland-Hodgman)
+// and returns the result without its closing point; the input is not modified. The result may
+// contain zero-width bridges along the clip ring, which change neither its area nor which points
+// are inside it.
+func ClipToConvex(subject, clip orb.Ring) []orb.Point {
+	src := []orb.Point(subject)
+	if len(src) > 1 && src[0] == src[len(src)-1] {
+		src = src[:len(src)-1]
+	}
+	var a, b []orb.Point
+	for i := 0; i+1 < len(clip) && len(src) > 0; i++ {
+		e0, e1 := clip[i], clip[i+1]
+		inside := func(p orb.Point) bool { return (e1[0]-e0[0])*(p[1]-e0[1])-(e1[1]-e0[1])*(p[0]-e0[0]) >= 0 }
+		cut := func(p, q orb.Point) orb.Point {
+			// intersection of segment p-q with the line e0-e1
+			dx, dy := q[0]-p[0], q[1]-p[1]
+			ex, ey := e1[0]-e0[0], e1[1]-e0[1]
+			t := (ex*(p[1]-e0[1]) - ey*(p[0]-e0[0])) / (ey*dx - ex*dy)
+			return orb.Point{p[0] + t*dx, p[1] + t*dy}
+		}
+		out := a[:0]
+		prev := src[len(src)-1]
+		for _, cur := range src {
+			ci, pi := inside(cur), inside(prev)
+			switch {
+			case ci && pi:
+				out = append(out, cur)
+			case ci && !pi:
+				out = append(out, cut(prev, cur), cur)
+			case !ci && pi:
+				out = append(out, cut(prev, cur))
+			}
+			prev = cur
+		}
+		a, b = b, out
+		src = out
+	}
+	return src
+}

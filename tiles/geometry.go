@@ -7,6 +7,8 @@ import (
 	"github.com/paulmach/orb/clip"
 	"github.com/paulmach/orb/maptile"
 	"github.com/paulmach/orb/simplify"
+
+	"github.com/cpec-digital/indus/data"
 )
 
 // Extent is the MVT tile extent (coordinate units per tile side).
@@ -312,60 +314,10 @@ func clipRing(b orb.Bound, r orb.Ring) orb.Ring {
 	if len(r) < 4 {
 		return nil
 	}
-	src := []orb.Point(r[:len(r)-1])
-	var buf [2][]orb.Point
-	for edge := range 4 {
-		dst := buf[edge%2][:0]
-		inside := func(q orb.Point) bool {
-			switch edge {
-			case 0:
-				return q[0] >= b.Min[0]
-			case 1:
-				return q[0] <= b.Max[0]
-			case 2:
-				return q[1] >= b.Min[1]
-			}
-			return q[1] <= b.Max[1]
-		}
-		cross := func(a, c orb.Point) orb.Point {
-			switch edge {
-			case 0, 1:
-				x := b.Min[0]
-				if edge == 1 {
-					x = b.Max[0]
-				}
-				return orb.Point{x, a[1] + (x-a[0])*(c[1]-a[1])/(c[0]-a[0])}
-			}
-			y := b.Min[1]
-			if edge == 3 {
-				y = b.Max[1]
-			}
-			return orb.Point{a[0] + (y-a[1])*(c[0]-a[0])/(c[1]-a[1]), y}
-		}
-		if len(src) == 0 {
-			return nil
-		}
-		prev := src[len(src)-1]
-		for _, cur := range src {
-			ci, pi := inside(cur), inside(prev)
-			switch {
-			case ci && pi:
-				dst = append(dst, cur)
-			case ci && !pi:
-				dst = append(dst, cross(prev, cur), cur)
-			case !ci && pi:
-				dst = append(dst, cross(prev, cur))
-			}
-			prev = cur
-		}
-		buf[edge%2] = dst
-		src = dst
-	}
-	if len(src) < 3 {
+	rect := orb.Ring{b.Min, {b.Max[0], b.Min[1]}, b.Max, {b.Min[0], b.Max[1]}, b.Min} // counter-clockwise
+	pts := data.ClipToConvex(r, rect)
+	if len(pts) < 3 {
 		return nil
 	}
-	out := make(orb.Ring, len(src)+1)
-	copy(out, src)
-	out[len(src)] = src[0]
-	return out
+	return orb.Ring(append(pts, pts[0]))
 }
