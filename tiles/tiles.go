@@ -111,6 +111,7 @@ type Service struct {
 	byLay   map[string]map[string]maptile.Tile // layer → cache key → tile, for targeted invalidation
 	epoch   map[string]uint64                  // bumped by Invalidate; in-flight work of an older epoch is not cached
 	tracked int                                // keys recorded in byLay
+	merc    map[*indexes.Layer][]orb.Point     // point layers in normalized Web Mercator (0..1)
 	hits    atomic.Uint64
 	misses  atomic.Uint64
 	comp    atomic.Uint64
@@ -223,6 +224,32 @@ func (s *Service) plan(req Request) (*plan, error) {
 	p.key = fmt.Sprintf("%s|%s|%d/%d/%d|%s|%s", set.Dataset.Version, strings.Join(ids, ","), req.Z, req.X, req.Y,
 		strings.Join(fields, ","), canon)
 	return p, nil
+}
+
+// mercator returns a point layer's positions in normalized Web Mercator (x, y in 0..1, y down),
+// computed once per loaded layer; nil for layers that are not all single points.
+func (s *Service) mercator(l *indexes.Layer) []orb.Point {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if m, ok := s.merc[l]; ok {
+		return m
+	}
+	if s.merc == nil || len(s.merc) > 64 { // drop layers of older data versions
+		s.merc = map[*indexes.Layer][]orb.Point{}
+	}
+	unit := newProjector(maptile.Tile{Z: 0})
+	m := make([]orb.Point, len(l.Features))
+	for i := range l.Features {
+		pt, ok := l.Features[i].Geometry.(orb.Point)
+		if !ok {
+			s.merc[l] = nil
+			return nil
+		}
+		q := unit.point(pt)
+		m[i] = orb.Point{q[0] / Extent, q[1] / Extent}
+	}
+	s.merc[l] = m
+	return m
 }
 
 // Tile returns the tile for req, from the cache when it is there. Concurrent misses for the same
@@ -340,13 +367,14 @@ func (s *Service) Stats() Stats {
 // shapeFor is the default generalization of a layer at zoom z: none at or beyond the layer's
 // maxzoom; below it, Douglas-Peucker at one tile unit, polygons under one pixel (64 units² at a
 // 512-pixel display size) and lines under one pixel dropped, points thinned to one per cell that
-// doubles with each zoom more than three levels below maxzoom.
+// doubles with each zoom more than two levels below maxzoom. Points are projected
+// once per layer, so the grid is global: a point kept in one tile is kept in its neighbours too.
 func (s *Service) shapeFor(l *indexes.Layer, z int, level int) shape {
 	sh := shape{buffer: float64(s.cfg.Buffer), tolerance: 1}
 	if z < l.Spec.MaxZoom {
 		sh.minArea = 64
 		sh.minLength = 8
-		sh.pointCell = 8 * math.Exp2(float64(max(0, l.Spec.MaxZoom-3-z)))
+		sh.pointCell = 8 * math.Exp2(float64(max(0, l.Spec.MaxZoom-2-z)))
 		sh.pointCell = math.Min(sh.pointCell, 512)
 	}
 	if level > 0 {
@@ -423,6 +451,9 @@ func (s *Service) draw(p *plan, level, perLayer int) ([]outLayer, int) {
 		}
 		sh := s.shapeFor(l, z, level)
 		filter := p.filters[l.Spec.ID]
+		merc := s.mercator(l)
+		world := math.Exp2(float64(z))
+		box := orb.Bound{Min: orb.Point{-sh.buffer, -sh.buffer}, Max: orb.Point{Extent + sh.buffer, Extent + sh.buffer}}
 		occupied := map[[2]int32]bool{}
 		ol := outLayer{name: l.Spec.ID, fields: p.fields}
 		for _, i := range l.Indexes(query) {
@@ -431,6 +462,22 @@ func (s *Service) draw(p *plan, level, perLayer int) ([]outLayer, int) {
 			}
 			f := &l.Features[i]
 			if filter != nil && !filter.Match(f.Properties) {
+				continue
+			}
+			if merc != nil { // a point: projected once for all tiles, thinned on a global grid
+				m := merc[i]
+				tp := orb.Point{(m[0]*world - float64(p.tile.X)) * Extent, (m[1]*world - float64(p.tile.Y)) * Extent}
+				if !box.Contains(tp) {
+					continue
+				}
+				if sh.pointCell > 0 {
+					cell := [2]int32{int32(math.Floor(tp[0] / sh.pointCell)), int32(math.Floor(tp[1] / sh.pointCell))}
+					if occupied[cell] {
+						continue
+					}
+					occupied[cell] = true
+				}
+				ol.feats = append(ol.feats, outFeature{id: f.ID, geom: snap(tp), props: f.Properties})
 				continue
 			}
 			fb := proj.bound(l.FeatureBound(i))
