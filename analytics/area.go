@@ -43,9 +43,13 @@ func DefaultConfig() Config {
 
 // Engine answers risk questions from the indexed layers.
 type Engine struct {
-	cfg    Config
-	ranks  rankCache
-	pieces pieces
+	cfg     Config
+	ranks   rankCache
+	pieces  pieces
+	classes struct {
+		mu     sync.Mutex
+		tables map[[2]*indexes.Layer]*classTable
+	}
 	health struct {
 		mu          sync.Mutex
 		people, fac *indexes.Layer
@@ -258,8 +262,21 @@ func (e *Engine) Warm(set *indexes.Set) error {
 	if ok1 && ok2 {
 		e.healthDistances(people, fac)
 	}
-	_, err := e.subdivided(set, set.Layers())
-	return err
+	layers, err := e.subdivided(set, set.Layers())
+	if err != nil {
+		return err
+	}
+	for _, h := range layers {
+		if h.Spec.Hazard == nil {
+			continue
+		}
+		for _, l := range layers {
+			if isPoints(l) && DefaultExposure(l) {
+				e.pointClasses(h, l)
+			}
+		}
+	}
+	return nil
 }
 
 // hazard intersects the query with every polygon of a hazard layer and accumulates by class.
@@ -299,9 +316,51 @@ func (e *Engine) hazard(ctx context.Context, h *indexes.Layer, exp []*indexes.La
 		cr.AreaKm2 += area
 		hr.pieces = append(hr.pieces, piece{class: class, region: reg})
 		for _, l := range exp {
+			if isPoints(l) {
+				continue // counted below, by the class each point falls in
+			}
 			x, err := exposureIn(ctx, l, reg)
 			if err != nil {
 				return nil, err
+			}
+			add(cr.Exposure, l.Spec.ID, x)
+		}
+	}
+	// Point layers: every point in the query is counted in the class of the hazard polygon it lies
+	// in (looked up once per data version), which is the same as counting points per piece.
+	for _, l := range exp {
+		if !isPoints(l) {
+			continue
+		}
+		classes := e.pointClasses(h, l)
+		per := map[string]Exposure{}
+		var err error
+		l.Search(q.Bound, func(i int, f *data.Feature) bool {
+			if err = deadline(ctx); err != nil {
+				return false
+			}
+			c := classes.of[i]
+			if c < 0 || !q.prep.contains(f.Geometry.(orb.Point)) {
+				return true
+			}
+			name := classes.names[c]
+			x := per[name]
+			if x == nil {
+				x = zeroExposure(l)
+				per[name] = x
+			}
+			addPoint(x, l, f)
+			return true
+		})
+		if err != nil {
+			return nil, err
+		}
+		for name, x := range per {
+			cr := byClass[name]
+			if cr == nil {
+				cr = &ClassResult{Class: name, Exposure: map[string]Exposure{}}
+				byClass[name] = cr
+				order = append(order, name)
 			}
 			add(cr.Exposure, l.Spec.ID, x)
 		}
@@ -527,6 +586,80 @@ func overlay(mp orb.MultiPolygon, q *Query) (orb.MultiPolygon, error) {
 	return polys, nil
 }
 
+// addPoint counts a point feature and adds its numeric and true boolean attributes.
+func addPoint(x Exposure, l *indexes.Layer, f *data.Feature) {
+	x["count"]++
+	for _, fd := range l.Spec.Fields {
+		if !summable(l.Spec, fd) {
+			continue
+		}
+		switch v := f.Properties[fd.Name].(type) {
+		case int64:
+			x[fd.Name] += float64(v)
+		case float64:
+			x[fd.Name] += v
+		case bool:
+			if v {
+				x[fd.Name]++
+			}
+		}
+	}
+}
+
+func isPoints(l *indexes.Layer) bool {
+	if len(l.Features) == 0 {
+		return false
+	}
+	_, ok := l.Features[0].Geometry.(orb.Point)
+	return ok
+}
+
+// classTable is, for every feature of a point layer, the index of the hazard class it lies in
+// (-1: none).
+type classTable struct {
+	of    []int16
+	names []string
+}
+
+// pointClasses looks up, once per data version, the class of every point of l in hazard layer h.
+func (e *Engine) pointClasses(h, l *indexes.Layer) *classTable {
+	e.classes.mu.Lock()
+	defer e.classes.mu.Unlock()
+	key := [2]*indexes.Layer{h, l}
+	if t, ok := e.classes.tables[key]; ok {
+		return t
+	}
+	if e.classes.tables == nil || len(e.classes.tables) > 256 {
+		e.classes.tables = map[[2]*indexes.Layer]*classTable{}
+	}
+	t := &classTable{of: make([]int16, len(l.Features))}
+	index := map[string]int16{}
+	field := h.Spec.Hazard.ClassField
+	for i := range l.Features {
+		t.of[i] = -1
+		p, ok := l.Features[i].Geometry.(orb.Point)
+		if !ok {
+			continue
+		}
+		h.Search(orb.Bound{Min: p, Max: p}, func(_ int, f *data.Feature) bool {
+			if !polygonContains(f.Geometry, p) {
+				return true
+			}
+			name := fmt.Sprint(f.Properties[field])
+			c, ok := index[name]
+			if !ok {
+				c = int16(len(t.names))
+				index[name] = c
+				t.names = append(t.names, name)
+			}
+			t.of[i] = c
+			return false
+		})
+	}
+	e.classes.tables[key] = t
+	return t
+}
+
 // exposureIn measures layer l inside a region.
 func exposureIn(ctx context.Context, l *indexes.Layer, reg *region) (Exposure, error) {
 	x := zeroExposure(l)
@@ -541,22 +674,7 @@ func exposureIn(ctx context.Context, l *indexes.Layer, reg *region) (Exposure, e
 		switch g := f.Geometry.(type) {
 		case orb.Point:
 			if reg.contains(g) {
-				x["count"]++
-				for _, fd := range l.Spec.Fields {
-					if !summable(l.Spec, fd) {
-						continue
-					}
-					switch v := f.Properties[fd.Name].(type) {
-					case int64:
-						x[fd.Name] += float64(v)
-					case float64:
-						x[fd.Name] += v
-					case bool:
-						if v {
-							x[fd.Name]++
-						}
-					}
-				}
+				addPoint(x, l, f)
 			}
 		case orb.LineString, orb.MultiLineString:
 			if fb := l.FeatureBound(i); reg.containsBound(fb) {
