@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -214,4 +215,64 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(dataDir)
 	}
 	os.Exit(code)
+}
+
+// SIGHUP reloads the catalog: the new metadata is served, the live warnings layer survives, and a
+// broken catalog keeps the old data.
+func TestReloadOnSIGHUP(t *testing.T) {
+	bin := binary(t)
+	dir := t.TempDir()
+	out, err := exec.Command(bin, "gen", "--out", filepath.Join(dir, "data")).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	catalog := strings.TrimSpace(string(out))
+	base, cmd := startProcess(t, bin, nil, "--catalog", catalog)
+	title := func() string {
+		var c struct {
+			Layers []struct {
+				ID       string
+				Metadata struct{ Title string }
+			}
+		}
+		getJSON(t, base+"/catalog", &c)
+		for _, l := range c.Layers {
+			if l.ID == "rivers" {
+				return l.Metadata.Title
+			}
+		}
+		return ""
+	}
+	hasWarnings := func() bool {
+		var c struct{ Layers []struct{ ID string } }
+		getJSON(t, base+"/catalog", &c)
+		for _, l := range c.Layers {
+			if l.ID == "warnings" {
+				return true
+			}
+		}
+		return false
+	}
+	if title() != "Rivers and canals (GSHHG/WDBII)" || !hasWarnings() {
+		t.Fatalf("before reload: %q, warnings layer %v", title(), hasWarnings())
+	}
+	raw, _ := os.ReadFile(catalog)
+	os.WriteFile(catalog, []byte(strings.Replace(string(raw), "title: Rivers and canals (GSHHG/WDBII)", "title: Rivers (reloaded)", 1)), 0o644)
+	cmd.Process.Signal(syscall.SIGHUP)
+	deadline := time.Now().Add(30 * time.Second)
+	for title() != "Rivers (reloaded)" {
+		if time.Now().After(deadline) {
+			t.Fatal("the reload was not served")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !hasWarnings() {
+		t.Error("the warnings layer was lost in the reload")
+	}
+	os.WriteFile(catalog, []byte("layers: [}"), 0o644) // broken: the old data stays
+	cmd.Process.Signal(syscall.SIGHUP)
+	time.Sleep(2 * time.Second)
+	if title() != "Rivers (reloaded)" {
+		t.Error("a broken catalog replaced the served data")
+	}
 }
