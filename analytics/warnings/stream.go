@@ -221,13 +221,26 @@ func (h *Hub) close() {
 	h.subs = map[*Subscriber]struct{}{}
 }
 
-// Active returns the active warnings (for a new subscriber's snapshot).
+// Active returns the active warnings.
 func (s *Service) Active() []*Warning {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.activeLocked()
+}
+
+func (s *Service) activeLocked() []*Warning {
 	var out []*Warning
 	for _, w := range s.active {
 		out = append(out, w)
 	}
 	return out
+}
+
+// Subscribe registers a subscriber for area (see Hub.Subscribe). The snapshot of active warnings
+// and the registration happen under the service's lock, which every change also holds, so no
+// change can fall between them.
+func (s *Service) Subscribe(area Area, lastID *uint64) (*Subscriber, []Event) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hub.Subscribe(area, lastID, s.activeLocked())
 }

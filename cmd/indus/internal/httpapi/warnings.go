@@ -165,7 +165,7 @@ func (s *Server) stream(c *fiber.Ctx) error {
 		last = &n
 	}
 	hub := s.warn.Hub()
-	sub, backlog := hub.Subscribe(area, last, s.warn.Active())
+	sub, backlog := s.warn.Subscribe(area, last)
 	c.Set(fiber.HeaderContentType, "text/event-stream")
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	c.Set("X-Accel-Buffering", "no")
