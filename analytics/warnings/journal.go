@@ -28,6 +28,7 @@ type Journal struct {
 
 type appendReq struct {
 	payload []byte
+	then    func() // run on the writer, in record order, once the record is durable
 	err     chan error
 }
 
@@ -101,16 +102,28 @@ func replay(f *os.File, fn func([]byte) error) (int64, error) {
 
 // Append writes a record durably.
 func (j *Journal) Append(payload []byte) error {
-	if len(payload) > maxRecord {
-		return errors.New("journal: record too large")
+	wait, err := j.Enqueue(payload, nil)
+	if err != nil {
+		return err
 	}
-	req := appendReq{payload: payload, err: make(chan error, 1)}
+	return wait()
+}
+
+// Enqueue queues a record and returns a function that waits until it is durable. Records are
+// written in the order they are queued; then, if not nil, runs on the writer goroutine right after
+// the record's fsync and before wait returns, in record order, so that whatever it applies is
+// applied in the same order as a replay of the file would.
+func (j *Journal) Enqueue(payload []byte, then func()) (wait func() error, err error) {
+	if len(payload) > maxRecord {
+		return nil, errors.New("journal: record too large")
+	}
+	req := appendReq{payload: payload, then: then, err: make(chan error, 1)}
 	select {
 	case j.reqs <- req:
 	case <-j.done:
-		return errors.New("journal: closed")
+		return nil, errors.New("journal: closed")
 	}
-	return <-req.err
+	return func() error { return <-req.err }, nil
 }
 
 func (j *Journal) writer() {
@@ -150,6 +163,9 @@ func (j *Journal) writer() {
 			j.log.Error("journal write failed", "err", err)
 		}
 		for _, req := range batch {
+			if err == nil && req.then != nil {
+				req.then()
+			}
 			req.err <- err
 		}
 	}

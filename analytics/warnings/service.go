@@ -70,6 +70,7 @@ type Service struct {
 	hub     *Hub
 
 	mu       sync.Mutex
+	enqueue  sync.Mutex // orders journal enqueues like acceptances (taken while holding mu)
 	stations map[string]*Station
 	readings map[string][]Reading // per station, in order of acceptance
 	seen     map[string]Reading   // key → reading, for duplicates
@@ -277,28 +278,44 @@ func (s *Service) Submit(batch []Reading) ([]Result, error) {
 		fresh = append(fresh, r)
 		results[i] = Result{Seq: r.Seq, Category: s.stations[r.Station].Category(r.DischargeCusecs).String()}
 	}
-	s.mu.Unlock()
 	if len(fresh) == 0 {
+		s.mu.Unlock()
 		return results, nil
 	}
+	// Queue the batch before letting go of the lock, so that journal order is acceptance order;
+	// the batch is applied by the journal writer right after its fsync, in journal order, which
+	// is the order a replay will apply it in. (The enqueue lock keeps the order without holding
+	// s.mu while the queue is full; the writer takes s.mu to apply.)
+	s.enqueue.Lock()
+	s.mu.Unlock()
 	payload, _ := json.Marshal(fresh)
-	err := s.journal.Append(payload)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, r := range fresh {
-		delete(s.pending, r.key())
+	wait, err := s.journal.Enqueue(payload, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for _, r := range fresh {
+			delete(s.pending, r.key())
+		}
+		var changed []change
+		for _, r := range fresh {
+			if c := s.apply(r, true); c != nil {
+				changed = append(changed, *c)
+			}
+		}
+		if len(changed) > 0 {
+			s.publishLocked(changed)
+		}
+	})
+	s.enqueue.Unlock()
+	if err == nil {
+		err = wait()
 	}
 	if err != nil {
-		return nil, &data.Error{Kind: data.KindInternal, Msg: "journal write failed", Err: err}
-	}
-	var changed []change
-	for _, r := range fresh {
-		if c := s.apply(r, true); c != nil {
-			changed = append(changed, *c)
+		s.mu.Lock()
+		for _, r := range fresh {
+			delete(s.pending, r.key())
 		}
-	}
-	if len(changed) > 0 {
-		s.publishLocked(changed)
+		s.mu.Unlock()
+		return nil, &data.Error{Kind: data.KindInternal, Msg: "journal write failed", Err: err}
 	}
 	return results, nil
 }
