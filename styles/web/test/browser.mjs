@@ -70,6 +70,33 @@ try {
   result.reportRows = pick(direct).length;
   result.riskIndex = shownIndex;
 
+  // Clicking a feature shows its attributes.
+  const clicked = await page.evaluate(() => {
+    const m = window.indus.map;
+    const f = m.queryRenderedFeatures({ layers: ['villages'] })[0];
+    if (!f) return null;
+    const p = m.project(f.geometry.coordinates);
+    return { x: p.x, y: p.y, id: f.properties.village_id };
+  });
+  if (!clicked) fail('no village rendered to click');
+  const box = await page.$eval('#map', (el) => { const r = el.getBoundingClientRect(); return { x: r.x, y: r.y }; });
+  await page.mouse.click(box.x + clicked.x, box.y + clicked.y);
+  await page.waitForSelector('.maplibregl-popup-content', { timeout: 5000 });
+  const popup = await page.$eval('.maplibregl-popup-content', (el) => el.textContent);
+  if (!popup.includes('population') || !popup.includes('fibre')) fail('the popup lacks the attributes: ' + popup);
+  await page.evaluate(() => document.querySelectorAll('.maplibregl-popup').forEach((p) => p.remove()));
+  result.popup = popup.slice(0, 60);
+
+  // The CSV download carries one row per hazard layer and class.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#csv')]);
+  const csvPath = outDir + '/report.csv';
+  await download.saveAs(csvPath);
+  const { readFileSync } = await import('node:fs');
+  const rows = readFileSync(csvPath, 'utf8').trim().split('\n');
+  if (!rows[0].startsWith('hazard_layer,hazard,return_period,class') || rows.length !== 1 + result.reportRows) {
+    fail(`CSV has ${rows.length} lines: ${rows[0]}`);
+  }
+
   // A posted warning appears on the map.
   const now = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
   const post = await fetch(base + '/warnings/readings', { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + apiKey },
