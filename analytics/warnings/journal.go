@@ -34,8 +34,12 @@ type appendReq struct {
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// maxRecord bounds one record; a length field above it marks a torn or corrupt record.
-const maxRecord = 1 << 20
+// maxRecord bounds one record (a compaction snapshot is the largest); a length field above it
+// marks a torn or corrupt record. maxAppend bounds one appended batch.
+const (
+	maxRecord = 512 << 20
+	maxAppend = 1 << 20
+)
 
 // OpenJournal opens (or creates) the journal at path and replays it: fn is called with each
 // intact record in order. A torn or corrupt tail (a crash in the middle of a write) is detected by
@@ -114,7 +118,7 @@ func (j *Journal) Append(payload []byte) error {
 // the record's fsync and before wait returns, in record order, so that whatever it applies is
 // applied in the same order as a replay of the file would.
 func (j *Journal) Enqueue(payload []byte, then func()) (wait func() error, err error) {
-	if len(payload) > maxRecord {
+	if len(payload) > maxAppend {
 		return nil, errors.New("journal: record too large")
 	}
 	req := appendReq{payload: payload, then: then, err: make(chan error, 1)}

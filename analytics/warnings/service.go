@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"os"
 	"slices"
 	"sort"
 	"sync"
@@ -39,6 +40,7 @@ type Config struct {
 	KeepReadings  int           // readings kept in memory per station for listing [10,000]
 	Buffer        int           // events buffered per subscriber before it is dropped [256]
 	History       int           // events kept for Last-Event-ID resume [10,000]
+	CompactBytes  int64         // at start, a journal larger than this is compacted into a snapshot [64 MiB]
 }
 
 // DefaultConfig fits the Pakistan catalog.
@@ -48,7 +50,7 @@ func DefaultConfig(journal string) Config {
 		Thresholds:   [5]string{"low_cusecs", "medium_cusecs", "high_cusecs", "very_high_cusecs", "exceptional_cusecs"},
 		DownLonField: "downstream_lon", DownLatField: "downstream_lat", AdminLayer: "provinces", HazardType: "flood",
 		ReachBufferKm: 20, ExpiresAfter: 24 * time.Hour, MaxFuture: time.Hour, MaxAge: 366 * 24 * time.Hour,
-		MaxBatch: 1000, KeepReadings: 10000, Buffer: 256, History: 10000}
+		MaxBatch: 1000, KeepReadings: 10000, Buffer: 256, History: 10000, CompactBytes: 64 << 20}
 }
 
 // Invalidator drops cached tiles of a layer in an area (the tile service implements it).
@@ -95,7 +97,16 @@ func New(cfg Config, current *indexes.Current, inval Invalidator, log *slog.Logg
 		return nil, err
 	}
 	replayed := 0
-	j, err := OpenJournal(cfg.JournalPath, log, func(b []byte) error {
+	replay := func(b []byte) error {
+		if len(b) > 0 && b[0] == '{' { // a snapshot left by a compaction
+			var snap snapshot
+			if err := json.Unmarshal(b, &snap); err != nil {
+				return err
+			}
+			s.restore(snap)
+			replayed += len(snap.Readings)
+			return nil
+		}
 		var batch []Reading
 		if err := json.Unmarshal(b, &batch); err != nil {
 			return err
@@ -105,9 +116,21 @@ func New(cfg Config, current *indexes.Current, inval Invalidator, log *slog.Logg
 			replayed++
 		}
 		return nil
-	})
+	}
+	j, err := OpenJournal(cfg.JournalPath, log, replay)
 	if err != nil {
 		return nil, fmt.Errorf("warnings journal %s: %w", cfg.JournalPath, err)
+	}
+	if st, err := os.Stat(cfg.JournalPath); err == nil && cfg.CompactBytes > 0 && st.Size() > cfg.CompactBytes {
+		j.Close()
+		if err := compact(cfg.JournalPath, s.snapshotLocked(), st.Size()); err != nil {
+			return nil, fmt.Errorf("compacting the warnings journal: %w", err)
+		}
+		after, _ := os.Stat(cfg.JournalPath)
+		log.Info("warnings journal compacted", "from_bytes", st.Size(), "to_bytes", after.Size())
+		if j, err = OpenJournal(cfg.JournalPath, log, func([]byte) error { return nil }); err != nil {
+			return nil, err
+		}
 	}
 	s.journal = j
 	s.mu.Lock()

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -513,5 +514,72 @@ func TestConcurrentSubmitsReplayIdentically(t *testing.T) {
 	again, _, _ := newService(t, path)
 	if replayed := history(again); fmt.Sprint(replayed) != fmt.Sprint(live) {
 		t.Fatalf("replay differs from what was served:\nlive     %v\nreplayed %v", live, replayed)
+	}
+}
+
+// A journal over CompactBytes is replaced at start by one snapshot record; the state, the
+// warnings' history and their CAP messages survive it, and new readings append after it.
+func TestCompaction(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j")
+	open := func() *Service {
+		cfg := DefaultConfig(path)
+		cfg.CompactBytes = 2048
+		cfg.KeepReadings = 5
+		s, err := newWithClock(cfg, indexes.NewCurrent(fixture()), nil, func() time.Time { return t0.Add(48 * time.Hour) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s := open()
+	for i, q := range []float64{100, 580000, 700000, 100, 350000, 900000, 100, 450000} {
+		for k := range 40 { // padding readings of another station, to grow the journal
+			s.Submit([]Reading{{Station: "NSR", Observed: t0.Add(time.Duration(i*50+k) * time.Minute), DischargeCusecs: 10}})
+		}
+		if _, err := s.Submit([]Reading{reading("SKR", i, q)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type view struct{ history, caps, readings string }
+	look := func(s *Service) view {
+		var h, c []string
+		for _, id := range s.order {
+			for _, v := range s.versions[id] {
+				h = append(h, fmt.Sprintf("%s %s %s %s", v.Identifier, v.MsgType, v.CategoryName, v.Status))
+				b, err := s.CAP(v)
+				if err != nil {
+					t.Fatal(err)
+				}
+				c = append(c, string(b))
+			}
+		}
+		rs, _ := s.Readings("SKR", 100)
+		ns, _ := s.Readings("NSR", 100)
+		return view{fmt.Sprint(h), fmt.Sprint(c), fmt.Sprint(len(rs), len(ns), rs[0].Seq)}
+	}
+	before := look(s)
+	s.Close()
+	big, _ := os.Stat(path)
+	s = open() // compacts
+	small, _ := os.Stat(path)
+	if small.Size() >= big.Size() {
+		t.Fatalf("journal %d bytes after compaction, %d before", small.Size(), big.Size())
+	}
+	if after := look(s); after != before {
+		t.Fatalf("state changed by compaction:\nbefore %+v\nafter  %+v", before, after)
+	}
+	if r, err := s.Submit([]Reading{reading("SKR", 3, 100)}); err != nil || !r[0].Duplicate {
+		t.Fatalf("duplicate after compaction: %v %v", r, err)
+	}
+	s.Submit([]Reading{reading("SKR", 20, 700000)})
+	want := look(s)
+	s.Close()
+	s = open()
+	defer s.Close()
+	if got := look(s); got != want {
+		t.Fatalf("replay after compaction differs:\nwant %+v\ngot  %+v", want, got)
+	}
+	if len(s.List("active", nil)) != 1 {
+		t.Fatal("the active warning was lost")
 	}
 }
