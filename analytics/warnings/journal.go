@@ -104,6 +104,14 @@ func replay(f *os.File, fn func([]byte) error) (int64, error) {
 	}
 }
 
+// appendFrame appends one framed record: length, CRC-32C, payload.
+func appendFrame(buf, payload []byte) []byte {
+	var hdr [8]byte
+	binary.LittleEndian.PutUint32(hdr[:4], uint32(len(payload)))
+	binary.LittleEndian.PutUint32(hdr[4:], crc32.Checksum(payload, castagnoli))
+	return append(append(buf, hdr[:]...), payload...)
+}
+
 // Append writes a record durably.
 func (j *Journal) Append(payload []byte) error {
 	wait, err := j.Enqueue(payload, nil)
@@ -154,10 +162,7 @@ func (j *Journal) writer() {
 		}
 		buf = buf[:0]
 		for _, req := range batch {
-			var hdr [8]byte
-			binary.LittleEndian.PutUint32(hdr[:4], uint32(len(req.payload)))
-			binary.LittleEndian.PutUint32(hdr[4:], crc32.Checksum(req.payload, castagnoli))
-			buf = append(append(buf, hdr[:]...), req.payload...)
+			buf = appendFrame(buf, req.payload)
 		}
 		_, err := j.f.Write(buf)
 		if err == nil {

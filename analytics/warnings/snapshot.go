@@ -1,10 +1,8 @@
 package warnings
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"hash/crc32"
 	"os"
 	"path/filepath"
 	"sort"
@@ -109,10 +107,7 @@ func compact(path string, snap snapshot, size int64) error {
 	if err != nil {
 		return err
 	}
-	var hdr [8]byte
-	binary.LittleEndian.PutUint32(hdr[:4], uint32(len(payload)))
-	binary.LittleEndian.PutUint32(hdr[4:], crc32.Checksum(payload, castagnoli))
-	if _, err = f.Write(append(hdr[:], payload...)); err == nil {
+	if _, err = f.Write(appendFrame(nil, payload)); err == nil {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
