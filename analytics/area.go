@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
-	"github.com/peterstace/simplefeatures/geom"
 
 	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/indexes"
@@ -459,7 +458,6 @@ type region struct {
 	exact  func() (orb.MultiPolygon, error)
 	once   sync.Once
 	shape  orb.MultiPolygon
-	sf     geom.Geometry
 	err    error
 }
 
@@ -490,15 +488,10 @@ func (r *region) containsBound(b orb.Bound) bool {
 	return true
 }
 
-// geometry returns the region's exact shape (and its simplefeatures twin).
-func (r *region) geometry() (orb.MultiPolygon, geom.Geometry, error) {
-	r.once.Do(func() {
-		r.shape, r.err = r.exact()
-		if r.err == nil {
-			r.sf = toSF(r.shape)
-		}
-	})
-	return r.shape, r.sf, r.err
+// geometry returns the region's exact shape, computed on first use (for exports).
+func (r *region) geometry() (orb.MultiPolygon, error) {
+	r.once.Do(func() { r.shape, r.err = r.exact() })
+	return r.shape, r.err
 }
 
 // polygonAreaKm2 is the area of g inside the region: g ∩ part by a small overlay, then inside

@@ -77,7 +77,7 @@ func ExposedGeoJSON(set *indexes.Set, res *AreaResult) ([]byte, error) {
 	sort.Slice(pointLayers, func(i, j int) bool { return pointLayers[i].Spec.ID < pointLayers[j].Spec.ID })
 	for _, h := range res.Hazards {
 		for _, pc := range h.pieces {
-			shape, _, err := pc.region.geometry()
+			shape, err := pc.region.geometry()
 			if err != nil {
 				return nil, err
 			}

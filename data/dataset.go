@@ -95,10 +95,7 @@ func Load(ctx context.Context, cat *Catalog, r Reader, opt LoadOptions) (*Datase
 			return nil, err
 		}
 	}
-	if err := ctx.Err(); err != nil && err != context.Canceled {
-		return nil, err
-	}
-	for _, err := range errs {
+	for _, err := range errs { // only cancellations: the caller's context was cancelled
 		if err != nil {
 			return nil, err
 		}
