@@ -7,12 +7,10 @@ ADDR ?= :8080
 APT_PACKAGES := libgdal-dev gdal-bin pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps web-deps build run test vet fmt-check bench bench-suite fuzz clean
+.PHONY: deps pg-deps web-deps build run test vet fmt-check bench bench-suite fuzz clean
 
-# deps installs Debian's GDAL (library, headers and the ogr2ogr/ogrinfo tools the tests use) and
-# PostgreSQL 15 + PostGIS 3 (the independent peer the risk tests and benchmarks compare with) if missing.
+# deps installs Debian's GDAL (library, headers and the ogr2ogr/ogrinfo tools) if missing.
 deps:
-	@benchmarks/postgis.sh install
 	@if ! pkg-config --exists gdal 2>/dev/null || ! command -v ogrinfo >/dev/null; then \
 		echo "installing $(APT_PACKAGES) (a few minutes on a fresh machine)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
@@ -31,6 +29,10 @@ fmt-check:
 vet: deps
 	$(GO) vet ./...
 
+# pg-deps: PostgreSQL 15 + PostGIS 3, the independent peer the risk tests and benchmarks compare with.
+pg-deps:
+	@benchmarks/postgis.sh install
+
 # web-deps: Debian's chromium and the npm packages (Playwright, the MapLibre style validator) that
 # the browser and style tests use.
 web-deps:
@@ -40,7 +42,7 @@ web-deps:
 	fi
 	@if [ ! -d styles/web/node_modules/playwright-core ]; then cd styles/web && npm ci --no-audit --no-fund --loglevel=error; fi
 
-test: deps web-deps fmt-check vet
+test: deps pg-deps web-deps fmt-check vet
 	$(GO) test -race -count=1 ./...
 
 # Go micro-benchmarks beside the code (ns/op, B/op, allocs/op).
@@ -49,7 +51,7 @@ bench: deps
 	$(GO) test -run '^$$' -bench . ./...
 
 # The benchmark suite: Indus against the HTTP ceiling and PostGIS, as ratios (benchmarks/results/latest.md).
-bench-suite: deps
+bench-suite: deps pg-deps
 	$(GO) run ./benchmarks
 
 # A short fuzzing pass over every parser.
