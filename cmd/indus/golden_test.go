@@ -1,0 +1,253 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
+)
+
+var updateGolden = flag.Bool("update-golden", false, "rewrite testdata/golden.json from the running code")
+
+// golden is what the served bytes hashed to when the file was written: status and SHA-256 of
+// the body, with the server's own address replaced and volatile fields (timings, uptime, the
+// live layer's reference date) removed.
+type golden map[string]string
+
+// TestGolden pins every served byte: tiles (composites and single layers at every zoom, with
+// fields and filters), TileJSON, catalog, collections, items, styles, and risk answers (areas,
+// admin units, corridors, points, ranks) on the default dataset. A refactoring or a new storage
+// layout must leave them all unchanged; run with -update-golden only when a change of output is
+// intended, and say why in the commit.
+func TestGolden(t *testing.T) {
+	base := startServer(t, binary(t))
+	got := golden{}
+	for _, r := range goldenRequests(t, base) {
+		got[r.name] = r.do(t, base)
+	}
+	path := filepath.Join("testdata", "golden.json")
+	if *updateGolden {
+		b, _ := json.MarshalIndent(got, "", " ")
+		if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("wrote %d entries to %s", len(got), path)
+		return
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want golden
+	if err := json.Unmarshal(raw, &want); err != nil {
+		t.Fatal(err)
+	}
+	var diff []string
+	for k, w := range want {
+		if g, ok := got[k]; !ok {
+			diff = append(diff, "missing "+k)
+		} else if g != w {
+			diff = append(diff, fmt.Sprintf("%s: %s, was %s", k, g, w))
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			diff = append(diff, "new "+k)
+		}
+	}
+	sort.Strings(diff)
+	if len(diff) > 0 {
+		t.Errorf("%d of %d served answers differ from testdata/golden.json:\n%s", len(diff), len(want), strings.Join(diff[:min(len(diff), 40)], "\n"))
+	}
+}
+
+type goldenRequest struct {
+	name, method, path, body string
+}
+
+var goldenClient = &http.Client{Transport: &http.Transport{DisableCompression: true}}
+
+func (r goldenRequest) do(t *testing.T, base string) string {
+	t.Helper()
+	req, _ := http.NewRequest(r.method, base+r.path, strings.NewReader(r.body))
+	if r.body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := goldenClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	b = bytes.ReplaceAll(b, []byte(base), []byte("BASE"))
+	if strings.Contains(res.Header.Get("Content-Type"), "json") && len(b) > 0 {
+		b = normalizeJSON(t, b)
+	}
+	sum := sha256.Sum256(b)
+	return fmt.Sprintf("%d %s %s", res.StatusCode, res.Header.Get("ETag"), hex.EncodeToString(sum[:12]))
+}
+
+// normalizeJSON drops what changes from run to run: timings, uptime and the reference date of
+// the live warnings layer (the day the server started).
+func normalizeJSON(t *testing.T, b []byte) []byte {
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("bad JSON: %v: %.200s", err, b)
+	}
+	var walk func(any)
+	walk = func(x any) {
+		switch m := x.(type) {
+		case map[string]any:
+			delete(m, "timing_ms")
+			delete(m, "uptime_s")
+			if m["identifier"] == "indus:pk:warnings" {
+				delete(m, "reference_date")
+			}
+			for _, c := range m {
+				walk(c)
+			}
+		case []any:
+			for _, c := range m {
+				walk(c)
+			}
+		}
+	}
+	walk(v)
+	out, _ := json.Marshal(v)
+	return out
+}
+
+// goldenRequests is a fixed, seeded set of requests over the default dataset.
+func goldenRequests(t *testing.T, base string) []goldenRequest {
+	var out []goldenRequest
+	get := func(path string) { out = append(out, goldenRequest{"GET " + path, "GET", path, ""}) }
+	post := func(name, path, body string) { out = append(out, goldenRequest{"POST " + path + " " + name, "POST", path, body}) }
+	layers := strings.Split(allLayers, ",")
+	r := rand.New(rand.NewPCG(10, 10))
+	in := func() orb.Point {
+		return orb.Point{pkBound.Min[0] + r.Float64()*(pkBound.Max[0]-pkBound.Min[0]), pkBound.Min[1] + r.Float64()*(pkBound.Max[1]-pkBound.Min[1])}
+	}
+	// plain points do not follow the data: add points along the lower Indus too
+	indus := []orb.Point{{68.86, 27.70}, {68.40, 26.24}, {68.37, 25.39}, {71.5, 30.2}, {74.3, 31.5}, {73.0, 33.7}}
+	for z := 0; z <= 14; z++ {
+		for k := 0; k < 14; k++ {
+			p := in()
+			if k%2 == 1 {
+				c := indus[r.IntN(len(indus))]
+				d := 0.3 * math.Exp2(-float64(z)/3)
+				p = orb.Point{c[0] + d*(r.Float64()-0.5), c[1] + d*(r.Float64()-0.5)}
+			}
+			tl := maptile.At(p, maptile.Zoom(z))
+			set := allLayers
+			if k%3 == 2 {
+				set = layers[r.IntN(len(layers))]
+			}
+			get(fmt.Sprintf("/tiles/%s/%d/%d/%d.mvt", set, tl.Z, tl.X, tl.Y))
+		}
+	}
+	for _, z := range []int{6, 9, 12} {
+		tl := maptile.At(orb.Point{68.4, 26.2}, maptile.Zoom(z))
+		get(fmt.Sprintf("/tiles/villages,facilities/%d/%d/%d.mvt?fields=population,fibre,kind", tl.Z, tl.X, tl.Y))
+		get(fmt.Sprintf("/tiles/villages/%d/%d/%d.mvt?filter=population%%20%%3E%%3D%%205000%%20and%%20fibre%%20%%3D%%20false", tl.Z, tl.X, tl.Y))
+		get(fmt.Sprintf("/tiles/flood_rp100/%d/%d/%d.mvt?filter=depth_class%%20in%%20(medium,high)", tl.Z, tl.X, tl.Y))
+	}
+	get("/tiles/" + allLayers + ".json")
+	get("/tiles/villages.json")
+	for _, p := range []string{"/catalog", "/collections", "/styles", "/styles/indus.json", "/styles/legend.json"} {
+		get(p)
+	}
+	for _, l := range append(layers, "warnings") {
+		get("/collections/" + l)
+	}
+	for _, th := range []string{"hazards", "hydrology", "climate", "ecology", "socioeconomic", "infrastructure", "admin"} {
+		get("/styles/" + th + ".json")
+	}
+	get("/collections/villages/items?limit=50")
+	get("/collections/villages/items?bbox=67,24,70,28&fibre=true&limit=20&offset=10")
+	get("/collections/villages/items?province=PK-SD&limit=7&offset=1000")
+	get("/collections/flood_rp100/items?bbox=68,25,69,26&limit=5")
+	get("/collections/provinces/items")
+	get("/collections/rivers/items?limit=3&offset=100")
+	get("/collections/facilities/items?kind=hospital&limit=100")
+	get("/collections/warnings/items")
+	for name, g := range goldenPolygons(r) {
+		post(name, "/risk/area", `{"geometry":`+g+`}`)
+		post(name+" floods and villages", "/risk/area", `{"geometry":`+g+`,"hazards":["flood_rp10","flood_rp25","flood_rp100"],"exposure":["villages"]}`)
+	}
+	post("bbox", "/risk/area", `{"bbox":[67.6,24.6,68.9,26.0],"hazards":["flood_rp100"],"exposure":["villages"]}`)
+	for _, p := range []string{"PK-SD", "PK-PB", "PK-BA", "PK-KP", "PK-GB", "PK-JK", "PK-IS", "PK-TA"} {
+		post(p, "/risk/area", `{"admin":{"layer":"provinces","id":"`+p+`"}}`)
+	}
+	post("corridor", "/risk/area", `{"corridor":{"geometry":{"type":"LineString","coordinates":[[68.86,27.70],[68.40,26.24],[68.37,25.39]]},"buffer_m":5000}}`)
+	post("corridor 300 km", "/risk/area", `{"corridor":{"geometry":{"type":"LineString","coordinates":[[71.5,30.2],[70.6,29.0],[69.5,28.4],[68.86,27.70]]},"buffer_m":5000}}`)
+	post("csv", "/risk/area?format=csv", `{"bbox":[68.5,27.5,69,28]}`)
+	post("geojson", "/risk/area?format=geojson", `{"bbox":[68.5,27.5,69,28]}`)
+	for k := 0; k < 12; k++ {
+		p := in()
+		if k%2 == 0 {
+			c := indus[k/2%len(indus)]
+			p = orb.Point{c[0] + 0.2*(r.Float64()-0.5), c[1] + 0.2*(r.Float64()-0.5)}
+		}
+		get(fmt.Sprintf("/risk/point?lon=%.4f&lat=%.4f", p[0], p[1]))
+	}
+	for _, m := range []string{"risk_index", "expected_annual_population", "exposed_population", "damaging_area_km2", "damaging_share", "population"} {
+		get("/risk/rank?admin=provinces&hazard=flood&metric=" + m)
+	}
+	return out
+}
+
+// goldenPolygons are drawn areas: boxes, the PostGIS comparison set, and seeded irregular shapes
+// (non-convex stars, a hole, a multipolygon, a thin strip).
+func goldenPolygons(r *rand.Rand) map[string]string {
+	ps := map[string]string{
+		"district near Sukkur":           `{"type":"Polygon","coordinates":[[[68.6,27.5],[69.1,27.5],[69.1,27.95],[68.6,27.95],[68.6,27.5]]]}`,
+		"across the Sindh-Punjab border": `{"type":"Polygon","coordinates":[[[69.4,27.9],[70.6,28.2],[70.9,29.3],[69.8,29.1],[69.4,27.9]]]}`,
+		"partly in India, Lahore":        `{"type":"Polygon","coordinates":[[[74.0,31.0],[75.0,31.0],[75.0,31.9],[74.0,31.9],[74.0,31.0]]]}`,
+		"with a hole, lower Indus":       `{"type":"Polygon","coordinates":[[[67.6,24.6],[68.9,24.6],[68.9,26.0],[67.6,26.0],[67.6,24.6]],[[68.0,25.0],[68.0,25.5],[68.5,25.5],[68.5,25.0],[68.0,25.0]]]}`,
+		"multipolygon, Punjab":           `{"type":"MultiPolygon","coordinates":[[[[71.2,29.8],[71.8,29.8],[71.8,30.4],[71.2,30.4],[71.2,29.8]]],[[[73.5,31.0],[74.5,31.0],[74.5,31.9],[73.5,31.9],[73.5,31.0]]]]}`,
+		"thin strip along the Indus":     `{"type":"Polygon","coordinates":[[[68.80,27.60],[68.36,26.20],[68.33,25.40],[68.37,25.39],[68.42,26.20],[68.90,27.62],[68.80,27.60]]]}`,
+	}
+	star := func(c orb.Point, radiusDeg float64, n int) orb.Ring {
+		var ring orb.Ring
+		for i := 0; i < n; i++ {
+			a := 2 * math.Pi * float64(i) / float64(n)
+			rr := radiusDeg * (0.45 + 0.55*r.Float64())
+			ring = append(ring, orb.Point{round6(c[0] + rr*math.Cos(a)), round6(c[1] + rr*math.Sin(a))})
+		}
+		return append(ring, ring[0])
+	}
+	js := func(g orb.Geometry) string {
+		b, _ := json.Marshal(map[string]any{"type": g.GeoJSONType(), "coordinates": g})
+		return string(b)
+	}
+	centres := []orb.Point{{68.7, 27.3}, {68.3, 25.8}, {70.3, 28.6}, {71.6, 30.1}, {73.2, 32.0}, {72.0, 33.8}}
+	for i, c := range centres {
+		ps[fmt.Sprintf("star %d", i)] = js(orb.Polygon{star(c, 0.1+0.25*float64(i%3), 20+10*i)})
+	}
+	outer := star(orb.Point{68.5, 26.5}, 0.5, 48)
+	hole := star(orb.Point{68.5, 26.5}, 0.1, 12)
+	for i, j := 0, len(hole)-1; i < j; i, j = i+1, j-1 {
+		hole[i], hole[j] = hole[j], hole[i]
+	}
+	ps["star with a hole"] = js(orb.Polygon{outer, hole})
+	ps["two stars"] = js(orb.MultiPolygon{{star(orb.Point{69.6, 28.1}, 0.2, 30)}, {star(orb.Point{70.9, 29.2}, 0.25, 40)}})
+	return ps
+}
+
+func round6(v float64) float64 { return math.Round(v*1e6) / 1e6 }
