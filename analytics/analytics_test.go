@@ -16,52 +16,15 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/geo"
 	"github.com/cpec-digital/indus/indexes"
 )
 
-// cellAreaKm2 integrates M(φ)·N(φ)·cos φ over a lon/lat box numerically (Simpson's rule): an
-// independent check of the equal-area formula.
-func cellAreaKm2(w, s, e, n float64) float64 {
-	f := func(phi float64) float64 {
-		sn := math.Sin(phi)
-		d := 1 - wgsE2*sn*sn
-		return wgsA * (1 - wgsE2) / math.Pow(d, 1.5) * wgsA / math.Sqrt(d) * math.Cos(phi)
-	}
-	a, b := s*math.Pi/180, n*math.Pi/180
-	const steps = 2000
-	h := (b - a) / steps
-	sum := f(a) + f(b)
-	for i := 1; i < steps; i++ {
-		if i%2 == 1 {
-			sum += 4 * f(a+float64(i)*h)
-		} else {
-			sum += 2 * f(a+float64(i)*h)
-		}
-	}
-	return sum * h / 3 * (e - w) * math.Pi / 180 / 1e6
-}
+// boxKm2 is the ellipsoidal area of a lon/lat box (geo checks AreaKm2 by numerical integration).
+func boxKm2(w, s, e, n float64) float64 { return geo.AreaKm2(box(w, s, e, n)) }
 
 func box(w, s, e, n float64) orb.Polygon {
 	return orb.Polygon{{{w, s}, {e, s}, {e, n}, {w, n}, {w, s}}}
-}
-
-func TestAreaKm2(t *testing.T) {
-	for _, b := range [][4]float64{{0, 0, 1, 1}, {68, 25, 69, 26}, {70, 35, 70.5, 35.25}, {60, 23, 78, 38}} {
-		want := cellAreaKm2(b[0], b[1], b[2], b[3])
-		got := AreaKm2(box(b[0], b[1], b[2], b[3]))
-		if math.Abs(got-want)/want > 1e-9 {
-			t.Errorf("%v: %.6f km², want %.6f", b, got, want)
-		}
-	}
-	// A hole is subtracted, whatever the winding.
-	p := box(68, 25, 69, 26)
-	hole := box(68.25, 25.25, 68.5, 25.5)[0]
-	hole.Reverse()
-	p = append(p, hole)
-	want := cellAreaKm2(68, 25, 69, 26) - cellAreaKm2(68.25, 25.25, 68.5, 25.5)
-	if got := AreaKm2(p); math.Abs(got-want) > 1e-6 {
-		t.Errorf("with hole: %.6f, want %.6f", got, want)
-	}
 }
 
 func TestExpectedAnnual(t *testing.T) {
@@ -93,33 +56,29 @@ func testSet() *indexes.Set {
 		return data.Feature{ID: uint64(id), Geometry: orb.Point{lon, lat}, Properties: map[string]any{"village_id": int64(id), "population": pop, "fibre": fibre}}
 	}
 	layers := []*data.Layer{
-		{Spec: flood, Features: []data.Feature{
+		data.NewLayer(flood, []data.Feature{
 			{ID: 1, Geometry: high, Properties: map[string]any{"depth_class": "high"}},
 			{ID: 2, Geometry: box(69, 25, 70, 26), Properties: map[string]any{"depth_class": "low"}},
-		}},
-		{Spec: villages, Features: []data.Feature{
+		}),
+		data.NewLayer(villages, []data.Feature{
 			vill(1, 68.75, 25.75, 100, true), // high zone
 			vill(2, 68.4, 25.4, 50, false),   // in the hole: dry
 			vill(3, 69.3, 25.5, 200, false),  // low zone
 			vill(4, 70.4, 25.5, 1000, true),  // outside every zone
 			vill(5, 68.9, 25.1, 10, true),    // high zone
-		}},
-		{Spec: roads, Features: []data.Feature{{ID: 1, Geometry: orb.LineString{{67.5, 25.75}, {70.5, 25.75}}}}},
-		{Spec: prov, Features: []data.Feature{
+		}),
+		data.NewLayer(roads, []data.Feature{{ID: 1, Geometry: orb.LineString{{67.5, 25.75}, {70.5, 25.75}}}}),
+		data.NewLayer(prov, []data.Feature{
 			{ID: 1, Geometry: box(68, 25, 70, 26), Properties: map[string]any{"code": "PK-XX", "name": "Test"}},
 			{ID: 2, Geometry: box(70, 25, 71, 26), Properties: map[string]any{"code": "PK-YY", "name": "East"}},
-		}},
-		{Spec: fac, Features: []data.Feature{
+		}),
+		data.NewLayer(fac, []data.Feature{
 			{ID: 1, Geometry: orb.Point{68.76, 25.75}, Properties: map[string]any{"kind": "hospital"}},
 			{ID: 2, Geometry: orb.Point{69.5, 25.52}, Properties: map[string]any{"kind": "flood_shelter"}},
-		}},
+		}),
 	}
 	cat := &data.Catalog{}
 	for _, l := range layers {
-		l.Bound = l.Features[0].Geometry.Bound()
-		for _, f := range l.Features {
-			l.Bound = l.Bound.Union(f.Geometry.Bound())
-		}
 		cat.Layers = append(cat.Layers, *l.Spec)
 	}
 	return indexes.Build(&data.Dataset{Catalog: cat, Layers: layers, Version: "t"})
@@ -128,7 +87,8 @@ func testSet() *indexes.Set {
 func engine() *Engine {
 	c := DefaultConfig()
 	c.AdminLayer = "provinces"
-	return NewEngine(c)
+	set := testSet()
+	return NewEngine(c, func() *indexes.Set { return set })
 }
 
 func area(t *testing.T, body string) *AreaResult {
@@ -137,7 +97,7 @@ func area(t *testing.T, body string) *AreaResult {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := engine().Area(context.Background(), testSet(), r)
+	res, err := engine().Area(context.Background(), r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,15 +111,15 @@ func near(a, b float64) bool { return math.Abs(a-b) <= 1e-6*math.Max(1, math.Abs
 func TestAreaHandComputed(t *testing.T) {
 	res := area(t, `{"bbox":[68.5,25,69.5,26]}`)
 	h := res.Hazards[0]
-	wantHigh := cellAreaKm2(68.5, 25, 69, 26)
-	wantLow := cellAreaKm2(69, 25, 69.5, 26)
+	wantHigh := boxKm2(68.5, 25, 69, 26)
+	wantLow := boxKm2(69, 25, 69.5, 26)
 	if h.Classes[0].Class != "low" || h.Classes[1].Class != "high" {
 		t.Fatalf("classes %+v", h.Classes)
 	}
 	if !near(h.Classes[1].AreaKm2, wantHigh) || !near(h.Classes[0].AreaKm2, wantLow) {
 		t.Errorf("areas high %.4f low %.4f, want %.4f %.4f", h.Classes[1].AreaKm2, h.Classes[0].AreaKm2, wantHigh, wantLow)
 	}
-	if !near(res.Query.AreaKm2, cellAreaKm2(68.5, 25, 69.5, 26)) {
+	if !near(res.Query.AreaKm2, boxKm2(68.5, 25, 69.5, 26)) {
 		t.Errorf("query area %.4f", res.Query.AreaKm2)
 	}
 	// villages 1 and 5 are in the high half, 3 in the low half.
@@ -168,7 +128,7 @@ func TestAreaHandComputed(t *testing.T) {
 		t.Errorf("villages high %v low %v", vh, vl)
 	}
 	// the road crosses the box: 1° of longitude at 25.75N in each half.
-	if r := h.Classes[1].Exposure["roads"]["length_km"]; math.Abs(r-haversineKm(orb.Point{68.5, 25.75}, orb.Point{69, 25.75})) > 1e-6 {
+	if r := h.Classes[1].Exposure["roads"]["length_km"]; math.Abs(r-geo.DistanceKm(orb.Point{68.5, 25.75}, orb.Point{69, 25.75})) > 1e-6 {
 		t.Errorf("road in high zone %.4f km", r)
 	}
 	if got := res.InArea["villages"]; got["count"] != 3 || got["population"] != 310 {
@@ -200,8 +160,8 @@ func TestAreaHolesAndMultiPolygons(t *testing.T) {
 		[[[68,25],[69,25],[69,26],[68,26],[68,25]],[[68.6,25.6],[68.6,25.9],[68.9,25.9],[68.9,25.6],[68.6,25.6]]],
 		[[[69.5,25],[70.5,25],[70.5,26],[69.5,26],[69.5,25]]]]}}`)
 	h := res.Hazards[0]
-	wantHigh := cellAreaKm2(68, 25, 69, 26) - cellAreaKm2(68.25, 25.25, 68.5, 25.5) - cellAreaKm2(68.6, 25.6, 68.9, 25.9)
-	wantLow := cellAreaKm2(69.5, 25, 70, 26)
+	wantHigh := boxKm2(68, 25, 69, 26) - boxKm2(68.25, 25.25, 68.5, 25.5) - boxKm2(68.6, 25.6, 68.9, 25.9)
+	wantLow := boxKm2(69.5, 25, 70, 26)
 	if !near(h.Classes[1].AreaKm2, wantHigh) || !near(h.Classes[0].AreaKm2, wantLow) {
 		t.Errorf("high %.4f (want %.4f), low %.4f (want %.4f)", h.Classes[1].AreaKm2, wantHigh, h.Classes[0].AreaKm2, wantLow)
 	}
@@ -216,12 +176,12 @@ func TestAreaHolesAndMultiPolygons(t *testing.T) {
 
 func TestAdminAndCorridor(t *testing.T) {
 	res := area(t, `{"admin":{"layer":"provinces","id":"PK-XX"}}`)
-	if !near(res.Query.AreaKm2, cellAreaKm2(68, 25, 70, 26)) || res.InArea["villages"]["count"] != 4 {
+	if !near(res.Query.AreaKm2, boxKm2(68, 25, 70, 26)) || res.InArea["villages"]["count"] != 4 {
 		t.Errorf("admin query: area %.2f, villages %v", res.Query.AreaKm2, res.InArea["villages"])
 	}
 	// 1 km either side of a ~100 km east-west line: 2·1·L + π·1² km².
 	res = area(t, `{"corridor":{"geometry":{"type":"LineString","coordinates":[[68.1,25.3],[69.1,25.3]]},"buffer_m":1000}}`)
-	l := haversineKm(orb.Point{68.1, 25.3}, orb.Point{69.1, 25.3})
+	l := geo.DistanceKm(orb.Point{68.1, 25.3}, orb.Point{69.1, 25.3})
 	want := 2*l + math.Pi
 	if math.Abs(res.Query.AreaKm2-want)/want > 0.005 {
 		t.Errorf("corridor area %.3f km², want %.3f", res.Query.AreaKm2, want)
@@ -279,7 +239,7 @@ func TestBadInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r, err := ParseAreaRequest([]byte(tt.body))
 			if err == nil {
-				_, err = engine().Area(context.Background(), testSet(), r)
+				_, err = engine().Area(context.Background(), r)
 			}
 			if err == nil {
 				t.Fatal("accepted")
@@ -295,14 +255,14 @@ func TestDeadline(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	r, _ := ParseAreaRequest([]byte(`{"bbox":[68,25,70,26]}`))
-	_, err := engine().Area(ctx, testSet(), r)
+	_, err := engine().Area(ctx, r)
 	if data.KindOf(err) != data.KindTimeout {
 		t.Fatalf("err = %v, want a timeout", err)
 	}
 }
 
 func TestPoint(t *testing.T) {
-	res, err := engine().Point(testSet(), 68.75, 25.75)
+	res, err := engine().Point(68.75, 25.75)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,35 +273,35 @@ func TestPoint(t *testing.T) {
 		t.Errorf("admin %+v", res.Admin)
 	}
 	h := res.Nearest["health_facility"]
-	if h == nil || h.ID != 1 || math.Abs(h.DistanceM-math.Round(haversineKm(orb.Point{68.75, 25.75}, orb.Point{68.76, 25.75})*1000)) > 0 {
+	if h == nil || h.ID != 1 || math.Abs(h.DistanceM-math.Round(geo.DistanceKm(orb.Point{68.75, 25.75}, orb.Point{68.76, 25.75})*1000)) > 0 {
 		t.Errorf("health %+v", h)
 	}
 	if s := res.Nearest["shelter"]; s == nil || s.ID != 2 {
 		t.Errorf("shelter %+v", s)
 	}
 	// in the hole: dry
-	res, _ = engine().Point(testSet(), 68.4, 25.4)
+	res, _ = engine().Point(68.4, 25.4)
 	if res.Hazards[0].Class != nil {
 		t.Errorf("a point in the hole has class %v", *res.Hazards[0].Class)
 	}
-	if _, err := engine().Point(testSet(), 200, 0); data.KindOf(err) != data.KindInvalid {
+	if _, err := engine().Point(200, 0); data.KindOf(err) != data.KindInvalid {
 		t.Errorf("out of range: %v", err)
 	}
 }
 
 func TestRank(t *testing.T) {
 	e := engine()
-	res, err := e.Rank(context.Background(), testSet(), "provinces", "flood", "exposed_population")
+	res, err := e.Rank(context.Background(), "provinces", "flood", "exposed_population")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(res.Units) != 2 || res.Units[0].Key != "PK-XX" || res.Units[0].Value != 310 || res.Units[1].Value != 0 || res.Units[0].Rank != 1 {
 		t.Fatalf("units %+v", res.Units)
 	}
-	if _, err := e.Rank(context.Background(), testSet(), "provinces", "flood", "colour"); data.KindOf(err) != data.KindInvalid {
+	if _, err := e.Rank(context.Background(), "provinces", "flood", "colour"); data.KindOf(err) != data.KindInvalid {
 		t.Errorf("bad metric: %v", err)
 	}
-	if _, err := e.Rank(context.Background(), testSet(), "provinces", "quake", ""); data.KindOf(err) != data.KindNotFound {
+	if _, err := e.Rank(context.Background(), "provinces", "quake", ""); data.KindOf(err) != data.KindNotFound {
 		t.Errorf("bad hazard: %v", err)
 	}
 }
@@ -368,7 +328,7 @@ func TestExports(t *testing.T) {
 	if col < 0 || rows[2][col] != "110" {
 		t.Errorf("villages.population column: %v", rows)
 	}
-	b, err := ExposedGeoJSON(testSet(), res)
+	b, err := ExposedGeoJSON(res)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -391,7 +351,6 @@ func FuzzAreaRequest(f *testing.F) {
 	f.Add(`{"bbox":[68.5,25,69.5,26]}`)
 	f.Add(`{"geometry":{"type":"Polygon","coordinates":[[[68,25],[69,26],[69,25],[68,25]]]}}`)
 	f.Add(`{"corridor":{"geometry":{"type":"LineString","coordinates":[[68,25],[69,25]]},"buffer_m":500}}`)
-	set := testSet()
 	e := engine()
 	f.Fuzz(func(t *testing.T, body string) {
 		watchdog := time.AfterFunc(5*time.Second, func() {
@@ -403,7 +362,7 @@ func FuzzAreaRequest(f *testing.F) {
 		if err != nil {
 			return
 		}
-		res, err := e.Area(context.Background(), set, r)
+		res, err := e.Area(context.Background(), r)
 		if err != nil {
 			if k := data.KindOf(err); k == data.KindInternal {
 				t.Fatalf("internal error for %q: %v", body, err)
@@ -417,86 +376,12 @@ func FuzzAreaRequest(f *testing.F) {
 }
 
 func BenchmarkAreaSmall(b *testing.B) {
-	set := testSet()
 	r, _ := ParseAreaRequest([]byte(`{"bbox":[68.5,25,69.5,26]}`))
 	e := engine()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := e.Area(context.Background(), set, r); err != nil {
+		if _, err := e.Area(context.Background(), r); err != nil {
 			b.Fatal(err)
 		}
-	}
-}
-
-func TestLengthInside(t *testing.T) {
-	high := box(68, 25, 69, 26)
-	high = append(high, box(68.25, 25.25, 68.5, 25.5)[0])
-	p := prepare(orb.MultiPolygon{high})
-	line := orb.LineString{{67.5, 25.4}, {68.6, 25.4}, {69.5, 25.4}}
-	want := haversineKm(orb.Point{68, 25.4}, orb.Point{68.25, 25.4}) + haversineKm(orb.Point{68.5, 25.4}, orb.Point{68.6, 25.4}) + haversineKm(orb.Point{68.6, 25.4}, orb.Point{69, 25.4})
-	if got := p.lengthInsideKm(line); math.Abs(got-want) > 1e-9 {
-		t.Fatalf("length inside %.6f km, want %.6f", got, want)
-	}
-}
-
-func TestSubdividePreservesArea(t *testing.T) {
-	// a jagged polygon of 2,000 vertices with a hole
-	var ring orb.Ring
-	for i := range 2000 {
-		a := float64(i) / 2000 * 2 * math.Pi
-		r := 1 + 0.1*math.Sin(17*a)
-		ring = append(ring, orb.Point{68 + r*math.Cos(a), 28 + r*math.Sin(a)})
-	}
-	ring = append(ring, ring[0])
-	poly := orb.Polygon{ring, box(67.9, 27.9, 68.1, 28.1)[0]}
-	parts, err := subdivide(poly, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sum float64
-	for _, p := range parts {
-		if vertices(p) > maxPieceVertices {
-			t.Errorf("a piece has %d vertices", vertices(p))
-		}
-		sum += AreaKm2(p)
-	}
-	if want := AreaKm2(poly); len(parts) < 8 || math.Abs(sum-want)/want > 1e-9 {
-		t.Fatalf("%d pieces, area %.6f, want %.6f", len(parts), sum, want)
-	}
-}
-
-// The convex-clip area equals the exact overlay's area, holes on both sides included.
-func TestConvexClipMatchesOverlay(t *testing.T) {
-	var ring orb.Ring
-	for i := range 300 {
-		a := float64(i) / 300 * 2 * math.Pi
-		r := 1 + 0.3*math.Sin(7*a)
-		ring = append(ring, orb.Point{68 + r*math.Cos(a), 28 + r*math.Sin(a)})
-	}
-	ring = append(ring, ring[0])
-	subject := orb.Polygon{ring, box(67.8, 27.8, 68.2, 28.3)[0]}
-	for _, qs := range []orb.Polygon{
-		box(67.5, 27.5, 68.5, 28.5),
-		append(box(67.5, 27.5, 68.9, 28.5), box(67.9, 28.1, 68.6, 28.4)[0]), // a hole crossing the subject's hole
-		{{{67, 27}, {69.5, 27.2}, {68.2, 29.5}, {67, 27}}},                  // a triangle
-	} {
-		q := &Query{Shape: orb.MultiPolygon{qs}}
-		if err := q.finish(); err != nil {
-			t.Fatal(err)
-		}
-		if q.convex == nil {
-			t.Fatalf("query %v not recognized as convex", qs)
-		}
-		want, err := overlay(orb.MultiPolygon{subject}, q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := convexIntersectionKm2(subject, q.convex)
-		if w := AreaKm2(want); math.Abs(got-w) > 1e-9*w {
-			t.Errorf("convex clip %.9f km², overlay %.9f km²", got, w)
-		}
-	}
-	if convexParts(orb.MultiPolygon{{{{0, 0}, {2, 0}, {1, 0.5}, {2, 2}, {0, 2}, {0, 0}}}}) != nil {
-		t.Error("a concave ring was taken as convex")
 	}
 }

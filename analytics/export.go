@@ -12,6 +12,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/geo"
 	"github.com/cpec-digital/indus/indexes"
 )
 
@@ -64,14 +65,13 @@ func splitCol(k string) (string, string) {
 
 // ExposedGeoJSON returns the hazard zones clipped to the query area and the exposed point features
 // inside them, as a GeoJSON FeatureCollection.
-func ExposedGeoJSON(set *indexes.Set, res *AreaResult) ([]byte, error) {
+func ExposedGeoJSON(res *AreaResult) ([]byte, error) {
+	set := res.set
 	fc := geojson.NewFeatureCollection()
 	var pointLayers []*indexes.Layer
 	for id := range res.InArea {
-		if l, ok := set.Layer(id); ok && len(l.Features) > 0 {
-			if _, isPt := l.Features[0].Geometry.(orb.Point); isPt {
-				pointLayers = append(pointLayers, l)
-			}
+		if l, ok := set.Layer(id); ok && isPoints(l) {
+			pointLayers = append(pointLayers, l)
 		}
 	}
 	sort.Slice(pointLayers, func(i, j int) bool { return pointLayers[i].Spec.ID < pointLayers[j].Spec.ID })
@@ -90,17 +90,15 @@ func ExposedGeoJSON(set *indexes.Set, res *AreaResult) ([]byte, error) {
 			}
 			zone := geojson.NewFeature(g)
 			zone.Properties = geojson.Properties{"kind": "hazard_zone", "layer": h.Layer, "hazard": h.Hazard,
-				"return_period": h.ReturnPeriod, "class": pc.class, "area_km2": AreaKm2(shape)}
+				"return_period": h.ReturnPeriod, "class": pc.class, "area_km2": geo.AreaKm2(shape)}
 			fc.Append(zone)
-			prep := prepare(shape)
+			prep := geo.Prepare(shape)
 			for _, l := range pointLayers {
-				l.Search(prep.bound, func(_ int, f *data.Feature) bool {
-					if p, ok := f.Geometry.(orb.Point); ok && prep.contains(p) {
+				l.Search(prep.Bound(), func(i int) bool {
+					if p, ok := l.Point(i); ok && prep.Contains(p) {
 						ef := geojson.NewFeature(p)
-						ef.ID = f.ID
-						for k, v := range f.Properties {
-							ef.Properties[k] = v
-						}
+						ef.ID = l.ID(i)
+						ef.Properties = l.Properties(i)
 						ef.Properties["kind"] = "exposed"
 						ef.Properties["layer"] = l.Spec.ID
 						ef.Properties["hazard_layer"] = h.Layer

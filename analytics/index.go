@@ -4,8 +4,6 @@ import (
 	"math"
 	"slices"
 
-	"github.com/paulmach/orb"
-
 	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/indexes"
 )
@@ -68,9 +66,9 @@ func (e *Engine) farShare(set *indexes.Set, q *Query) float64 {
 	}
 	dist := e.healthDistances(people, fac)
 	far, n := 0, 0
-	people.Search(q.Bound, func(i int, f *data.Feature) bool {
-		p, ok := f.Geometry.(orb.Point)
-		if !ok || !q.prep.contains(p) {
+	people.Search(q.Bound, func(i int) bool {
+		p, ok := people.Point(i)
+		if !ok || !q.prep.Contains(p) {
 			return true
 		}
 		n++
@@ -93,14 +91,11 @@ func (e *Engine) healthDistances(people, fac *indexes.Layer) []float32 {
 	if e.health.people == people && e.health.fac == fac {
 		return e.health.km
 	}
-	health := func(f *data.Feature) bool {
-		k, _ := f.Properties[e.cfg.FacilityKindField].(string)
-		return slices.Contains(e.cfg.HealthKinds, k)
-	}
-	km := make([]float32, len(people.Features))
-	for i := range people.Features {
+	health := e.kindIn(fac, e.cfg.HealthKinds)
+	km := make([]float32, people.Len())
+	for i := range km {
 		km[i] = float32(math.Inf(1))
-		if p, ok := people.Features[i].Geometry.(orb.Point); ok {
+		if p, ok := people.Point(i); ok {
 			if nb := fac.NearestWhere(p, 1, health); len(nb) == 1 {
 				km[i] = float32(nb[0].DistKm)
 			}
@@ -108,6 +103,15 @@ func (e *Engine) healthDistances(people, fac *indexes.Layer) []float32 {
 	}
 	e.health.people, e.health.fac, e.health.km = people, fac, km
 	return km
+}
+
+// kindIn returns a test of whether a facility's kind is one of kinds.
+func (e *Engine) kindIn(fac *indexes.Layer, kinds []string) func(i int) bool {
+	k := fac.Spec.FieldIndex(e.cfg.FacilityKindField)
+	return func(i int) bool {
+		v := fac.Value(i, k)
+		return v.Type == data.FieldString && slices.Contains(kinds, v.Str)
+	}
 }
 
 func (e *Engine) riskIndex(set *indexes.Set, res *AreaResult, q *Query) *RiskIndex {

@@ -1,14 +1,12 @@
 package analytics
 
 import (
-	"fmt"
 	"math"
-	"slices"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/planar"
 
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/geo"
 	"github.com/cpec-digital/indus/indexes"
 )
 
@@ -47,11 +45,12 @@ type Nearest struct {
 
 // Point reports hazard classes, the admin unit and the nearest gauge, health facility and shelter
 // (k-nearest search in the R-trees, distances in metres along great circles).
-func (e *Engine) Point(set *indexes.Set, lon, lat float64) (*PointResult, error) {
-	if math.IsNaN(lon) || math.IsNaN(lat) || lon < -180 || lon > 180 || lat < -90 || lat > 90 {
-		return nil, data.Invalid("bad point", fmt.Sprintf("(%g, %g) is outside lon -180..180, lat -90..90", lon, lat))
-	}
+func (e *Engine) Point(lon, lat float64) (*PointResult, error) {
+	set := e.current()
 	p := orb.Point{lon, lat}
+	if err := geo.CheckPoint(p); err != nil {
+		return nil, data.Invalid("bad point", err.Error())
+	}
 	res := &PointResult{Lon: lon, Lat: lat, Nearest: map[string]*Nearest{}, DataVersion: set.Dataset.Version}
 	pb := orb.Bound{Min: p, Max: p}
 	for _, l := range set.Layers() {
@@ -59,9 +58,10 @@ func (e *Engine) Point(set *indexes.Set, lon, lat float64) (*PointResult, error)
 			continue
 		}
 		ph := PointHazard{Layer: l.Spec.ID, Hazard: l.Spec.Hazard.Type, ReturnPeriod: l.Spec.Hazard.ReturnPeriod}
-		l.Search(pb, func(_ int, f *data.Feature) bool {
-			if polygonContains(f.Geometry, p) {
-				c := fmt.Sprint(f.Properties[l.Spec.Hazard.ClassField])
+		field := l.Spec.FieldIndex(l.Spec.Hazard.ClassField)
+		l.Search(pb, func(i int) bool {
+			if geo.Contains(l.Geometry(i), p) {
+				c := l.Value(i, field).String()
 				ph.Class = &c
 				return false
 			}
@@ -70,46 +70,38 @@ func (e *Engine) Point(set *indexes.Set, lon, lat float64) (*PointResult, error)
 		res.Hazards = append(res.Hazards, ph)
 	}
 	if l, ok := set.Layer(e.cfg.AdminLayer); ok {
-		l.Search(pb, func(_ int, f *data.Feature) bool {
-			if polygonContains(f.Geometry, p) {
-				res.Admin = place(l, f)
+		l.Search(pb, func(i int) bool {
+			if geo.Contains(l.Geometry(i), p) {
+				res.Admin = place(l, i)
 				return false
 			}
 			return true
 		})
 	}
-	near := func(name, layer string, keep func(*data.Feature) bool) {
+	near := func(name, layer string, kinds []string) {
 		l, ok := set.Layer(layer)
 		if !ok {
 			return
 		}
+		var keep func(int) bool
+		if kinds != nil {
+			keep = e.kindIn(l, kinds)
+		}
 		if nb := l.NearestWhere(p, 1, keep); len(nb) == 1 {
-			res.Nearest[name] = &Nearest{Place: *place(l, nb[0].Feature), DistanceM: math.Round(nb[0].DistKm * 1000),
+			res.Nearest[name] = &Nearest{Place: *place(l, nb[0].Index), DistanceM: math.Round(nb[0].DistKm * 1000),
 				Location: [2]float64{nb[0].Location[0], nb[0].Location[1]}}
 		}
 	}
-	kind := func(kinds []string) func(*data.Feature) bool {
-		return func(f *data.Feature) bool {
-			k, _ := f.Properties[e.cfg.FacilityKindField].(string)
-			return slices.Contains(kinds, k)
-		}
-	}
 	near("gauge", e.cfg.GaugeLayer, nil)
-	near("health_facility", e.cfg.FacilityLayer, kind(e.cfg.HealthKinds))
-	near("shelter", e.cfg.FacilityLayer, kind(e.cfg.ShelterKinds))
+	near("health_facility", e.cfg.FacilityLayer, e.cfg.HealthKinds)
+	near("shelter", e.cfg.FacilityLayer, e.cfg.ShelterKinds)
 	return res, nil
 }
 
-func place(l *indexes.Layer, f *data.Feature) *Place {
-	pl := &Place{Layer: l.Spec.ID, ID: f.ID, Properties: f.Properties}
-	if l.Spec.KeyField != "" {
-		pl.Key = fmt.Sprint(f.Properties[l.Spec.KeyField])
+func place(l *indexes.Layer, i int) *Place {
+	pl := &Place{Layer: l.Spec.ID, ID: l.ID(i), Properties: l.Properties(i)}
+	if k := l.Spec.FieldIndex(l.Spec.KeyField); k >= 0 {
+		pl.Key = l.Value(i, k).String()
 	}
 	return pl
-}
-
-// polygonContains reports whether p is inside a (multi)polygon, holes excluded.
-func polygonContains(g orb.Geometry, p orb.Point) bool {
-	mp := data.Polygons(g)
-	return mp != nil && planar.MultiPolygonContains(mp, p)
 }

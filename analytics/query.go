@@ -9,19 +9,18 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
-	"github.com/peterstace/simplefeatures/geom"
 
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/geo"
 	"github.com/cpec-digital/indus/indexes"
 )
 
 // Limits on area queries (documented in the README).
 const (
-	MaxVertices     = 10_000  // vertices in a query geometry
-	MaxBufferM      = 50_000  // corridor buffer, metres
-	MaxCorridorKm   = 3_000   // corridor line length
-	MaxQueryAreaKm2 = 2.5e6   // about three times Pakistan
-	MaxBodyBytes    = 4 << 20 // request body (enforced by the transport)
+	MaxVertices     = 10_000 // vertices in a query geometry
+	MaxBufferM      = 50_000 // corridor buffer, metres
+	MaxCorridorKm   = 3_000  // corridor line length
+	MaxQueryAreaKm2 = 2.5e6  // about three times Pakistan
 )
 
 // AreaRequest is the body of POST /risk/area. Exactly one of Geometry (a GeoJSON Polygon or
@@ -55,17 +54,17 @@ type Query struct {
 	Bound    orb.Bound        `json:"-"`
 	Shape    orb.MultiPolygon `json:"-"`
 	Warnings []string         `json:"warnings,omitempty"`
-	sf       geom.Geometry
-	prep     *prepared
-	convex   []convexPart // non-nil when every ring is convex
-	parts    []queryPiece // otherwise: the query cut into pieces of <= 256 vertices
+	op       geo.Operand
+	prep     *geo.Prepared
+	convex   []geo.Convex // non-nil when every ring is convex
+	parts    []queryPart  // otherwise: the query cut into parts of <= 256 vertices
 }
 
-// queryPiece is one piece of a subdivided query, for overlays that touch only the query's
+// queryPart is one part of a subdivided query, for overlays that touch only the query's
 // vertices near a data polygon.
-type queryPiece struct {
+type queryPart struct {
 	bound orb.Bound
-	sf    geom.Geometry
+	op    geo.Operand
 }
 
 // ParseAreaRequest decodes a request body strictly (unknown keys are refused).
@@ -148,11 +147,8 @@ func parseGeometry(raw json.RawMessage) (orb.Geometry, error) {
 
 func checkCoords(pts []orb.Point, what string) error {
 	for _, p := range pts {
-		if math.IsNaN(p[0]) || math.IsNaN(p[1]) || math.IsInf(p[0], 0) || math.IsInf(p[1], 0) {
-			return data.Invalid("invalid coordinates", what+" has a coordinate that is not a finite number")
-		}
-		if p[0] < -180 || p[0] > 180 || p[1] < -90 || p[1] > 90 {
-			return data.Invalid("invalid coordinates", fmt.Sprintf("%s has (%g, %g), outside lon -180..180, lat -90..90", what, p[0], p[1]))
+		if err := geo.CheckPoint(p); err != nil {
+			return data.Invalid("invalid coordinates", what+": "+err.Error())
 		}
 	}
 	return nil
@@ -174,13 +170,8 @@ func (q *Query) fromBBox(b []float64) error {
 }
 
 func (q *Query) fromPolygon(g orb.Geometry) error {
-	var mp orb.MultiPolygon
-	switch g := g.(type) {
-	case orb.Polygon:
-		mp = orb.MultiPolygon{g}
-	case orb.MultiPolygon:
-		mp = g
-	default:
+	mp := geo.Polygons(g)
+	if mp == nil {
 		return data.Invalid("unsupported geometry", fmt.Sprintf("%s: want a Polygon, MultiPolygon, or LineString with buffer_m", g.GeoJSONType()))
 	}
 	if len(mp) == 0 {
@@ -218,17 +209,18 @@ func (q *Query) fromAdmin(set *indexes.Set, ref *AdminRef) error {
 		return data.Errorf(data.KindNotFound, "no layer %q", ref.Layer)
 	}
 	key := l.Spec.KeyField
-	for i := range l.Features {
-		f := &l.Features[i]
-		match := strconv.FormatUint(f.ID, 10) == ref.ID
-		if key != "" {
-			match = match || fmt.Sprint(f.Properties[key]) == ref.ID
+	ki := l.Spec.FieldIndex(key)
+	for i := range l.Len() {
+		match := strconv.FormatUint(l.ID(i), 10) == ref.ID
+		if ki >= 0 {
+			match = match || l.Value(i, ki).String() == ref.ID
 		}
 		if !match {
 			continue
 		}
-		if q.Shape = data.Polygons(f.Geometry); q.Shape == nil {
-			return data.Invalid("not an area", fmt.Sprintf("layer %q has %s features", ref.Layer, f.Geometry.GeoJSONType()))
+		g := l.Geometry(i)
+		if q.Shape = geo.Polygons(g); q.Shape == nil {
+			return data.Invalid("not an area", fmt.Sprintf("layer %q has %s features", ref.Layer, g.GeoJSONType()))
 		}
 		q.Shape = q.Shape.Clone()
 		return nil
@@ -265,12 +257,12 @@ func (q *Query) fromLine(raw json.RawMessage, bufferM float64) error {
 	if math.IsNaN(bufferM) || bufferM < 1 || bufferM > MaxBufferM {
 		return data.Invalid("bad buffer_m", fmt.Sprintf("want a buffer in metres from 1 to %d", MaxBufferM))
 	}
-	if l := LengthKm(line); l > MaxCorridorKm {
+	if l := geo.LengthKm(line); l > MaxCorridorKm {
 		return &data.Error{Kind: data.KindTooLarge, Msg: "corridor too long", Detail: fmt.Sprintf("%.0f km; the limit is %d km", l, MaxCorridorKm)}
 	}
-	shape, err := Buffer(line, bufferM)
+	shape, err := geo.Buffer(line, bufferM)
 	if err != nil {
-		return err
+		return data.Invalid("cannot buffer this line", err.Error())
 	}
 	q.Shape = shape
 	return nil
@@ -278,86 +270,27 @@ func (q *Query) fromLine(raw json.RawMessage, bufferM float64) error {
 
 // finish validates the shape (no self-intersections, non-zero area) and prepares it.
 func (q *Query) finish() error {
-	sf := toSF(q.Shape)
-	if err := sf.Validate(); err != nil {
+	op := geo.NewOperand(q.Shape)
+	if err := op.Validate(); err != nil {
 		return data.Invalid("invalid polygon", err.Error()+" (self-intersecting or overlapping rings are not accepted)")
 	}
-	q.AreaKm2 = AreaKm2(q.Shape)
+	q.AreaKm2 = geo.AreaKm2(q.Shape)
 	if q.AreaKm2 <= 0 {
 		return data.Invalid("empty polygon", "the area is zero")
 	}
 	if q.AreaKm2 > MaxQueryAreaKm2 {
 		return &data.Error{Kind: data.KindTooLarge, Msg: "area too large", Detail: fmt.Sprintf("%.0f km²; the limit is %.0f km²", q.AreaKm2, MaxQueryAreaKm2)}
 	}
-	q.sf = sf
+	q.op = op
 	q.Bound = q.Shape.Bound()
-	q.prep = prepare(q.Shape)
-	q.convex = convexParts(q.Shape)
+	q.prep = geo.Prepare(q.Shape)
+	q.convex = geo.ConvexParts(q.Shape)
 	if q.convex == nil {
 		for _, p := range q.Shape {
-			pieces, err := subdivide(p, 0)
-			if err != nil {
-				return err
-			}
-			for _, pc := range pieces {
-				q.parts = append(q.parts, queryPiece{bound: pc.Bound(), sf: toSF(pc)})
+			for _, part := range geo.Subdivide(p, maxPieceVertices) {
+				q.parts = append(q.parts, queryPart{bound: part.Bound(), op: geo.NewOperand(part)})
 			}
 		}
 	}
 	return nil
-}
-
-// Buffer returns the area within bufferM metres of a lon/lat line: the union of one stadium per
-// segment, each built in a local tangent plane at the segment's midpoint (ellipsoidal radii of
-// curvature) and mapped back to lon/lat.
-func Buffer(line orb.LineString, bufferM float64) (orb.MultiPolygon, error) {
-	var parts []geom.Geometry
-	for i := 0; i+1 < len(line); i++ {
-		a, b := line[i], line[i+1]
-		if a == b {
-			continue
-		}
-		parts = append(parts, toSF(stadium(a, b, bufferM)))
-	}
-	if len(parts) == 0 {
-		return nil, data.Invalid("corridor needs a LineString", "its points are all the same")
-	}
-	u, err := geom.UnionMany(parts)
-	if err != nil {
-		return nil, &data.Error{Kind: data.KindInvalid, Msg: "cannot buffer this line", Detail: err.Error()}
-	}
-	polys, _ := fromSF(u)
-	if len(polys) == 0 {
-		return nil, data.Invalid("cannot buffer this line", "the buffer is empty")
-	}
-	return polys, nil
-}
-
-// stadium is the set of points within r metres of segment a-b, as a polygon of 2×16+2 vertices.
-func stadium(a, b orb.Point, r float64) orb.Polygon {
-	lat0 := (a[1] + b[1]) / 2 * math.Pi / 180
-	lon0 := (a[0] + b[0]) / 2
-	s := math.Sin(lat0)
-	w := math.Sqrt(1 - wgsE2*s*s)
-	nRad := wgsA / w                         // prime vertical radius
-	mRad := wgsA * (1 - wgsE2) / (w * w * w) // meridional radius
-	kx := nRad * math.Cos(lat0) * math.Pi / 180
-	ky := mRad * math.Pi / 180
-	to := func(p orb.Point) (float64, float64) { return (p[0] - lon0) * kx, (p[1] - lat0*180/math.Pi) * ky }
-	from := func(x, y float64) orb.Point { return orb.Point{lon0 + x/kx, lat0*180/math.Pi + y/ky} }
-	ax, ay := to(a)
-	bx, by := to(b)
-	dir := math.Atan2(by-ay, bx-ax)
-	const steps = 16
-	var ring orb.Ring
-	for k := 0; k <= steps; k++ { // around b: from the right side (dir-90°) to the left side (dir+90°)
-		t := dir - math.Pi/2 + math.Pi*float64(k)/steps
-		ring = append(ring, from(bx+r*math.Cos(t), by+r*math.Sin(t)))
-	}
-	for k := 0; k <= steps; k++ { // around a: from the left side back to the right side
-		t := dir + math.Pi/2 + math.Pi*float64(k)/steps
-		ring = append(ring, from(ax+r*math.Cos(t), ay+r*math.Sin(t)))
-	}
-	ring = append(ring, ring[0])
-	return orb.Polygon{ring}
 }

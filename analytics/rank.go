@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/geo"
 	"github.com/cpec-digital/indus/indexes"
 )
 
@@ -48,7 +49,8 @@ type rankCache struct {
 
 // Rank measures every unit of an admin layer for a hazard type and ranks them by a metric,
 // highest first. The per-unit measures are computed once per data version and cached.
-func (e *Engine) Rank(ctx context.Context, set *indexes.Set, admin, hazard, metric string) (*RankResult, error) {
+func (e *Engine) Rank(ctx context.Context, admin, hazard, metric string) (*RankResult, error) {
+	set := e.current()
 	if admin == "" {
 		admin = e.cfg.AdminLayer
 	}
@@ -128,26 +130,25 @@ func (e *Engine) rankUnits(ctx context.Context, set *indexes.Set, al *indexes.La
 		}
 	}
 	var units []RankUnit
-	for i := range al.Features {
-		f := &al.Features[i]
-		q := &Query{Kind: "admin", Shape: data.Polygons(f.Geometry)}
+	for i := range al.Len() {
+		q := &Query{Kind: "admin", Shape: geo.Polygons(al.Geometry(i))}
 		if q.Shape == nil {
 			return nil, data.Invalid("not an area layer", al.Spec.ID)
 		}
 		if err := q.finish(); err != nil {
-			return nil, fmt.Errorf("unit %d of %s: %w", f.ID, al.Spec.ID, err)
+			return nil, fmt.Errorf("unit %d of %s: %w", al.ID(i), al.Spec.ID, err)
 		}
 		res, err := e.compute(ctx, set, q, haz, exp)
 		if err != nil {
 			return nil, err
 		}
-		u := RankUnit{ID: f.ID, AreaKm2: q.AreaKm2, Indicators: res.RiskIndex.Indicators,
+		u := RankUnit{ID: al.ID(i), AreaKm2: q.AreaKm2, Indicators: res.RiskIndex.Indicators,
 			Population: res.InArea[e.cfg.PopulationLayer][e.cfg.PopulationField]}
-		if al.Spec.KeyField != "" {
-			u.Key = fmt.Sprint(f.Properties[al.Spec.KeyField])
+		if k := al.Spec.FieldIndex(al.Spec.KeyField); k >= 0 {
+			u.Key = al.Value(i, k).String()
 		}
-		if nameField != "" {
-			u.Name = fmt.Sprint(f.Properties[nameField])
+		if k := al.Spec.FieldIndex(nameField); k >= 0 {
+			u.Name = al.Value(i, k).String()
 		}
 		if len(res.Summary) > 0 {
 			u.EAP = res.Summary[0].ExpectedAnnualPopulation

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +11,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/cpec-digital/indus/data/geo"
 )
 
 // Theme is one of the seven thematic corridors of the Digital CPEC Platform.
@@ -157,16 +158,8 @@ func themeList() string {
 }
 
 func checkBBox(b []float64) string {
-	if len(b) != 4 {
-		return "must be [west, south, east, north]"
-	}
-	for _, v := range b {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return "has a non-finite number"
-		}
-	}
-	if b[0] < -180 || b[2] > 180 || b[1] < -90 || b[3] > 90 || b[0] > b[2] || b[1] > b[3] {
-		return "is not a WGS84 bbox [west, south, east, north]"
+	if err := geo.CheckBBox(b); err != nil {
+		return "is not a WGS84 bbox: " + err.Error()
 	}
 	return ""
 }
@@ -244,6 +237,11 @@ func (l *LayerSpec) Field(name string) (Field, bool) {
 		return Field{}, false
 	}
 	return l.Fields[i], true
+}
+
+// FieldIndex returns the index in Fields of the field named name, or -1.
+func (l *LayerSpec) FieldIndex(name string) int {
+	return slices.IndexFunc(l.Fields, func(f Field) bool { return f.Name == name })
 }
 
 // Catalog is the list of layers a server loads, as read from a YAML file.

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/paulmach/orb"
+	"github.com/cpec-digital/indus/data/geo"
 )
 
 // Dataset is every layer of a catalog, loaded and validated.
@@ -79,8 +79,7 @@ func Load(ctx context.Context, cat *Catalog, r Reader, opt LoadOptions) (*Datase
 				cancel()
 				return
 			}
-			l := &Layer{Spec: spec, Features: feats, Bound: boundOf(feats)}
-			layers[i] = l
+			layers[i] = NewLayer(spec, feats)
 			mu.Lock()
 			done++
 			if opt.Progress != nil {
@@ -111,7 +110,7 @@ func validateFeatures(spec *LayerSpec, feats []Feature) error {
 		if f.Geometry == nil {
 			return fmt.Errorf("layer %q: feature %d has no geometry", spec.ID, f.ID)
 		}
-		if err := CheckLonLat(f.Geometry); err != nil {
+		if err := geo.CheckLonLat(f.Geometry); err != nil {
 			return &Error{Kind: KindInvalid, Msg: fmt.Sprintf("layer %q (%s): feature %d", spec.ID, spec.Source.Path, f.ID),
 				Detail: err.Error() + "; is the source's CRS declared correctly?"}
 		}
@@ -122,17 +121,6 @@ func validateFeatures(spec *LayerSpec, feats []Feature) error {
 		}
 	}
 	return nil
-}
-
-func boundOf(feats []Feature) orb.Bound {
-	if len(feats) == 0 {
-		return orb.Bound{}
-	}
-	b := feats[0].Geometry.Bound()
-	for i := 1; i < len(feats); i++ {
-		b = b.Union(feats[i].Geometry.Bound())
-	}
-	return b
 }
 
 // version hashes the catalog and a summary of each layer's content (count, bound, first and last
@@ -147,14 +135,14 @@ func version(cat *Catalog, layers []*Layer) string {
 		h.Write(buf[:])
 	}
 	for _, l := range layers {
-		put(float64(len(l.Features)))
+		put(float64(l.Len()))
 		put(l.Bound.Min[0])
 		put(l.Bound.Min[1])
 		put(l.Bound.Max[0])
 		put(l.Bound.Max[1])
-		for _, f := range l.Features {
-			c := f.Geometry.Bound().Center()
-			put(c[0] + c[1]*1e-3 + float64(f.ID))
+		for i := range l.Len() {
+			c := l.FeatureBound(i).Center()
+			put(c[0] + c[1]*1e-3 + float64(l.ID(i)))
 		}
 	}
 	return fmt.Sprintf("%016x", h.Sum64())

@@ -1,5 +1,5 @@
-// Package data holds Indus's domain core: features, layers, the layer catalog with its 18 required
-// metadata elements, error kinds, and the Reader interface that storage adapters implement.
-//
-// It imports only the standard library and orb, so everything above it is testable without cgo.
+// Package data holds Indus's domain core: layers and their features, the layer catalog with its
+// 18 required metadata elements, error kinds, and the Reader interface that storage adapters
+// implement. It imports the standard library, orb, the YAML decoder for catalogs and its own
+// geometry package (data/geo); nothing in it uses cgo.
 package data

@@ -10,11 +10,12 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/geo"
 )
 
 func randomLayer(n int, seed uint64) *data.Layer {
 	r := rand.New(rand.NewPCG(seed, 1))
-	l := &data.Layer{Spec: &data.LayerSpec{ID: "t"}}
+	var feats []data.Feature
 	for i := range n {
 		x, y := 60+17*r.Float64(), 23+14*r.Float64()
 		var g orb.Geometry = orb.Point{x, y}
@@ -22,13 +23,9 @@ func randomLayer(n int, seed uint64) *data.Layer {
 			w, h := r.Float64()*0.5, r.Float64()*0.5
 			g = orb.Polygon{{{x, y}, {x + w, y}, {x + w, y + h}, {x, y + h}, {x, y}}}
 		}
-		l.Features = append(l.Features, data.Feature{ID: uint64(i), Geometry: g})
+		feats = append(feats, data.Feature{ID: uint64(i), Geometry: g})
 	}
-	l.Bound = l.Features[0].Geometry.Bound()
-	for _, f := range l.Features {
-		l.Bound = l.Bound.Union(f.Geometry.Bound())
-	}
-	return l
+	return data.NewLayer(&data.LayerSpec{ID: "t"}, feats)
 }
 
 func TestSearchEqualsBruteForce(t *testing.T) {
@@ -42,8 +39,8 @@ func TestSearchEqualsBruteForce(t *testing.T) {
 		x, y := 59+19*r.Float64(), 22+16*r.Float64()
 		b := orb.Bound{Min: orb.Point{x, y}, Max: orb.Point{x + 3*r.Float64(), y + 3*r.Float64()}}
 		var want []int
-		for i, f := range l.Features {
-			if f.Geometry.Bound().Intersects(b) {
+		for i := range l.Len() {
+			if l.Geometry(i).Bound().Intersects(b) {
 				want = append(want, i)
 			}
 		}
@@ -66,8 +63,8 @@ func TestNearestEqualsBruteForce(t *testing.T) {
 			d float64
 		}
 		var all []cand
-		for i := range l.Features {
-			all = append(all, cand{i, haversineKm(p, closestInBound(ix.FeatureBound(i), p))})
+		for i := range l.Len() {
+			all = append(all, cand{i, geo.DistanceKm(p, geo.ClosestInBound(ix.FeatureBound(i), p))})
 		}
 		sort.SliceStable(all, func(a, b int) bool { return all[a].d < all[b].d })
 		got := ix.Nearest(p, k)
@@ -79,23 +76,6 @@ func TestNearestEqualsBruteForce(t *testing.T) {
 				t.Fatalf("query %d, rank %d: got %.6f km (feature %d), want %.6f km (feature %d)", q, j, got[j].DistKm, got[j].Index, all[j].d, all[j].i)
 			}
 		}
-	}
-}
-
-func TestSnapshotIsolation(t *testing.T) {
-	ix := NewLayer(randomLayer(100, 1))
-	snap := ix.Snapshot()
-	snap.tree.Delete(snap.bounds[0].Min, snap.bounds[0].Max, 0)
-	if ix.Len() != 100 || snap.Len() != 99 {
-		t.Fatalf("Len = %d and %d, want 100 and 99", ix.Len(), snap.Len())
-	}
-}
-
-func TestHaversine(t *testing.T) {
-	// Karachi to Lahore, about 1,030 km.
-	d := haversineKm(orb.Point{67.0104, 24.8608}, orb.Point{74.35071, 31.558})
-	if d < 1025 || d > 1040 {
-		t.Fatalf("Karachi-Lahore = %.1f km", d)
 	}
 }
 
@@ -113,7 +93,7 @@ func BenchmarkSearch(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		n := 0
-		ix.Search(q, func(int, *data.Feature) bool { n++; return true })
+		ix.Search(q, func(int) bool { n++; return true })
 	}
 }
 
@@ -126,12 +106,37 @@ func BenchmarkNearest(b *testing.B) {
 }
 
 func ExampleLayer_Nearest() {
-	l := &data.Layer{Spec: &data.LayerSpec{ID: "gauges"}, Features: []data.Feature{
+	l := data.NewLayer(&data.LayerSpec{ID: "gauges"}, []data.Feature{
 		{ID: 1, Geometry: orb.Point{68.85, 27.68}}, // Sukkur
 		{ID: 2, Geometry: orb.Point{68.37, 25.37}}, // Kotri
-	}}
-	l.Bound = orb.Bound{Min: orb.Point{68.37, 25.37}, Max: orb.Point{68.85, 27.68}}
+	})
 	n := NewLayer(l).Nearest(orb.Point{68.37, 25.39}, 1) // Hyderabad
-	fmt.Printf("feature %d at %.1f km\n", n[0].Feature.ID, n[0].DistKm)
+	fmt.Printf("feature %d at %.1f km\n", l.ID(n[0].Index), n[0].DistKm)
 	// Output: feature 2 at 2.2 km
+}
+
+func TestServedKeepsLiveLayersAcrossReloads(t *testing.T) {
+	ds := func(ids ...string) *Set {
+		d := &data.Dataset{Version: ids[0]}
+		for _, id := range ids {
+			d.Layers = append(d.Layers, data.NewLayer(&data.LayerSpec{ID: id}, nil))
+		}
+		return Build(d)
+	}
+	s := NewServed(ds("a", "b"))
+	live := NewLayer(data.NewLayer(&data.LayerSpec{ID: "warnings"}, nil))
+	s.SetLive(live)
+	s.SetBase(ds("c", "d"))
+	if l, ok := s.Load().Layer("warnings"); !ok || l != live {
+		t.Fatal("a reload lost the live layer")
+	}
+	live2 := NewLayer(data.NewLayer(&data.LayerSpec{ID: "warnings"}, nil))
+	s.SetLive(live2)
+	var ids []string
+	for _, l := range s.Load().Layers() {
+		ids = append(ids, l.Spec.ID)
+	}
+	if fmt.Sprint(ids) != "[c d warnings]" || s.Load().Dataset.Version != "c" {
+		t.Fatalf("served %v (version %s)", ids, s.Load().Dataset.Version)
+	}
 }

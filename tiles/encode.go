@@ -3,22 +3,24 @@ package tiles
 import (
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/paulmach/orb"
 	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/cpec-digital/indus/data"
 )
 
-// outFeature is a feature ready for encoding: geometry already in integer tile coordinates,
-// valid and correctly wound (see prepare).
+// outFeature is a feature ready for encoding: its index in the layer, and its geometry already
+// in integer tile coordinates, valid and correctly wound (see prepare).
 type outFeature struct {
-	id    uint64
+	index int
 	geom  orb.Geometry
-	props map[string]any
 }
 
 // outLayer is one MVT layer of a tile.
 type outLayer struct {
-	name   string
+	layer  *data.Layer
 	fields map[string]bool // attributes to keep; nil keeps all
 	feats  []outFeature
 }
@@ -40,13 +42,25 @@ type layerEncoder struct {
 	valBuf  []byte // encoded Value messages, each framed as field 4 of the layer
 	nvals   uint32
 	feats   []byte
-	sorted  []string
+	order   []int // the layer's fields to write, by name
 	tags    []uint64
 	geom    []uint64
 }
 
 func newLayerEncoder() *layerEncoder {
 	return &layerEncoder{keys: map[string]uint32{}, vals: map[valueKey]uint32{}}
+}
+
+// fieldOrder returns the indexes of the fields to write, sorted by name.
+func fieldOrder(spec *data.LayerSpec, keep map[string]bool) []int {
+	var out []int
+	for i, f := range spec.Fields {
+		if keep == nil || keep[f.Name] {
+			out = append(out, i)
+		}
+	}
+	slices.SortFunc(out, func(a, b int) int { return strings.Compare(spec.Fields[a].Name, spec.Fields[b].Name) })
+	return out
 }
 
 // encodeTile writes the layers in order as an MVT tile.
@@ -71,18 +85,18 @@ func (e *layerEncoder) key(k string) uint32 {
 	return i
 }
 
-func (e *layerEncoder) value(v any) (uint32, bool) {
+func (e *layerEncoder) value(v data.Value) (uint32, bool) {
 	var k valueKey
-	switch x := v.(type) {
-	case string:
-		k = valueKey{kind: 1, s: x}
-	case float64:
-		k = valueKey{kind: 3, n: math.Float64bits(x)}
-	case int64:
-		k = valueKey{kind: 4, n: uint64(x)}
-	case bool:
+	switch v.Type {
+	case data.FieldString:
+		k = valueKey{kind: 1, s: v.Str}
+	case data.FieldNumber:
+		k = valueKey{kind: 3, n: math.Float64bits(v.Num)}
+	case data.FieldInteger:
+		k = valueKey{kind: 4, n: uint64(v.Int)}
+	case data.FieldBoolean:
 		k = valueKey{kind: 7}
-		if x {
+		if v.Bool {
 			k.n = 1
 		}
 	default:
@@ -115,14 +129,15 @@ func (e *layerEncoder) value(v any) (uint32, bool) {
 }
 
 func (e *layerEncoder) layer(l outLayer) []byte {
+	e.order = fieldOrder(l.layer.Spec, l.fields)
 	for _, f := range l.feats {
-		e.feature(f, l.fields)
+		e.feature(l.layer, f)
 	}
 	var b []byte
 	b = protowire.AppendTag(b, 15, protowire.VarintType)
 	b = protowire.AppendVarint(b, 2)
 	b = protowire.AppendTag(b, 1, protowire.BytesType)
-	b = protowire.AppendString(b, l.name)
+	b = protowire.AppendString(b, l.layer.Spec.ID)
 	b = append(b, e.feats...)
 	for _, k := range e.keyList {
 		b = protowire.AppendTag(b, 3, protowire.BytesType)
@@ -134,21 +149,14 @@ func (e *layerEncoder) layer(l outLayer) []byte {
 	return b
 }
 
-func (e *layerEncoder) feature(f outFeature, fields map[string]bool) {
-	e.sorted = e.sorted[:0]
-	for k, v := range f.props {
-		if v != nil && (fields == nil || fields[k]) {
-			e.sorted = append(e.sorted, k)
-		}
-	}
-	slices.Sort(e.sorted)
+func (e *layerEncoder) feature(l *data.Layer, f outFeature) {
 	e.tags = e.tags[:0]
-	for _, k := range e.sorted {
-		vi, ok := e.value(f.props[k])
+	for _, fi := range e.order {
+		vi, ok := e.value(l.Value(f.index, fi))
 		if !ok {
-			continue
+			continue // null
 		}
-		e.tags = append(e.tags, uint64(e.key(k)), uint64(vi))
+		e.tags = append(e.tags, uint64(e.key(l.Spec.Fields[fi].Name)), uint64(vi))
 	}
 	typ := e.geometry(f.geom)
 	if typ == 0 {
@@ -156,7 +164,7 @@ func (e *layerEncoder) feature(f outFeature, fields map[string]bool) {
 	}
 	var m []byte
 	m = protowire.AppendTag(m, 1, protowire.VarintType)
-	m = protowire.AppendVarint(m, f.id)
+	m = protowire.AppendVarint(m, l.ID(f.index))
 	m = appendPacked(m, 2, e.tags)
 	m = protowire.AppendTag(m, 3, protowire.VarintType)
 	m = protowire.AppendVarint(m, typ)

@@ -8,7 +8,7 @@ import (
 	"github.com/paulmach/orb/maptile"
 	"github.com/paulmach/orb/simplify"
 
-	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/geo"
 )
 
 // Extent is the MVT tile extent (coordinate units per tile side).
@@ -97,11 +97,11 @@ func prepare(g orb.Geometry, gb orb.Bound, lonlat orb.Bound, proj projector, s s
 		case orb.LineString, orb.MultiLineString:
 			g = clip.Geometry(lonlat, g) // orb's line clip leaves its input alone
 		case orb.Polygon:
-			g = clipPolygon(lonlat, t)
+			g = geo.ClipPolygon(lonlat, t)
 		case orb.MultiPolygon:
 			var mp orb.MultiPolygon
 			for _, p := range t {
-				if c := clipPolygon(lonlat, p); c != nil {
+				if c := geo.ClipPolygon(lonlat, p); c != nil {
 					mp = append(mp, c)
 				}
 			}
@@ -201,16 +201,6 @@ func cleanLines(g orb.Geometry) orb.Geometry {
 	return lines
 }
 
-// ringArea is the surveyor's (shoelace) area in tile coordinates: positive means clockwise on
-// screen (y down), the MVT exterior orientation.
-func ringArea(r orb.Ring) float64 {
-	var s float64
-	for i := 0; i+1 < len(r); i++ {
-		s += r[i][0]*r[i+1][1] - r[i+1][0]*r[i][1]
-	}
-	return s / 2
-}
-
 // cleanRing snaps, dedupes, closes and orients a ring; ok is false for rings under 4 points or of
 // zero area.
 func cleanRing(r orb.Ring, exterior bool) (orb.Ring, float64, bool) {
@@ -223,7 +213,7 @@ func cleanRing(r orb.Ring, exterior bool) (orb.Ring, float64, bool) {
 		return nil, 0, false
 	}
 	ring := orb.Ring(append(pts, pts[0]))
-	a := ringArea(ring)
+	a := geo.PlanarRingArea(ring) // positive: clockwise on screen (y down), the MVT exterior
 	if a == 0 {
 		return nil, 0, false
 	}
@@ -287,79 +277,4 @@ func cleanPolygons(g orb.Geometry, minArea float64) orb.Geometry {
 		return polys[0]
 	}
 	return polys
-}
-
-// clipPolygon cuts a polygon to a rectangle without touching its input (orb's clip uses the input
-// as scratch space, and these are the shared, cached features). Rings are clipped one by one
-// (Sutherland-Hodgman); zero-width bridges it may leave along the rectangle lie outside the
-// buffered tile and disappear in the exact clip that follows in tile coordinates.
-func clipPolygon(b orb.Bound, p orb.Polygon) orb.Polygon {
-	if len(p) == 0 {
-		return nil
-	}
-	ext := clipRing(b, p[0])
-	if ext == nil {
-		return nil
-	}
-	out := orb.Polygon{ext}
-	for _, h := range p[1:] {
-		if r := clipRing(b, h); r != nil {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-func clipRing(b orb.Bound, r orb.Ring) orb.Ring {
-	if len(r) < 4 {
-		return nil
-	}
-	rect := orb.Ring{b.Min, {b.Max[0], b.Min[1]}, b.Max, {b.Min[0], b.Max[1]}, b.Min} // counter-clockwise
-	pts := data.ClipToConvex(outsideRuns(r, b), rect)
-	if len(pts) < 3 {
-		return nil
-	}
-	return orb.Ring(append(pts, pts[0]))
-}
-
-// outsideRuns drops the vertices whose neighbours and themselves all lie beyond the same side of
-// the rectangle: the ring there stays outside that side, so the clip is unchanged, and a province
-// boundary of thousands of vertices shrinks to the few near the tile before it is clipped.
-func outsideRuns(r orb.Ring, b orb.Bound) orb.Ring {
-	n := len(r) - 1 // without the closing point
-	if n < 4 {
-		return r
-	}
-	code := func(p orb.Point) uint8 {
-		var c uint8
-		if p[0] < b.Min[0] {
-			c |= 1
-		} else if p[0] > b.Max[0] {
-			c |= 2
-		}
-		if p[1] < b.Min[1] {
-			c |= 4
-		} else if p[1] > b.Max[1] {
-			c |= 8
-		}
-		return c
-	}
-	// Keep the first and last vertices; drop a vertex when it, the last vertex kept and the next
-	// vertex are all beyond one same side: the segment from the last kept vertex to the next one
-	// then stays beyond that side too.
-	out := orb.Ring{r[0]}
-	last := code(r[0])
-	for i := 1; i < n-1; i++ {
-		cur, next := code(r[i]), code(r[i+1])
-		if last&cur&next != 0 {
-			continue
-		}
-		out = append(out, r[i])
-		last = cur
-	}
-	out = append(out, r[n-1])
-	if len(out) < 3 {
-		return r
-	}
-	return append(out, out[0])
 }

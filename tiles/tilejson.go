@@ -61,7 +61,7 @@ func (s *Service) TileJSON(layers []string, tileURL string) (*TileJSON, error) {
 		if a := l.Spec.Metadata.Attribution; a != "" && !contains(attributions, a) {
 			attributions = append(attributions, a)
 		}
-		if len(l.Features) > 0 {
+		if l.Len() > 0 {
 			west, south = math.Min(west, l.Bound.Min[0]), math.Min(south, l.Bound.Min[1])
 			east, north = math.Max(east, l.Bound.Max[0]), math.Max(north, l.Bound.Max[1])
 		}

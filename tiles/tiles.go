@@ -25,6 +25,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/filter"
 	"github.com/cpec-digital/indus/indexes"
 )
 
@@ -58,9 +59,6 @@ func (c *Config) defaults() {
 // maxTracked bounds the keys the invalidation index holds (about 100 MB of keys at most).
 const maxTracked = 1_000_000
 
-// MaxZoom is the deepest zoom a tile can be asked for.
-const MaxZoom = 22
-
 // Request names one tile.
 type Request struct {
 	Layers  []string // catalog layer ids; the tile holds one MVT layer per id, in catalog order
@@ -78,8 +76,8 @@ type Tile struct {
 	Level    int // generalization level the budget needed (0: none beyond the zoom's default)
 }
 
-// Identity returns the uncompressed MVT bytes.
-func (t *Tile) Identity() ([]byte, error) {
+// Raw returns the uncompressed MVT bytes (nil for an empty tile).
+func (t *Tile) Raw() ([]byte, error) {
 	if t.Empty {
 		return nil, nil
 	}
@@ -152,13 +150,13 @@ type plan struct {
 	tile    maptile.Tile
 	layers  []*indexes.Layer
 	fields  map[string]bool // nil: all
-	filters map[string]*Filter
+	filters map[string]*filter.Filter
 	key     string
 }
 
 func (s *Service) plan(req Request) (*plan, error) {
-	if req.Z > MaxZoom {
-		return nil, data.Invalid("bad zoom", fmt.Sprintf("zoom %d is above %d", req.Z, MaxZoom))
+	if req.Z > data.MaxZoom {
+		return nil, data.Invalid("bad zoom", fmt.Sprintf("zoom %d is above %d", req.Z, data.MaxZoom))
 	}
 	if n := uint32(1) << req.Z; req.X >= n || req.Y >= n {
 		return nil, data.Invalid("tile out of range", fmt.Sprintf("at zoom %d, x and y must be below %d", req.Z, n))
@@ -207,11 +205,11 @@ func (s *Service) plan(req Request) (*plan, error) {
 	}
 	canon := ""
 	if strings.TrimSpace(req.Filter) != "" {
-		f, err := ParseFilter(req.Filter)
+		f, err := filter.Parse(req.Filter)
 		if err != nil {
 			return nil, err
 		}
-		p.filters = map[string]*Filter{}
+		p.filters = map[string]*filter.Filter{}
 		for _, l := range p.layers {
 			b, err := f.Bind(l.Spec)
 			if err != nil {
@@ -238,9 +236,9 @@ func (s *Service) mercator(l *indexes.Layer) []orb.Point {
 		s.merc = map[*indexes.Layer][]orb.Point{}
 	}
 	unit := newProjector(maptile.Tile{Z: 0})
-	m := make([]orb.Point, len(l.Features))
-	for i := range l.Features {
-		pt, ok := l.Features[i].Geometry.(orb.Point)
+	m := make([]orb.Point, l.Len())
+	for i := range m {
+		pt, ok := l.Point(i)
 		if !ok {
 			s.merc[l] = nil
 			return nil
@@ -434,79 +432,15 @@ func (s *Service) truncate(p *plan, level, n int) (*Tile, error) {
 
 // draw prepares the features of every layer at a generalization level; perLayer < 0 means no cap.
 func (s *Service) draw(p *plan, level, perLayer int) ([]outLayer, int) {
-	z := int(p.tile.Z)
-	proj := newProjector(p.tile)
-	tb := p.tile.Bound()
-	pad := (tb.Max[0] - tb.Min[0]) * float64(s.cfg.Buffer) / Extent
-	query := orb.Bound{Min: orb.Point{tb.Min[0] - pad, tb.Min[1] - pad}, Max: orb.Point{tb.Max[0] + pad, tb.Max[1] + pad}}
-	// the lon/lat pre-clip box: a little wider than the buffered tile, so that the exact cut
-	// happens in tile coordinates
-	pad2 := 2 * pad
-	clipBox := orb.Bound{Min: orb.Point{tb.Min[0] - pad2, tb.Min[1] - pad2}, Max: orb.Point{tb.Max[0] + pad2, tb.Max[1] + pad2}}
+	c := newCanvas(p.tile, s.cfg.Buffer)
 	var out []outLayer
 	total := 0
 	for _, l := range p.layers {
+		z := int(p.tile.Z)
 		if z < l.Spec.MinZoom || z > l.Spec.MaxZoom {
 			continue
 		}
-		sh := s.shapeFor(l, z, level)
-		filter := p.filters[l.Spec.ID]
-		merc := s.mercator(l)
-		world := math.Exp2(float64(z))
-		box := orb.Bound{Min: orb.Point{-sh.buffer, -sh.buffer}, Max: orb.Point{Extent + sh.buffer, Extent + sh.buffer}}
-		occupied := map[[2]int32]bool{}
-		ol := outLayer{name: l.Spec.ID, fields: p.fields}
-		for _, i := range l.Indexes(query) {
-			if perLayer >= 0 && len(ol.feats) >= perLayer {
-				break
-			}
-			f := &l.Features[i]
-			if filter != nil && !filter.Match(f.Properties) {
-				continue
-			}
-			if merc != nil { // a point: projected once for all tiles, thinned on a global grid
-				m := merc[i]
-				tp := orb.Point{(m[0]*world - float64(p.tile.X)) * Extent, (m[1]*world - float64(p.tile.Y)) * Extent}
-				if !box.Contains(tp) {
-					continue
-				}
-				if sh.pointCell > 0 {
-					cell := [2]int32{int32(math.Floor(tp[0] / sh.pointCell)), int32(math.Floor(tp[1] / sh.pointCell))}
-					if occupied[cell] {
-						continue
-					}
-					occupied[cell] = true
-				}
-				ol.feats = append(ol.feats, outFeature{id: f.ID, geom: snap(tp), props: f.Properties})
-				continue
-			}
-			fb := proj.bound(l.FeatureBound(i))
-			w, h := fb.Max[0]-fb.Min[0], fb.Max[1]-fb.Min[1]
-			switch f.Geometry.(type) {
-			case orb.Polygon, orb.MultiPolygon:
-				if w*h < sh.minArea { // a polygon cannot be larger than its bbox
-					continue
-				}
-			case orb.LineString, orb.MultiLineString:
-				if w < sh.minLength && h < sh.minLength {
-					continue
-				}
-			case orb.Point:
-				if sh.pointCell > 0 {
-					c := fb.Min
-					cell := [2]int32{int32(math.Floor(c[0] / sh.pointCell)), int32(math.Floor(c[1] / sh.pointCell))}
-					if occupied[cell] {
-						continue
-					}
-					occupied[cell] = true
-				}
-			}
-			g := prepare(f.Geometry, l.FeatureBound(i), clipBox, proj, sh)
-			if g == nil {
-				continue
-			}
-			ol.feats = append(ol.feats, outFeature{id: f.ID, geom: g, props: f.Properties})
-		}
+		ol := s.drawLayer(c, p, l, s.shapeFor(l, z, level), perLayer)
 		if len(ol.feats) == 0 {
 			continue
 		}
@@ -514,6 +448,98 @@ func (s *Service) draw(p *plan, level, perLayer int) ([]outLayer, int) {
 		total += len(ol.feats)
 	}
 	return out, total
+}
+
+// canvas is one tile's frame: the projection, the lon/lat query box (the tile and its buffer)
+// and the lon/lat pre-clip box, a little wider, so that the exact cut happens in tile units.
+type canvas struct {
+	tile    maptile.Tile
+	proj    projector
+	query   orb.Bound
+	clipBox orb.Bound
+}
+
+func newCanvas(t maptile.Tile, buffer int) canvas {
+	tb := t.Bound()
+	pad := (tb.Max[0] - tb.Min[0]) * float64(buffer) / Extent
+	grow := func(d float64) orb.Bound {
+		return orb.Bound{Min: orb.Point{tb.Min[0] - d, tb.Min[1] - d}, Max: orb.Point{tb.Max[0] + d, tb.Max[1] + d}}
+	}
+	return canvas{tile: t, proj: newProjector(t), query: grow(pad), clipBox: grow(2 * pad)}
+}
+
+// drawLayer prepares the features of one layer that pass its filter and the generalization.
+func (s *Service) drawLayer(c canvas, p *plan, l *indexes.Layer, sh shape, perLayer int) outLayer {
+	flt := p.filters[l.Spec.ID]
+	merc := s.mercator(l)
+	occupied := map[[2]int32]bool{}
+	ol := outLayer{layer: l.Layer, fields: p.fields}
+	for _, i := range l.Indexes(c.query) {
+		if perLayer >= 0 && len(ol.feats) >= perLayer {
+			break
+		}
+		if flt != nil && !flt.Match(l.Layer, i) {
+			continue
+		}
+		var g orb.Geometry
+		if merc != nil {
+			g = c.point(merc[i], sh, occupied)
+		} else {
+			g = c.shape(l, i, sh, occupied)
+		}
+		if g != nil {
+			ol.feats = append(ol.feats, outFeature{index: i, geom: g})
+		}
+	}
+	return ol
+}
+
+// point places a point projected once for all tiles (normalized Web Mercator m) in the tile,
+// thinned on a global grid; nil when it is outside or its cell is taken.
+func (c canvas) point(m orb.Point, sh shape, occupied map[[2]int32]bool) orb.Geometry {
+	world := math.Exp2(float64(c.tile.Z))
+	tp := orb.Point{(m[0]*world - float64(c.tile.X)) * Extent, (m[1]*world - float64(c.tile.Y)) * Extent}
+	box := orb.Bound{Min: orb.Point{-sh.buffer, -sh.buffer}, Max: orb.Point{Extent + sh.buffer, Extent + sh.buffer}}
+	if !box.Contains(tp) || taken(tp, sh, occupied) {
+		return nil
+	}
+	return snap(tp)
+}
+
+// taken reports whether the thinning cell of tile point tp is occupied, and occupies it.
+func taken(tp orb.Point, sh shape, occupied map[[2]int32]bool) bool {
+	if sh.pointCell <= 0 {
+		return false
+	}
+	cell := [2]int32{int32(math.Floor(tp[0] / sh.pointCell)), int32(math.Floor(tp[1] / sh.pointCell))}
+	if occupied[cell] {
+		return true
+	}
+	occupied[cell] = true
+	return false
+}
+
+// shape prepares feature i of a line, polygon or mixed layer: dropped when its bbox is under the
+// minimum size, else clipped, simplified and snapped (see prepare).
+func (c canvas) shape(l *indexes.Layer, i int, sh shape, occupied map[[2]int32]bool) orb.Geometry {
+	fb := c.proj.bound(l.FeatureBound(i))
+	w, h := fb.Max[0]-fb.Min[0], fb.Max[1]-fb.Min[1]
+	g := l.Geometry(i)
+	switch g.(type) {
+	case orb.Polygon, orb.MultiPolygon:
+		if w*h < sh.minArea { // a polygon cannot be larger than its bbox
+			return nil
+		}
+	case orb.LineString, orb.MultiLineString:
+		if w < sh.minLength && h < sh.minLength {
+			return nil
+		}
+	case orb.Point:
+		if taken(fb.Min, sh, occupied) {
+			return nil
+		}
+	}
+	return prepare(g, l.FeatureBound(i), c.clipBox, c.proj, sh)
 }
 
 // gzipWriters reuses compressors: a deflate state is about a megabyte.

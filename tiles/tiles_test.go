@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"math"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -21,14 +20,7 @@ import (
 // layerOf builds an indexed layer spec with the given features.
 func layerOf(id string, minz, maxz int, fields []data.Field, feats []data.Feature) *data.Layer {
 	spec := &data.LayerSpec{ID: id, Theme: data.ThemeHazards, MinZoom: minz, MaxZoom: maxz, Fields: fields}
-	l := &data.Layer{Spec: spec, Features: feats}
-	for i, f := range feats {
-		if i == 0 {
-			l.Bound = f.Geometry.Bound()
-		}
-		l.Bound = l.Bound.Union(f.Geometry.Bound())
-	}
-	return l
+	return data.NewLayer(spec, feats)
 }
 
 func setOf(layers ...*data.Layer) *indexes.Set {
@@ -61,7 +53,7 @@ var classField = []data.Field{{Name: "depth_class", Type: data.FieldString}, {Na
 
 func decode(t *testing.T, tile *Tile) mvtcheck.Report {
 	t.Helper()
-	raw, err := tile.Identity()
+	raw, err := tile.Raw()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,32 +350,3 @@ func BenchmarkTileCacheHit(b *testing.B) {
 }
 
 // Dropping the vertices beyond one side of the rectangle never changes the clip.
-func TestOutsideRunsKeepTheClip(t *testing.T) {
-	r := rand.New(rand.NewPCG(11, 11))
-	b := orb.Bound{Min: orb.Point{0, 0}, Max: orb.Point{1, 1}}
-	area := func(ring orb.Ring) float64 {
-		if ring == nil {
-			return 0
-		}
-		return math.Abs(ringArea(ring))
-	}
-	for k := range 2000 {
-		var ring orb.Ring
-		n := 5 + r.IntN(60)
-		for i := range n { // star-shaped rings around a random centre, reaching far outside
-			a := float64(i) / float64(n) * 2 * math.Pi
-			rad := 0.2 + 3*r.Float64()
-			ring = append(ring, orb.Point{0.5 + r.Float64() - 0.5 + rad*math.Cos(a), 0.5 + rad*math.Sin(a)})
-		}
-		ring = append(ring, ring[0])
-		rect := orb.Ring{b.Min, {b.Max[0], b.Min[1]}, b.Max, {b.Min[0], b.Max[1]}, b.Min}
-		full := data.ClipToConvex(ring, rect)
-		var want float64
-		if len(full) >= 3 {
-			want = area(orb.Ring(append(full, full[0])))
-		}
-		if got := area(clipRing(b, ring)); math.Abs(got-want) > 1e-9 {
-			t.Fatalf("ring %d: clip area %.12f with outside runs dropped, %.12f without", k, got, want)
-		}
-	}
-}

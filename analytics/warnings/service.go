@@ -12,10 +12,9 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/planar"
 
-	"github.com/cpec-digital/indus/analytics"
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/geo"
 	"github.com/cpec-digital/indus/indexes"
 )
 
@@ -61,11 +60,14 @@ type Invalidator interface {
 // LayerID is the id of the live warnings layer.
 const LayerID = "warnings"
 
+// maxReachBufferKm caps the half-width of a warning's reach corridor.
+const maxReachBufferKm = 50
+
 // Service holds the warning state.
 type Service struct {
 	cfg     Config
 	log     *slog.Logger
-	current *indexes.Current
+	served  *indexes.Served
 	inval   Invalidator
 	now     func() time.Time
 	journal *Journal
@@ -87,13 +89,13 @@ type Service struct {
 	layer    *indexes.Layer // the live warnings layer
 }
 
-// New builds the service over the dataset in current, replays the journal and publishes the
-// warnings layer. inval may be nil.
-func New(cfg Config, current *indexes.Current, inval Invalidator, log *slog.Logger) (*Service, error) {
-	s := &Service{cfg: cfg, log: log, current: current, inval: inval, now: time.Now, hub: newHub(cfg.Buffer, cfg.History),
+// New builds the service over the served layers, replays the journal and publishes the warnings
+// layer as a live layer of served. inval may be nil.
+func New(cfg Config, served *indexes.Served, inval Invalidator, log *slog.Logger) (*Service, error) {
+	s := &Service{cfg: cfg, log: log, served: served, inval: inval, now: time.Now, hub: newHub(cfg.Buffer, cfg.History),
 		readings: map[string][]Reading{}, seen: map[string]Reading{}, pending: map[string]Reading{},
 		latest: map[string]time.Time{}, active: map[string]*Warning{}, all: map[string]*Warning{}, versions: map[string][]*Warning{}}
-	if err := s.loadStations(current.Load()); err != nil {
+	if err := s.loadStations(served.Load()); err != nil {
 		return nil, err
 	}
 	replayed := 0
@@ -155,48 +157,14 @@ func (s *Service) loadStations(set *indexes.Set) error {
 		return fmt.Errorf("warnings: no gauge layer %q", s.cfg.GaugeLayer)
 	}
 	s.stations = map[string]*Station{}
-	num := func(f *data.Feature, name string) (float64, bool) {
-		switch v := f.Properties[name].(type) {
-		case int64:
-			return float64(v), true
-		case float64:
-			return v, true
-		}
-		return 0, false
-	}
-	for i := range l.Features {
-		f := &l.Features[i]
-		p, ok := f.Geometry.(orb.Point)
+	for i := range l.Len() {
+		p, ok := l.Point(i)
 		if !ok {
 			continue
 		}
-		st := &Station{Point: p, Downstream: p}
-		st.ID, _ = f.Properties[s.cfg.StationField].(string)
-		st.Name, _ = f.Properties[s.cfg.NameField].(string)
-		st.River, _ = f.Properties[s.cfg.RiverField].(string)
-		for k, name := range s.cfg.Thresholds {
-			v, ok := num(f, name)
-			if !ok {
-				return fmt.Errorf("warnings: station %q has no %s threshold", st.ID, name)
-			}
-			st.Thresholds[k] = v
-		}
-		if !slices.IsSorted(st.Thresholds[:]) {
-			return fmt.Errorf("warnings: station %q thresholds are not increasing", st.ID)
-		}
-		if lon, ok := num(f, s.cfg.DownLonField); ok {
-			if lat, ok := num(f, s.cfg.DownLatField); ok {
-				st.Downstream = orb.Point{lon, lat}
-			}
-		}
-		if al, ok := set.Layer(s.cfg.AdminLayer); ok && al.Spec.KeyField != "" {
-			al.Search(orb.Bound{Min: p, Max: p}, func(_ int, af *data.Feature) bool {
-				if contains(af.Geometry, p) {
-					st.Province = fmt.Sprint(af.Properties[al.Spec.KeyField])
-					return false
-				}
-				return true
-			})
+		st, err := s.station(set, l, i, p)
+		if err != nil {
+			return err
 		}
 		if st.ID != "" {
 			s.stations[st.ID] = st
@@ -205,16 +173,52 @@ func (s *Service) loadStations(set *indexes.Set) error {
 	return nil
 }
 
-// Stations returns the stations, sorted by id.
-func (s *Service) Stations() []Station {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []Station
-	for _, st := range s.stations {
-		out = append(out, *st)
+// station reads gauge i: its names, thresholds, downstream end and province.
+func (s *Service) station(set *indexes.Set, l *indexes.Layer, i int, p orb.Point) (*Station, error) {
+	str := func(name string) string {
+		if k := l.Spec.FieldIndex(name); k >= 0 {
+			return l.Value(i, k).Str
+		}
+		return ""
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out
+	num := func(name string) (float64, bool) {
+		k := l.Spec.FieldIndex(name)
+		if k < 0 {
+			return 0, false
+		}
+		v := l.Value(i, k)
+		if v.Type != data.FieldInteger && v.Type != data.FieldNumber {
+			return 0, false
+		}
+		return v.Float()
+	}
+	st := &Station{Point: p, Downstream: p, ID: str(s.cfg.StationField), Name: str(s.cfg.NameField), River: str(s.cfg.RiverField)}
+	for k, name := range s.cfg.Thresholds {
+		v, ok := num(name)
+		if !ok {
+			return nil, fmt.Errorf("warnings: station %q has no %s threshold", st.ID, name)
+		}
+		st.Thresholds[k] = v
+	}
+	if !slices.IsSorted(st.Thresholds[:]) {
+		return nil, fmt.Errorf("warnings: station %q thresholds are not increasing", st.ID)
+	}
+	if lon, ok := num(s.cfg.DownLonField); ok {
+		if lat, ok := num(s.cfg.DownLatField); ok {
+			st.Downstream = orb.Point{lon, lat}
+		}
+	}
+	if al, ok := set.Layer(s.cfg.AdminLayer); ok && al.Spec.KeyField != "" {
+		key := al.Spec.FieldIndex(al.Spec.KeyField)
+		al.Search(orb.Bound{Min: p, Max: p}, func(j int) bool {
+			if geo.Contains(al.Geometry(j), p) {
+				st.Province = al.Value(j, key).String()
+				return false
+			}
+			return true
+		})
+	}
+	return st, nil
 }
 
 // Result reports what happened to one submitted reading.
@@ -225,11 +229,9 @@ type Result struct {
 }
 
 func (s *Service) validate(r *Reading, now time.Time) error {
-	st, ok := s.stations[r.Station]
-	if !ok {
+	if _, ok := s.stations[r.Station]; !ok {
 		return data.Errorf(data.KindNotFound, "unknown station %q", r.Station)
 	}
-	_ = st
 	switch {
 	case r.Observed.IsZero():
 		return data.Invalid("reading without observed time", "station "+r.Station)
@@ -259,17 +261,28 @@ func (s *Service) Submit(batch []Reading) ([]Result, error) {
 	if len(batch) > s.cfg.MaxBatch {
 		return nil, &data.Error{Kind: data.KindTooLarge, Msg: "too many readings", Detail: fmt.Sprintf("at most %d in one request", s.cfg.MaxBatch)}
 	}
-	now := s.now().UTC()
-	results := make([]Result, len(batch))
-	var fresh []Reading
 	s.mu.Lock()
+	results, fresh, err := s.accept(batch, s.now().UTC())
+	if err != nil || len(fresh) == 0 {
+		s.mu.Unlock()
+		return results, err
+	}
+	if err := s.journalAndApply(fresh); err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// accept checks a batch and numbers its new readings, which wait in pending until journaled;
+// the caller holds s.mu.
+func (s *Service) accept(batch []Reading, now time.Time) ([]Result, []Reading, error) {
+	results := make([]Result, len(batch))
 	inBatch := map[string]int{}
 	for i := range batch {
 		r := &batch[i]
 		r.Observed = r.Observed.UTC()
 		if err := s.validate(r, now); err != nil {
-			s.mu.Unlock()
-			return nil, fmt.Errorf("reading %d: %w", i+1, err)
+			return nil, nil, fmt.Errorf("reading %d: %w", i+1, err)
 		}
 		k := r.key()
 		old, dup := s.seen[k]
@@ -279,17 +292,17 @@ func (s *Service) Submit(batch []Reading) ([]Result, error) {
 		if j, ok := inBatch[k]; ok && !dup {
 			old, dup = batch[j], true
 		}
-		if dup {
-			if !old.same(r) {
-				s.mu.Unlock()
-				return nil, &data.Error{Kind: data.KindConflict, Msg: fmt.Sprintf("reading %d conflicts with an accepted one", i+1),
-					Detail: fmt.Sprintf("station %s at %s already has %.0f cusecs", r.Station, r.Observed.Format(time.RFC3339), old.DischargeCusecs)}
-			}
-			results[i] = Result{Seq: old.Seq, Duplicate: true, Category: s.stations[r.Station].Category(old.DischargeCusecs).String()}
+		if !dup {
+			inBatch[k] = i
 			continue
 		}
-		inBatch[k] = i
+		if !old.same(r) {
+			return nil, nil, &data.Error{Kind: data.KindConflict, Msg: fmt.Sprintf("reading %d conflicts with an accepted one", i+1),
+				Detail: fmt.Sprintf("station %s at %s already has %.0f cusecs", r.Station, r.Observed.Format(time.RFC3339), old.DischargeCusecs)}
+		}
+		results[i] = Result{Seq: old.Seq, Duplicate: true, Category: s.stations[r.Station].Category(old.DischargeCusecs).String()}
 	}
+	var fresh []Reading
 	for i := range batch {
 		if results[i].Duplicate {
 			continue
@@ -301,33 +314,18 @@ func (s *Service) Submit(batch []Reading) ([]Result, error) {
 		fresh = append(fresh, r)
 		results[i] = Result{Seq: r.Seq, Category: s.stations[r.Station].Category(r.DischargeCusecs).String()}
 	}
-	if len(fresh) == 0 {
-		s.mu.Unlock()
-		return results, nil
-	}
-	// Queue the batch before letting go of the lock, so that journal order is acceptance order;
-	// the batch is applied by the journal writer right after its fsync, in journal order, which
-	// is the order a replay will apply it in. (The enqueue lock keeps the order without holding
-	// s.mu while the queue is full; the writer takes s.mu to apply.)
+	return results, fresh, nil
+}
+
+// journalAndApply queues the batch before letting go of s.mu (held by the caller), so that
+// journal order is acceptance order; the journal writer applies it right after its fsync, in
+// journal order, which is the order a replay will apply it in. (The enqueue lock keeps the order
+// without holding s.mu while the queue is full; the writer takes s.mu to apply.)
+func (s *Service) journalAndApply(fresh []Reading) error {
 	s.enqueue.Lock()
 	s.mu.Unlock()
 	payload, _ := json.Marshal(fresh)
-	wait, err := s.journal.Enqueue(payload, func() {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		for _, r := range fresh {
-			delete(s.pending, r.key())
-		}
-		var changed []change
-		for _, r := range fresh {
-			if c := s.apply(r, true); c != nil {
-				changed = append(changed, *c)
-			}
-		}
-		if len(changed) > 0 {
-			s.publishLocked(changed)
-		}
-	})
+	wait, err := s.journal.Enqueue(payload, func() { s.applyBatch(fresh) })
 	s.enqueue.Unlock()
 	if err == nil {
 		err = wait()
@@ -338,9 +336,27 @@ func (s *Service) Submit(batch []Reading) ([]Result, error) {
 			delete(s.pending, r.key())
 		}
 		s.mu.Unlock()
-		return nil, &data.Error{Kind: data.KindInternal, Msg: "journal write failed", Err: err}
+		return &data.Error{Kind: data.KindInternal, Msg: "journal write failed", Err: err}
 	}
-	return results, nil
+	return nil
+}
+
+// applyBatch applies journaled readings and publishes the changes they make.
+func (s *Service) applyBatch(fresh []Reading) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range fresh {
+		delete(s.pending, r.key())
+	}
+	var changed []change
+	for _, r := range fresh {
+		if c := s.apply(r, true); c != nil {
+			changed = append(changed, *c)
+		}
+	}
+	if len(changed) > 0 {
+		s.publishLocked(changed)
+	}
 }
 
 // apply records a reading and moves the station's warning state; it returns the change, if any.
@@ -416,23 +432,18 @@ func (s *Service) apply(r Reading, live bool) *change {
 // subscribers.
 func (s *Service) publishLocked(changed []change) {
 	spec := layerSpec()
-	l := &data.Layer{Spec: spec}
 	var ids []string
 	for id := range s.active {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
+	var feats []data.Feature
 	for _, id := range ids {
 		w := s.active[id]
-		l.Features = append(l.Features, data.Feature{ID: w.Reading.Seq, Geometry: w.polygon(), Properties: w.properties()})
-		if len(l.Features) == 1 {
-			l.Bound = w.Area.Bound()
-		} else {
-			l.Bound = l.Bound.Union(w.Area.Bound())
-		}
+		feats = append(feats, data.Feature{ID: w.Reading.Seq, Geometry: w.polygon(), Properties: w.properties()})
 	}
-	s.layer = indexes.NewLayer(l)
-	s.current.Store(s.current.Load().WithLayer(s.layer))
+	s.layer = indexes.NewLayer(data.NewLayer(spec, feats))
+	s.served.SetLive(s.layer)
 	for _, c := range changed {
 		if s.inval != nil {
 			b := c.new.Area.Bound()
@@ -443,14 +454,6 @@ func (s *Service) publishLocked(changed []change) {
 		}
 		s.hub.publish(c)
 	}
-}
-
-// Swap serves a freshly loaded dataset (after a reload) with the warnings layer in it. Updates
-// of the warnings layer and swaps are serialized, so neither loses the other.
-func (s *Service) Swap(next *indexes.Set) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.current.Store(next.WithLayer(s.layer))
 }
 
 func (w *Warning) properties() map[string]any {
@@ -464,16 +467,16 @@ func (w *Warning) properties() map[string]any {
 // ReachBufferKm of the reach from the station to its downstream end, as their convex hull with the
 // station; when no zone lies in the reach, the reach corridor's hull.
 func (s *Service) area(st *Station, rp int) (orb.Ring, string) {
-	set := s.current.Load()
+	set := s.served.Load()
 	reach := orb.LineString{st.Point, st.Downstream}
 	if st.Point == st.Downstream {
 		reach = orb.LineString{st.Point, {st.Point[0] + 0.01, st.Point[1]}}
 	}
 	// The corridor follows the straight reach; rivers meander, so it widens with the reach's
 	// length (a quarter of it, at least ReachBufferKm) to take in the river's bends.
-	width := math.Max(s.cfg.ReachBufferKm, 0.25*analytics.LengthKm(reach))
-	width = math.Min(width, analytics.MaxBufferM/1000)
-	corridor, err := analytics.Buffer(reach, width*1000)
+	width := math.Max(s.cfg.ReachBufferKm, 0.25*geo.LengthKm(reach))
+	width = math.Min(width, maxReachBufferKm)
+	corridor, err := geo.Buffer(reach, width*1000)
 	if err != nil || len(corridor) == 0 {
 		c := st.Point
 		d := s.cfg.ReachBufferKm / 111
@@ -488,9 +491,9 @@ func (s *Service) area(st *Station, rp int) (orb.Ring, string) {
 	}
 	if hazard != nil {
 		cb := corridor.Bound()
-		hazard.Search(cb, func(_ int, f *data.Feature) bool {
-			if in, err := analytics.Intersection(data.Polygons(f.Geometry), corridor); err == nil {
-				eachVertex(in, func(p orb.Point) { pts = append(pts, p) })
+		hazard.Search(cb, func(i int) bool {
+			if in, err := geo.Intersection(hazard.Geometry(i), corridor); err == nil {
+				geo.EachPoint(in, func(p orb.Point) bool { pts = append(pts, p); return true })
 			}
 			return true
 		})
@@ -501,63 +504,7 @@ func (s *Service) area(st *Station, rp int) (orb.Ring, string) {
 		}
 	}
 	desc := fmt.Sprintf("%s river from %s, %.0f km either side of the reach, %d-year flood zones", st.River, st.Name, width, rp)
-	return hull(pts), desc
-}
-
-func eachVertex(g orb.Geometry, fn func(orb.Point)) {
-	switch t := g.(type) {
-	case orb.Polygon:
-		for _, r := range t {
-			for _, p := range r {
-				fn(p)
-			}
-		}
-	case orb.MultiPolygon:
-		for _, p := range t {
-			eachVertex(p, fn)
-		}
-	}
-}
-
-// hull is Andrew's monotone chain convex hull, closed and counter-clockwise, coordinates rounded
-// to 1e-5 degree.
-func hull(pts []orb.Point) orb.Ring {
-	ps := make([]orb.Point, len(pts))
-	for i, p := range pts {
-		ps[i] = orb.Point{math.Round(p[0]*1e5) / 1e5, math.Round(p[1]*1e5) / 1e5}
-	}
-	sort.Slice(ps, func(i, j int) bool {
-		if ps[i][0] != ps[j][0] {
-			return ps[i][0] < ps[j][0]
-		}
-		return ps[i][1] < ps[j][1]
-	})
-	ps = slices.Compact(ps)
-	if len(ps) < 3 {
-		return nil
-	}
-	cross := func(o, a, b orb.Point) float64 { return (a[0]-o[0])*(b[1]-o[1]) - (a[1]-o[1])*(b[0]-o[0]) }
-	var h []orb.Point
-	for _, p := range ps {
-		for len(h) >= 2 && cross(h[len(h)-2], h[len(h)-1], p) <= 0 {
-			h = h[:len(h)-1]
-		}
-		h = append(h, p)
-	}
-	lower := len(h) + 1
-	for i := len(ps) - 2; i >= 0; i-- {
-		p := ps[i]
-		for len(h) >= lower && cross(h[len(h)-2], h[len(h)-1], p) <= 0 {
-			h = h[:len(h)-1]
-		}
-		h = append(h, p)
-	}
-	return orb.Ring(h) // the last point equals the first
-}
-
-func contains(g orb.Geometry, p orb.Point) bool {
-	mp := data.Polygons(g)
-	return mp != nil && planar.MultiPolygonContains(mp, p)
+	return geo.Hull(pts), desc
 }
 
 // Readings returns the newest readings of a station (up to limit), newest first.

@@ -18,6 +18,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/geo"
 	"github.com/cpec-digital/indus/indexes"
 )
 
@@ -31,19 +32,27 @@ func fixture() *indexes.Set {
 	}
 	zone := orb.Polygon{{{68.3, 25.5}, {68.9, 25.5}, {68.9, 27.6}, {68.3, 27.6}, {68.3, 25.5}}}
 	flood := func(rp int) *data.Layer {
-		return &data.Layer{Spec: &data.LayerSpec{ID: fmt.Sprintf("flood_rp%d", rp), Theme: data.ThemeHazards, MaxZoom: 14,
+		return data.NewLayer(&data.LayerSpec{ID: fmt.Sprintf("flood_rp%d", rp), Theme: data.ThemeHazards, MaxZoom: 14,
 			Fields: []data.Field{{Name: "depth_class", Type: data.FieldString}},
 			Hazard: &data.Hazard{Type: "flood", ReturnPeriod: rp, ClassField: "depth_class"}},
-			Features: []data.Feature{{ID: 1, Geometry: zone, Properties: map[string]any{"depth_class": "high"}}}, Bound: zone.Bound()}
+			[]data.Feature{{ID: 1, Geometry: zone, Properties: map[string]any{"depth_class": "high"}}})
 	}
+	var gaugeFields []data.Field
+	for _, n := range []string{"station_id", "name", "river"} {
+		gaugeFields = append(gaugeFields, data.Field{Name: n, Type: data.FieldString})
+	}
+	for _, n := range []string{"low_cusecs", "medium_cusecs", "high_cusecs", "very_high_cusecs", "exceptional_cusecs"} {
+		gaugeFields = append(gaugeFields, data.Field{Name: n, Type: data.FieldInteger})
+	}
+	gaugeFields = append(gaugeFields, data.Field{Name: "downstream_lon", Type: data.FieldNumber}, data.Field{Name: "downstream_lat", Type: data.FieldNumber})
 	prov := orb.Polygon{{{66, 23}, {72, 23}, {72, 29}, {66, 29}, {66, 23}}}
 	layers := []*data.Layer{
-		{Spec: &data.LayerSpec{ID: "gauges", Theme: data.ThemeHydrology, MaxZoom: 14}, Features: []data.Feature{
-			gauge(1, "SKR", orb.Point{68.85, 27.68}, orb.Point{68.37, 25.37}), gauge(2, "NSR", orb.Point{71.98, 34.01}, orb.Point{72.23, 33.91})},
-			Bound: orb.Bound{Min: orb.Point{68.85, 27.68}, Max: orb.Point{71.98, 34.01}}},
+		data.NewLayer(&data.LayerSpec{ID: "gauges", Theme: data.ThemeHydrology, MaxZoom: 14, Fields: gaugeFields}, []data.Feature{
+			gauge(1, "SKR", orb.Point{68.85, 27.68}, orb.Point{68.37, 25.37}), gauge(2, "NSR", orb.Point{71.98, 34.01}, orb.Point{72.23, 33.91})}),
 		flood(25), flood(100), flood(10),
-		{Spec: &data.LayerSpec{ID: "provinces", Theme: data.ThemeAdmin, MaxZoom: 14, KeyField: "code"},
-			Features: []data.Feature{{ID: 1, Geometry: prov, Properties: map[string]any{"code": "PK-SD"}}}, Bound: prov.Bound()},
+		data.NewLayer(&data.LayerSpec{ID: "provinces", Theme: data.ThemeAdmin, MaxZoom: 14, KeyField: "code",
+			Fields: []data.Field{{Name: "code", Type: data.FieldString}}},
+			[]data.Feature{{ID: 1, Geometry: prov, Properties: map[string]any{"code": "PK-SD"}}}),
 	}
 	return indexes.Build(&data.Dataset{Catalog: &data.Catalog{}, Layers: layers, Version: "w"})
 }
@@ -64,9 +73,9 @@ func (f *fakeInvalidator) Invalidate(layer string, b orb.Bound) int {
 
 var t0 = time.Date(2022, 8, 25, 6, 0, 0, 0, time.UTC)
 
-func newService(t *testing.T, journal string) (*Service, *indexes.Current, *fakeInvalidator) {
+func newService(t *testing.T, journal string) (*Service, *indexes.Served, *fakeInvalidator) {
 	t.Helper()
-	cur := indexes.NewCurrent(fixture())
+	cur := indexes.NewServed(fixture())
 	inv := &fakeInvalidator{}
 	cfg := DefaultConfig(journal)
 	s, err := newWithClock(cfg, cur, inv, func() time.Time { return t0.Add(48 * time.Hour) })
@@ -77,7 +86,7 @@ func newService(t *testing.T, journal string) (*Service, *indexes.Current, *fake
 	return s, cur, inv
 }
 
-func newWithClock(cfg Config, cur *indexes.Current, inv Invalidator, now func() time.Time) (*Service, error) {
+func newWithClock(cfg Config, cur *indexes.Served, inv Invalidator, now func() time.Time) (*Service, error) {
 	s, err := New(cfg, cur, inv, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return nil, err
@@ -104,8 +113,8 @@ func TestCategories(t *testing.T) {
 
 func TestAlertUpdateCancel(t *testing.T) {
 	s, cur, inv := newService(t, filepath.Join(t.TempDir(), "j"))
-	sub, backlog := s.Hub().Subscribe(Area{Bound: orb.Bound{Min: orb.Point{68, 25}, Max: orb.Point{69.5, 28}}}, nil, s.Active())
-	far, _ := s.Hub().Subscribe(Area{Bound: orb.Bound{Min: orb.Point{71, 33}, Max: orb.Point{73, 35}}}, nil, s.Active())
+	sub, backlog := s.Subscribe(Area{Bound: orb.Bound{Min: orb.Point{68, 25}, Max: orb.Point{69.5, 28}}}, nil)
+	far, _ := s.Subscribe(Area{Bound: orb.Bound{Min: orb.Point{71, 33}, Max: orb.Point{73, 35}}}, nil)
 	if len(backlog) != 0 {
 		t.Fatalf("backlog %v", backlog)
 	}
@@ -156,7 +165,7 @@ func TestAlertUpdateCancel(t *testing.T) {
 		t.Errorf("%d active warnings, want 1", got)
 	}
 	l, ok := cur.Load().Layer(LayerID)
-	if !ok || l.Len() != 1 || l.Features[0].Properties["category"] != "Low" {
+	if !ok || l.Len() != 1 || l.Properties(0)["category"] != "Low" {
 		t.Fatalf("warnings layer: %v %+v", ok, l)
 	}
 	if len(inv.bounds) != 4 || !inv.bounds[0].Intersects(orb.Bound{Min: orb.Point{68.5, 26}, Max: orb.Point{68.6, 26.1}}) {
@@ -165,7 +174,7 @@ func TestAlertUpdateCancel(t *testing.T) {
 	// The High warning is drawn from the 25-year zones along the reach: it covers the zone's
 	// vertices within 20 km of Sukkur-Kotri and the station.
 	alert := s.versions[ids[0]][0]
-	if alert.ReturnPeriod != 25 || !contains(orb.Polygon{alert.Area}, orb.Point{68.6, 26.5}) || alert.Province != "PK-SD" {
+	if alert.ReturnPeriod != 25 || !geo.Contains(orb.Polygon{alert.Area}, orb.Point{68.6, 26.5}) || alert.Province != "PK-SD" {
 		t.Errorf("alert area rp %d province %s area %v", alert.ReturnPeriod, alert.Province, alert.Area)
 	}
 }
@@ -403,14 +412,14 @@ func TestSlowSubscriberAndResume(t *testing.T) {
 		t.Fatalf("resume backlog %+v", backlog)
 	}
 	// a new subscriber gets the active warning as enter
-	_, snap := s.Hub().Subscribe(area, nil, s.Active())
+	_, snap := s.Subscribe(area, nil)
 	if len(snap) != 1 || snap[0].Type != "enter" {
 		t.Fatalf("snapshot %+v", snap)
 	}
 }
 
 func BenchmarkFanOut1000(b *testing.B) {
-	cur := indexes.NewCurrent(fixture())
+	cur := indexes.NewServed(fixture())
 	s, err := newWithClock(DefaultConfig(filepath.Join(b.TempDir(), "j")), cur, nil, func() time.Time { return t0.Add(48 * time.Hour) })
 	if err != nil {
 		b.Fatal(err)
@@ -460,7 +469,7 @@ func FuzzSubmit(f *testing.F) {
 			return
 		}
 		n++
-		cur := indexes.NewCurrent(fixture())
+		cur := indexes.NewServed(fixture())
 		s, err := newWithClock(DefaultConfig(filepath.Join(dir, fmt.Sprintf("j%d", n))), cur, nil, func() time.Time { return t0.Add(48 * time.Hour) })
 		if err != nil {
 			t.Fatal(err)
@@ -525,7 +534,7 @@ func TestCompaction(t *testing.T) {
 		cfg := DefaultConfig(path)
 		cfg.CompactBytes = 2048
 		cfg.KeepReadings = 5
-		s, err := newWithClock(cfg, indexes.NewCurrent(fixture()), nil, func() time.Time { return t0.Add(48 * time.Hour) })
+		s, err := newWithClock(cfg, indexes.NewServed(fixture()), nil, func() time.Time { return t0.Add(48 * time.Hour) })
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,8 +3,8 @@ package warnings
 import (
 	"sync"
 
+	"github.com/cpec-digital/indus/data/geo"
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/planar"
 )
 
 // change is one warning transition: old is the previous active version (nil for an Alert), new
@@ -46,42 +46,11 @@ type Area struct {
 
 // meets reports whether a warning polygon meets the area.
 func (a *Area) meets(r orb.Ring) bool {
-	if len(r) == 0 || !a.Bound.Intersects(r.Bound()) {
-		return false
-	}
 	shape := a.Polygon
 	if shape == nil {
 		shape = orb.MultiPolygon{a.Bound.ToPolygon()}
 	}
-	w := orb.Polygon{r}
-	for _, poly := range shape { // two polygons meet if a vertex of one is in the other or edges cross
-		for _, p := range poly[0] {
-			if planar.PolygonContains(w, p) {
-				return true
-			}
-		}
-		for _, p := range r {
-			if planar.PolygonContains(poly, p) {
-				return true
-			}
-		}
-		for i := 0; i+1 < len(r); i++ {
-			for _, ring := range poly {
-				for j := 0; j+1 < len(ring); j++ {
-					if segmentsCross(r[i], r[i+1], ring[j], ring[j+1]) {
-						return true
-					}
-				}
-			}
-		}
-	}
-	return false
-}
-
-func segmentsCross(a, b, c, d orb.Point) bool {
-	o := func(p, q, r orb.Point) float64 { return (q[0]-p[0])*(r[1]-p[1]) - (q[1]-p[1])*(r[0]-p[0]) }
-	d1, d2, d3, d4 := o(c, d, a), o(c, d, b), o(a, b, c), o(a, b, d)
-	return ((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0))
+	return geo.Meets(shape, r)
 }
 
 // classify turns a change into the event a subscriber of area a sees, or "".
@@ -141,12 +110,8 @@ func (h *Hub) publish(c change) {
 		if t == "" {
 			continue
 		}
-		w := c.new
-		if t == "exit" && c.new.Status == "active" {
-			w = c.new // still active elsewhere: send the new version so clients can tell
-		}
-		select {
-		case s.C <- Event{ID: c.seq, Type: t, Warning: w, enc: enc}:
+		select { // an exit carries the new version: cancelled, or still active elsewhere
+		case s.C <- Event{ID: c.seq, Type: t, Warning: c.new, enc: enc}:
 		default:
 			delete(h.subs, s)
 			s.drop()
@@ -201,13 +166,6 @@ func (h *Hub) Unsubscribe(s *Subscriber) {
 	s.drop()
 }
 
-// Count returns the number of subscribers.
-func (h *Hub) Count() int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return len(h.subs)
-}
-
 // Close ends every subscription and refuses new ones.
 func (h *Hub) Close() { h.close() }
 
@@ -219,13 +177,6 @@ func (h *Hub) close() {
 		s.drop()
 	}
 	h.subs = map[*Subscriber]struct{}{}
-}
-
-// Active returns the active warnings.
-func (s *Service) Active() []*Warning {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.activeLocked()
 }
 
 func (s *Service) activeLocked() []*Warning {

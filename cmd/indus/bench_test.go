@@ -48,10 +48,8 @@ func defaultSet(b *testing.B) *indexes.Set {
 // 300 km corridor along the lower Indus with a 5 km buffer.
 func BenchmarkRiskArea(b *testing.B) {
 	set := defaultSet(b)
-	e := analytics.NewEngine(analytics.DefaultConfig())
-	if err := e.Warm(set); err != nil {
-		b.Fatal(err)
-	}
+	e := analytics.NewEngine(analytics.DefaultConfig(), func() *indexes.Set { return set })
+	e.Warm(set)
 	for _, bc := range []struct{ name, body string }{
 		{"district", `{"geometry":{"type":"Polygon","coordinates":[[[68.6,27.5],[69.1,27.5],[69.1,27.95],[68.6,27.95],[68.6,27.5]]]}}`},
 		{"province", `{"admin":{"layer":"provinces","id":"PK-SD"}}`},
@@ -66,7 +64,7 @@ func BenchmarkRiskArea(b *testing.B) {
 			}
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := e.Area(context.Background(), set, r); err != nil {
+				if _, err := e.Area(context.Background(), r); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -21,6 +21,7 @@ type config struct {
 	PublicURL      string        `yaml:"public_url"`         // INDUS_PUBLIC_URL, --public-url
 	CacheMB        int           `yaml:"cache_mb"`           // INDUS_CACHE_MB, --cache-mb: tile cache size
 	RequestTimeout time.Duration `yaml:"request_timeout"`    // INDUS_REQUEST_TIMEOUT, --request-timeout
+	RiskTimeout    time.Duration `yaml:"risk_timeout"`       // INDUS_RISK_TIMEOUT, --risk-timeout
 	LogLevel       string        `yaml:"log_level"`          // INDUS_LOG_LEVEL, --log-level: debug, info, warn, error
 	LogFormat      string        `yaml:"log_format"`         // INDUS_LOG_FORMAT, --log-format: text or json
 	Workers        int           `yaml:"gdal_workers"`       // INDUS_GDAL_WORKERS, --gdal-workers: GDAL threads at load
@@ -30,7 +31,8 @@ type config struct {
 }
 
 func defaultConfig() config {
-	return config{Addr: ":8080", CacheMB: 256, RequestTimeout: 10 * time.Second, LogLevel: "info", LogFormat: "text", Workers: 2}
+	return config{Addr: ":8080", CacheMB: 256, RequestTimeout: 10 * time.Second, RiskTimeout: 20 * time.Second,
+		LogLevel: "info", LogFormat: "text", Workers: 2}
 }
 
 // defaultStateDir holds the warnings journal.
@@ -60,6 +62,7 @@ func (c *config) flags(fs *flag.FlagSet) *string {
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "base URL clients reach the server at, for TileJSON and links (INDUS_PUBLIC_URL)")
 	fs.IntVar(&c.CacheMB, "cache-mb", c.CacheMB, "tile cache size in MiB (INDUS_CACHE_MB)")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout, "deadline of one request (INDUS_REQUEST_TIMEOUT)")
+	fs.DurationVar(&c.RiskTimeout, "risk-timeout", c.RiskTimeout, "deadline of one /risk/* request (INDUS_RISK_TIMEOUT)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (INDUS_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (INDUS_LOG_FORMAT)")
 	fs.IntVar(&c.Workers, "gdal-workers", c.Workers, "GDAL reader threads at load (INDUS_GDAL_WORKERS)")
@@ -120,12 +123,15 @@ func (c *config) env() error {
 			*p = n
 		}
 	}
-	if v, ok := os.LookupEnv("INDUS_REQUEST_TIMEOUT"); ok {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return fmt.Errorf("INDUS_REQUEST_TIMEOUT=%q: %v", v, err)
+	durations := map[string]*time.Duration{"INDUS_REQUEST_TIMEOUT": &c.RequestTimeout, "INDUS_RISK_TIMEOUT": &c.RiskTimeout}
+	for k, p := range durations {
+		if v, ok := os.LookupEnv(k); ok {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("%s=%q: %v", k, v, err)
+			}
+			*p = d
 		}
-		c.RequestTimeout = d
 	}
 	return nil
 }
@@ -134,8 +140,8 @@ func (c *config) check() error {
 	switch {
 	case c.CacheMB < 0 || c.CacheMB > 1<<20:
 		return fmt.Errorf("cache-mb %d out of range", c.CacheMB)
-	case c.RequestTimeout <= 0:
-		return fmt.Errorf("request-timeout must be positive")
+	case c.RequestTimeout <= 0 || c.RiskTimeout <= 0:
+		return fmt.Errorf("request-timeout and risk-timeout must be positive")
 	case c.Workers < 1 || c.Workers > 64:
 		return fmt.Errorf("gdal-workers %d out of range 1-64", c.Workers)
 	case c.LogFormat != "text" && c.LogFormat != "json":

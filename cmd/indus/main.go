@@ -25,6 +25,7 @@ import (
 	"github.com/cpec-digital/indus/data/gdal"
 	"github.com/cpec-digital/indus/data/pakistan"
 	"github.com/cpec-digital/indus/indexes"
+	"github.com/cpec-digital/indus/indexes/features"
 	"github.com/cpec-digital/indus/tiles"
 )
 
@@ -137,7 +138,7 @@ func loadDataset(ctx context.Context, cfg config, reader *gdal.Reader, log *slog
 	set := indexes.Build(ds)
 	features := 0
 	for _, l := range ds.Layers {
-		features += len(l.Features)
+		features += l.Len()
 	}
 	log.Info("dataset loaded", "catalog", catPath, "layers", len(ds.Layers), "features", features,
 		"read", ds.LoadTime.Round(time.Millisecond), "total", time.Since(start).Round(time.Millisecond), "data_version", ds.Version)
@@ -160,73 +161,96 @@ func serve(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	current := indexes.NewCurrent(set)
-	cacheBytes := int64(cfg.CacheMB) << 20
-	if cacheBytes == 0 {
-		cacheBytes = -1 // --cache-mb 0 turns the tile cache off
-	}
-	ts, err := tiles.New(tiles.Config{CacheBytes: cacheBytes}, current.Load, log)
+	a, err := wire(cfg, set, log)
 	if err != nil {
 		return err
 	}
-	defer ts.Close()
-	risk := analytics.NewEngine(analytics.DefaultConfig())
-	go func() { // subdivide polygon layers for risk queries in the background
-		if err := risk.Warm(current.Load()); err != nil {
-			log.Warn("preparing risk indexes", "err", err)
-		}
-	}()
-	srv := httpapi.New(httpapi.Config{PublicURL: cfg.PublicURL, RequestTimeout: cfg.RequestTimeout, Version: version,
-		APIKey: cfg.APIKey, TileCacheControl: cfg.TileCache}, current, ts, risk, log)
-	warn, err := startWarnings(cfg, current, ts, log)
-	if err != nil {
-		return err
-	}
-	if warn != nil {
-		defer warn.Close()
-		srv.EnableWarnings(warn)
-	}
+	defer a.close()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String()+"/")
+	go a.reloads(func() (*indexes.Set, error) { return loadDataset(ctx, cfg, reader, log) })
+	return a.run(ctx, ln)
+}
+
+// app is the wired server: the served layers and the services over them.
+type app struct {
+	log    *slog.Logger
+	served *indexes.Served
+	tiles  *tiles.Service
+	risk   *analytics.Engine
+	warn   *warnings.Service
+	srv    *httpapi.Server
+}
+
+// wire builds the services over set and the HTTP server over them.
+func wire(cfg config, set *indexes.Set, log *slog.Logger) (*app, error) {
+	a := &app{log: log, served: indexes.NewServed(set)}
+	cacheBytes := int64(cfg.CacheMB) << 20
+	if cacheBytes == 0 {
+		cacheBytes = -1 // --cache-mb 0 turns the tile cache off
+	}
+	var err error
+	if a.tiles, err = tiles.New(tiles.Config{CacheBytes: cacheBytes}, a.served.Load, log); err != nil {
+		return nil, err
+	}
+	a.risk = analytics.NewEngine(analytics.DefaultConfig(), a.served.Load)
+	go a.risk.Warm(set) // subdivide polygon layers for risk queries in the background
+	if a.warn, err = startWarnings(cfg, a.served, a.tiles, log); err != nil {
+		a.tiles.Close()
+		return nil, err
+	}
+	a.srv = httpapi.New(httpapi.Config{PublicURL: cfg.PublicURL, RequestTimeout: cfg.RequestTimeout, RiskTimeout: cfg.RiskTimeout,
+		Version: version, APIKey: cfg.APIKey, TileCacheControl: cfg.TileCache},
+		httpapi.Services{Features: features.New(a.served.Load), Tiles: a.tiles, Risk: a.risk, Warnings: a.warn}, log)
+	return a, nil
+}
+
+func (a *app) close() {
+	if a.warn != nil {
+		a.warn.Close()
+	}
+	a.tiles.Close()
+}
+
+// reloads loads the catalog and data again on every SIGHUP; requests keep being served from the
+// old set until the new one is indexed, and a failed reload keeps the old data.
+func (a *app) reloads(load func() (*indexes.Set, error)) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
-	go func() { // SIGHUP reloads the catalog and data; requests keep being served from the old set
-		for range hup {
-			log.Info("reloading")
-			if next, err := loadDataset(ctx, cfg, reader, log); err != nil {
-				log.Error("reload failed; still serving the previous data", "err", err)
-			} else {
-				if warn != nil {
-					warn.Swap(next) // keeps the live warnings layer
-				} else {
-					current.Store(next) // the data version changes, so cached tiles of the old data are not served
-				}
-				if err := risk.Warm(next); err != nil {
-					log.Warn("preparing risk indexes", "err", err)
-				}
-			}
+	for range hup {
+		a.log.Info("reloading")
+		next, err := load()
+		if err != nil {
+			a.log.Error("reload failed; still serving the previous data", "err", err)
+			continue
 		}
-	}()
+		a.served.SetBase(next) // the data version changes, so cached tiles of the old data are not served
+		a.risk.Warm(next)
+	}
+}
+
+// run serves on ln until ctx ends, then shuts down gracefully.
+func (a *app) run(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- a.srv.Serve(ln) }()
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
+	a.log.Info("shutting down")
 	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer scancel()
-	return srv.Shutdown(sctx)
+	return a.srv.Shutdown(sctx)
 }
 
 // startWarnings starts the flood warning service when the catalog has a gauge layer.
-func startWarnings(cfg config, current *indexes.Current, ts *tiles.Service, log *slog.Logger) (*warnings.Service, error) {
+func startWarnings(cfg config, served *indexes.Served, ts *tiles.Service, log *slog.Logger) (*warnings.Service, error) {
 	wc := warnings.DefaultConfig("")
-	if _, ok := current.Load().Layer(wc.GaugeLayer); !ok {
+	if _, ok := served.Load().Layer(wc.GaugeLayer); !ok {
 		log.Warn("flood warnings disabled: the catalog has no gauge layer", "layer", wc.GaugeLayer)
 		return nil, nil
 	}
@@ -241,7 +265,7 @@ func startWarnings(cfg config, current *indexes.Current, ts *tiles.Service, log 
 	if cfg.APIKey == "" {
 		log.Warn("no API key: POST /warnings/readings is disabled (set INDUS_API_KEY)")
 	}
-	return warnings.New(wc, current, ts, log)
+	return warnings.New(wc, served, ts, log)
 }
 
 func gen(args []string, stdout, stderr io.Writer) error {

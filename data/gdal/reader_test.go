@@ -13,6 +13,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/geo"
 )
 
 const fixture = `{"type":"FeatureCollection","features":[
@@ -272,7 +273,7 @@ func TestRasterClassesToPolygons(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range feats {
-		if err := data.CheckLonLat(f.Geometry); err != nil {
+		if err := geo.CheckLonLat(f.Geometry); err != nil {
 			t.Fatal(err)
 		}
 		if c := f.Geometry.Bound().Center(); c[0] < 68.9 || c[0] > 69.1 || c[1] < 27.9 || c[1] > 28.1 {

@@ -9,9 +9,9 @@ import (
 	"sort"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/planar"
 
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/geo"
 )
 
 // Options set the size and seed of the derived layers.
@@ -213,7 +213,7 @@ func (g *generator) heat() *data.Grid {
 				mountain = 0.3
 			}
 			days := 125*clamp((36.5-lat)/10, 0, 1)*(1-0.65*mountain) + 12*g.noise.at(lon+100, lat)
-			days += 30 * math.Exp(-math.Pow(haversineKm(orb.Point{lon, lat}, jacobabad)/150, 2))
+			days += 30 * math.Exp(-math.Pow(geo.DistanceKm(orb.Point{lon, lat}, jacobabad)/150, 2))
 			out.Values[o] = float32(math.Round(clamp(days, 0, 365)))
 		}
 	}
@@ -239,7 +239,7 @@ func (g *generator) wetlands() *data.Grid {
 			switch {
 			case code == "PK-SD" && lat < 24.7 && lon > 67.2 && lon < 68.6 && d < 14:
 				out.Values[i] = 2
-			case haversineKm(orb.Point{lon, lat}, manchar) < 9:
+			case geo.DistanceKm(orb.Point{lon, lat}, manchar) < 9:
 				out.Values[i] = 1
 			case (code == "PK-SD" || code == "PK-PB") && d < 2.5 && g.noise.at(lon+50, lat) > 0.15:
 				out.Values[i] = 1
@@ -251,11 +251,11 @@ func (g *generator) wetlands() *data.Grid {
 
 // contains reports whether p is inside Pakistan and returns its province index.
 func (g *generator) locate(p orb.Point) (int, bool) {
-	if !planar.MultiPolygonContains(g.src.Country, p) {
+	if !geo.Contains(g.src.Country, p) {
 		return -1, false
 	}
 	for i, pr := range g.src.Provinces {
-		if pr.Bound.Contains(p) && planar.MultiPolygonContains(pr.Shape, p) {
+		if pr.Bound.Contains(p) && geo.Contains(pr.Shape, p) {
 			return i, true
 		}
 	}
@@ -325,7 +325,7 @@ func (g *generator) villages() []village {
 				if weight[i] == 0 {
 					continue
 				}
-				d := haversineKm(pl.Point, orb.Point{g.grid.lon(x), g.grid.lat(y)})
+				d := geo.DistanceKm(pl.Point, orb.Point{g.grid.lon(x), g.grid.lat(y)})
 				if d < 80 {
 					weight[i] += amp * math.Exp(-d/25)
 				}
@@ -373,7 +373,7 @@ func (g *generator) villages() []village {
 		best := math.Inf(1)
 		for _, c := range cities {
 			if math.Abs(c[1]-vs[i].point[1]) < best/111 {
-				best = math.Min(best, haversineKm(c, vs[i].point))
+				best = math.Min(best, geo.DistanceKm(c, vs[i].point))
 			}
 		}
 		vs[i].cityKm = best

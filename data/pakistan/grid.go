@@ -5,8 +5,6 @@ import (
 	"sort"
 
 	"github.com/paulmach/orb"
-
-	"github.com/cpec-digital/indus/data"
 )
 
 // raster is the working grid of the generator: north-up cells of size res degrees over a lon/lat box.
@@ -155,7 +153,5 @@ func (n noise) at(lon, lat float64) float64 {
 }
 
 func smooth(t float64) float64 { return t * t * (3 - 2*t) }
-
-func haversineKm(a, b orb.Point) float64 { return data.DistanceKm(a, b) }
 
 func clamp(v, lo, hi float64) float64 { return math.Max(lo, math.Min(hi, v)) }

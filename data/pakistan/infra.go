@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/cpec-digital/indus/data/geo"
 	"github.com/paulmach/orb"
 )
 
@@ -86,7 +87,7 @@ func routes(src *Sources) []feature {
 }
 
 func bend(a, b orb.Point, seed uint64) orb.LineString {
-	d := haversineKm(a, b)
+	d := geo.DistanceKm(a, b)
 	n := max(int(d/5), 1)
 	nz := noise{seed: seed, spacing: 0.35}
 	// perpendicular unit vector in degrees
@@ -113,7 +114,7 @@ func coords(ls orb.LineString) [][2]float64 {
 func length(ls orb.LineString) float64 {
 	var s float64
 	for i := 0; i+1 < len(ls); i++ {
-		s += haversineKm(ls[i], ls[i+1])
+		s += geo.DistanceKm(ls[i], ls[i+1])
 	}
 	return s
 }

@@ -5,10 +5,9 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/cpec-digital/indus/data/geo"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
-
-	"github.com/cpec-digital/indus/data"
 )
 
 // The real data: extracts made from npm and Debian packages (see sources/ and the README's data
@@ -73,12 +72,12 @@ func LoadSources() (*Sources, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.Country = data.Polygons(fc.Features[0].Geometry)
+	s.Country = geo.Polygons(fc.Features[0].Geometry)
 	if fc, err = readFC(fileProvinces); err != nil {
 		return nil, err
 	}
 	for _, f := range fc.Features {
-		mp := data.Polygons(f.Geometry)
+		mp := geo.Polygons(f.Geometry)
 		s.Provinces = append(s.Provinces, Province{Code: f.Properties.MustString("iso_3166_2", ""),
 			Name: f.Properties.MustString("name_en", ""), Shape: mp, Bound: mp.Bound()})
 	}

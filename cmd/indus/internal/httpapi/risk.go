@@ -26,7 +26,7 @@ func (s *Server) riskArea(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.risk.Area(c.UserContext(), s.set.Load(), req)
+	res, err := s.risk.Area(c.UserContext(), req)
 	if err != nil {
 		return err
 	}
@@ -40,7 +40,7 @@ func (s *Server) riskArea(c *fiber.Ctx) error {
 		}
 		return c.Send(buf.Bytes())
 	case "geojson":
-		body, err := analytics.ExposedGeoJSON(s.set.Load(), res)
+		body, err := analytics.ExposedGeoJSON(res)
 		if err != nil {
 			return err
 		}
@@ -66,7 +66,7 @@ func (s *Server) riskPoint(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.risk.Point(s.set.Load(), lon, lat)
+	res, err := s.risk.Point(lon, lat)
 	if err != nil {
 		return err
 	}
@@ -75,7 +75,7 @@ func (s *Server) riskPoint(c *fiber.Ctx) error {
 
 // riskRank serves GET /risk/rank?admin=&hazard=&metric=.
 func (s *Server) riskRank(c *fiber.Ctx) error {
-	res, err := s.risk.Rank(c.UserContext(), s.set.Load(), strings.Clone(c.Query("admin")),
+	res, err := s.risk.Rank(c.UserContext(), strings.Clone(c.Query("admin")),
 		strings.Clone(c.Query("hazard")), strings.Clone(c.Query("metric")))
 	if err != nil {
 		return err

@@ -1,5 +1,7 @@
-// Package httpapi is Indus's HTTP transport: the only package that imports Fiber. It maps requests
-// to the tiles, analytics and catalog services and their errors to statuses (one table, below).
+// Package httpapi is Indus's HTTP transport: the only package that imports Fiber. It parses
+// requests, calls the domain services (features, tiles, analytics, warnings, styles), writes
+// responses, and maps error kinds to statuses in one table (below). Every request runs under one
+// deadline (--request-timeout; risk queries their own, longer one) and one body limit.
 package httpapi
 
 import (
@@ -17,7 +19,7 @@ import (
 	"github.com/cpec-digital/indus/analytics"
 	"github.com/cpec-digital/indus/analytics/warnings"
 	"github.com/cpec-digital/indus/data"
-	"github.com/cpec-digital/indus/indexes"
+	"github.com/cpec-digital/indus/indexes/features"
 	"github.com/cpec-digital/indus/tiles"
 )
 
@@ -32,14 +34,19 @@ var statusOf = map[data.Kind]int{
 	data.KindInternal: fiber.StatusInternalServerError,
 }
 
+// DefaultBodyLimit is the largest request body accepted unless Config says otherwise.
+const DefaultBodyLimit = 4 << 20
+
 // Config configures the server.
 type Config struct {
 	// PublicURL is the base URL clients use (e.g. https://maps.example.org); empty: from each request.
 	PublicURL string
-	// BodyLimit is the largest request body accepted, in bytes (default 4 MiB).
+	// BodyLimit is the largest request body accepted, in bytes [DefaultBodyLimit].
 	BodyLimit int
-	// RequestTimeout bounds the work of one request (default 10 s).
+	// RequestTimeout bounds the work of one request [10 s].
 	RequestTimeout time.Duration
+	// RiskTimeout bounds the work of one /risk/* request [20 s].
+	RiskTimeout time.Duration
 	// Version is the software version shown on the landing page.
 	Version string
 	// TileCacheControl is the Cache-Control header of tiles (default "public, max-age=300").
@@ -50,12 +57,20 @@ type Config struct {
 	Heartbeat time.Duration
 }
 
+// Services are the domain services the server calls; Warnings may be nil (no gauge layer).
+type Services struct {
+	Features *features.Service
+	Tiles    *tiles.Service
+	Risk     *analytics.Engine
+	Warnings *warnings.Service
+}
+
 // Server serves the Indus API over Fiber.
 type Server struct {
 	cfg    Config
 	log    *slog.Logger
 	app    *fiber.App
-	set    *indexes.Current
+	feat   *features.Service
 	tiles  *tiles.Service
 	risk   *analytics.Engine
 	warn   *warnings.Service
@@ -63,14 +78,16 @@ type Server struct {
 	closed atomic.Bool
 }
 
-// New builds a server over the dataset that set holds, drawing tiles with ts and answering risk
-// questions with risk.
-func New(cfg Config, set *indexes.Current, ts *tiles.Service, risk *analytics.Engine, log *slog.Logger) *Server {
+// New builds a server over the services.
+func New(cfg Config, svc Services, log *slog.Logger) *Server {
 	if cfg.BodyLimit <= 0 {
-		cfg.BodyLimit = 4 << 20
+		cfg.BodyLimit = DefaultBodyLimit
 	}
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 10 * time.Second
+	}
+	if cfg.RiskTimeout <= 0 {
+		cfg.RiskTimeout = 20 * time.Second
 	}
 	if cfg.Heartbeat <= 0 {
 		cfg.Heartbeat = 15 * time.Second
@@ -79,7 +96,7 @@ func New(cfg Config, set *indexes.Current, ts *tiles.Service, risk *analytics.En
 		cfg.TileCacheControl = "public, max-age=300"
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
-	s := &Server{cfg: cfg, log: log, start: time.Now(), set: set, tiles: ts, risk: risk}
+	s := &Server{cfg: cfg, log: log, start: time.Now(), feat: svc.Features, tiles: svc.Tiles, risk: svc.Risk, warn: svc.Warnings}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "indus",
 		DisableStartupMessage: true,
@@ -95,12 +112,10 @@ func New(cfg Config, set *indexes.Current, ts *tiles.Service, risk *analytics.En
 		s.log.Error("panic in handler", "path", c.Path(), "panic", e)
 	}}))
 	s.app.Use(s.cors)
+	s.app.Use(s.deadline)
 	s.routes()
 	return s
 }
-
-// EnableWarnings serves the flood warning endpoints from w.
-func (s *Server) EnableWarnings(w *warnings.Service) { s.warn = w }
 
 // Serve serves on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
@@ -144,6 +159,19 @@ func (s *Server) routes() {
 	})
 }
 
+// deadline gives every request one deadline: RiskTimeout for /risk/*, RequestTimeout for the
+// rest. (Event streams outlive it: their handler returns at once and writes later.)
+func (s *Server) deadline(c *fiber.Ctx) error {
+	d := s.cfg.RequestTimeout
+	if strings.HasPrefix(c.Path(), "/risk/") {
+		d = s.cfg.RiskTimeout
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), d)
+	defer cancel()
+	c.SetUserContext(ctx)
+	return c.Next()
+}
+
 // cors allows any origin to read the API: tiles, styles and risk answers are public data.
 func (s *Server) cors(c *fiber.Ctx) error {
 	c.Set("Access-Control-Allow-Origin", "*")
@@ -180,7 +208,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		body = errorBody{Error: strings.ToLower(fe.Message)}
 	case errors.Is(err, context.DeadlineExceeded):
 		status = fiber.StatusGatewayTimeout
-		body = errorBody{Error: "the request took too long", Detail: "deadline " + s.cfg.RequestTimeout.String()}
+		body = errorBody{Error: "the request took too long"}
 	}
 	if status == 0 {
 		status = fiber.StatusInternalServerError
@@ -202,14 +230,14 @@ func (s *Server) baseURL(c *fiber.Ctx) string {
 
 func (s *Server) landing(c *fiber.Ctx) error {
 	base := s.baseURL(c)
-	set := s.set.Load()
+	sum := s.feat.Summary()
 	return c.JSON(fiber.Map{
 		"title":        "Indus",
 		"description":  "Vector tiles and climate-risk answers for the China-Pakistan Economic Corridor",
 		"version":      s.cfg.Version,
-		"data_version": set.Dataset.Version,
-		"dataset":      set.Dataset.Catalog.Name,
-		"links": []link{
+		"data_version": sum.Version,
+		"dataset":      sum.Dataset,
+		"links": []features.Link{
 			{Rel: "self", Href: base + "/", Type: "application/json", Title: "this page"},
 			{Rel: "data", Href: base + "/collections", Type: "application/json", Title: "collections (OGC API - Features)"},
 			{Rel: "describedby", Href: base + "/catalog", Type: "application/json", Title: "layer catalog with metadata"},
@@ -224,25 +252,14 @@ func (s *Server) landing(c *fiber.Ctx) error {
 }
 
 func (s *Server) health(c *fiber.Ctx) error {
-	set := s.set.Load()
-	n := 0
-	for _, l := range set.Layers() {
-		n += l.Len()
-	}
+	sum := s.feat.Summary()
 	status := "ok"
 	if s.closed.Load() {
 		status = "shutting down"
 	}
 	st := s.tiles.Stats()
-	return c.JSON(fiber.Map{"status": status, "layers": len(set.Layers()), "features": n,
-		"data_version": set.Dataset.Version, "uptime_s": int(time.Since(s.start).Seconds()),
+	return c.JSON(fiber.Map{"status": status, "layers": sum.Layers, "features": sum.Features,
+		"data_version": sum.Version, "uptime_s": int(time.Since(s.start).Seconds()),
 		"tile_cache": fiber.Map{"enabled": st.Enabled, "hits": st.Hits, "misses": st.Misses, "computed": st.Computed,
 			"invalidated": st.Invalidated, "entries": st.Entries, "bytes": st.CostBytes}})
-}
-
-type link struct {
-	Rel   string `json:"rel"`
-	Href  string `json:"href"`
-	Type  string `json:"type,omitempty"`
-	Title string `json:"title,omitempty"`
 }

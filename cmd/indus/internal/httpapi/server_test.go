@@ -17,6 +17,7 @@ import (
 	"github.com/cpec-digital/indus/analytics"
 	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/indexes"
+	"github.com/cpec-digital/indus/indexes/features"
 	"github.com/cpec-digital/indus/tiles"
 )
 
@@ -26,25 +27,26 @@ func testSet() *indexes.Set {
 		Fields:   []data.Field{{Name: "population", Type: data.FieldInteger}, {Name: "fibre", Type: data.FieldBoolean}},
 		Metadata: data.Metadata{Title: "Villages", Theme: data.ThemeSocioeconomic}}
 	cat := &data.Catalog{Name: "test", Layers: []data.LayerSpec{spec}}
-	l := &data.Layer{Spec: &cat.Layers[0]}
+	var feats []data.Feature
 	for i := range 100 {
-		l.Features = append(l.Features, data.Feature{ID: uint64(i + 1), Geometry: orb.Point{60 + float64(i)*0.1, 30},
+		feats = append(feats, data.Feature{ID: uint64(i + 1), Geometry: orb.Point{60 + float64(i)*0.1, 30},
 			Properties: map[string]any{"population": int64(i * 10), "fibre": i%2 == 0}})
 	}
-	l.Bound = orb.Bound{Min: orb.Point{60, 30}, Max: orb.Point{69.9, 30}}
+	l := data.NewLayer(&cat.Layers[0], feats)
 	return indexes.Build(&data.Dataset{Catalog: cat, Layers: []*data.Layer{l}, Version: "v1"})
 }
 
 // newServer builds a server with a tile service over set.
 func newServer(t *testing.T, cfg Config, set *indexes.Set) *Server {
 	t.Helper()
-	cur := indexes.NewCurrent(set)
-	ts, err := tiles.New(tiles.Config{}, cur.Load, slog.New(slog.DiscardHandler))
+	current := func() *indexes.Set { return set }
+	ts, err := tiles.New(tiles.Config{}, current, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(ts.Close)
-	return New(cfg, cur, ts, analytics.NewEngine(analytics.DefaultConfig()), slog.New(slog.DiscardHandler))
+	return New(cfg, Services{Features: features.New(current), Tiles: ts, Risk: analytics.NewEngine(analytics.DefaultConfig(), current)},
+		slog.New(slog.DiscardHandler))
 }
 
 // start serves s on a free loopback port and returns its base URL.
@@ -88,7 +90,7 @@ func TestItems(t *testing.T) {
 			ID         int            `json:"id"`
 			Properties map[string]any `json:"properties"`
 		} `json:"features"`
-		Links []link `json:"links"`
+		Links []features.Link `json:"links"`
 	}
 	tests := []struct {
 		query            string
@@ -158,7 +160,7 @@ func TestBadRequests(t *testing.T) {
 func TestLandingCatalogHealth(t *testing.T) {
 	base := start(t, newServer(t, Config{PublicURL: "https://maps.example.org/"}, testSet()))
 	var landing struct {
-		Links []link `json:"links"`
+		Links []features.Link `json:"links"`
 	}
 	get(t, base+"/", &landing)
 	if len(landing.Links) == 0 || landing.Links[0].Href != "https://maps.example.org/" {
@@ -169,7 +171,7 @@ func TestLandingCatalogHealth(t *testing.T) {
 			ID     string   `json:"id"`
 			Layers []string `json:"layers"`
 		} `json:"themes"`
-		Layers []layerInfo `json:"layers"`
+		Layers []features.LayerInfo `json:"layers"`
 	}
 	get(t, base+"/catalog", &cat)
 	if len(cat.Themes) != 7 || cat.Themes[4].ID != "socioeconomic" || cat.Themes[4].Layers[0] != "villages" {
@@ -217,9 +219,8 @@ func riskSet() *indexes.Set {
 	cat := &data.Catalog{Layers: []data.LayerSpec{flood, vill}}
 	sq := orb.Polygon{{{68, 25}, {69, 25}, {69, 26}, {68, 26}, {68, 25}}}
 	layers := []*data.Layer{
-		{Spec: &cat.Layers[0], Features: []data.Feature{{ID: 1, Geometry: sq, Properties: map[string]any{"depth_class": "high"}}}, Bound: sq.Bound()},
-		{Spec: &cat.Layers[1], Features: []data.Feature{{ID: 1, Geometry: orb.Point{68.5, 25.5}, Properties: map[string]any{"population": int64(42)}}},
-			Bound: orb.Bound{Min: orb.Point{68.5, 25.5}, Max: orb.Point{68.5, 25.5}}},
+		data.NewLayer(&cat.Layers[0], []data.Feature{{ID: 1, Geometry: sq, Properties: map[string]any{"depth_class": "high"}}}),
+		data.NewLayer(&cat.Layers[1], []data.Feature{{ID: 1, Geometry: orb.Point{68.5, 25.5}, Properties: map[string]any{"population": int64(42)}}}),
 	}
 	return indexes.Build(&data.Dataset{Catalog: cat, Layers: layers, Version: "r"})
 }

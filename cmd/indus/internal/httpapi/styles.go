@@ -8,17 +8,9 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/indexes/features"
 	"github.com/cpec-digital/indus/styles"
 )
-
-func (s *Server) styleLayers() []styles.Layer {
-	var out []styles.Layer
-	for _, l := range s.set.Load().Layers() {
-		out = append(out, styles.Layer{ID: l.Spec.ID, Theme: l.Spec.Theme, Title: l.Spec.Metadata.Title,
-			Geometry: geometryType(l), MinZoom: l.Spec.MinZoom, MaxZoom: l.Spec.MaxZoom})
-	}
-	return out
-}
 
 // style serves GET /styles/{name}.json (a theme, or "indus" for all layers) and /styles/legend.json.
 func (s *Server) style(c *fiber.Ctx) error {
@@ -28,9 +20,9 @@ func (s *Server) style(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "public, max-age=60")
 	if name == "legend" {
-		return c.JSON(fiber.Map{"layers": styles.Legend(s.styleLayers())})
+		return c.JSON(fiber.Map{"layers": styles.Legend(s.feat.StyleLayers())})
 	}
-	st, err := styles.Style(strings.Clone(name), s.styleLayers(), s.baseURL(c)+"/tiles/")
+	st, err := styles.Style(strings.Clone(name), s.feat.StyleLayers(), s.baseURL(c)+"/tiles/")
 	if err != nil {
 		return err
 	}
@@ -39,11 +31,11 @@ func (s *Server) style(c *fiber.Ctx) error {
 
 func (s *Server) styleIndex(c *fiber.Ctx) error {
 	base := s.baseURL(c)
-	var out []link
+	var out []features.Link
 	for _, n := range styles.Names() {
-		out = append(out, link{Rel: "stylesheet", Href: base + "/styles/" + n + ".json", Type: "application/json", Title: n})
+		out = append(out, features.Link{Rel: "stylesheet", Href: base + "/styles/" + n + ".json", Type: "application/json", Title: n})
 	}
-	out = append(out, link{Rel: "legend", Href: base + "/styles/legend.json", Type: "application/json"})
+	out = append(out, features.Link{Rel: "legend", Href: base + "/styles/legend.json", Type: "application/json"})
 	return c.JSON(fiber.Map{"styles": out})
 }
 

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"strconv"
 	"strings"
 
@@ -51,9 +50,7 @@ func (s *Server) tile(c *fiber.Ctx) error {
 	if f := c.Query("fields"); f != "" {
 		req.Fields = splitList(f)
 	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.RequestTimeout)
-	defer cancel()
-	t, err := s.tiles.Tile(ctx, req)
+	t, err := s.tiles.Tile(c.UserContext(), req)
 	if err != nil {
 		return err
 	}
@@ -76,7 +73,7 @@ func (s *Server) tile(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentEncoding, "gzip")
 		return c.Send(t.Gzip)
 	}
-	raw, err := t.Identity()
+	raw, err := t.Raw()
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/cpec-digital/indus/analytics/warnings"
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/geo"
 )
 
 // requireKey guards write endpoints: Authorization: Bearer <API key>, compared in constant time.
@@ -239,16 +240,11 @@ func parseArea(bbox, area string) (warnings.Area, error) {
 		if err != nil {
 			return warnings.Area{}, data.Invalid("bad area", "want a GeoJSON Polygon or MultiPolygon: "+err.Error())
 		}
-		var mp orb.MultiPolygon
-		switch t := g.Geometry().(type) {
-		case orb.Polygon:
-			mp = orb.MultiPolygon{t}
-		case orb.MultiPolygon:
-			mp = t
-		default:
+		mp := geo.Polygons(g.Geometry())
+		if mp == nil {
 			return warnings.Area{}, data.Invalid("bad area", "want a GeoJSON Polygon or MultiPolygon")
 		}
-		if len(mp) == 0 || len(mp[0]) == 0 || data.CheckLonLat(mp) != nil {
+		if len(mp) == 0 || len(mp[0]) == 0 || geo.CheckLonLat(mp) != nil {
 			return warnings.Area{}, data.Invalid("bad area", "empty or out of lon/lat range")
 		}
 		return warnings.Area{Bound: mp.Bound(), Polygon: mp}, nil

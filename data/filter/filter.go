@@ -1,7 +1,10 @@
-package tiles
+// Package filter is Indus's one attribute filter language, used by tiles (?filter=) and by
+// collection items (?field=value) alike.
+package filter
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode"
@@ -28,14 +31,14 @@ type Filter struct {
 }
 
 type node interface {
-	eval(props map[string]any) bool
+	eval(l *data.Layer, i int) bool
 }
 
 // MaxFilterLength bounds the size of a filter expression.
 const MaxFilterLength = 1024
 
-// ParseFilter parses a filter expression. Field types are checked later by Check.
-func ParseFilter(src string) (*Filter, error) {
+// Parse parses a filter expression. Field types are checked later by Bind.
+func Parse(src string) (*Filter, error) {
 	if len(src) > MaxFilterLength {
 		return nil, data.Invalid("filter too long", fmt.Sprintf("at most %d characters", MaxFilterLength))
 	}
@@ -57,8 +60,8 @@ func ParseFilter(src string) (*Filter, error) {
 // String returns a canonical form of the filter (used in cache keys).
 func (f *Filter) String() string { return fmt.Sprint(f.root) }
 
-// Match reports whether a feature's properties pass the filter.
-func (f *Filter) Match(props map[string]any) bool { return f.root.eval(props) }
+// Match reports whether feature i of l passes the filter (which must be bound to l's spec).
+func (f *Filter) Match(l *data.Layer, i int) bool { return f.root.eval(l, i) }
 
 // Bind returns a copy of the filter checked against a layer: every field it names must be declared
 // by the layer, and the literals are converted to the field types.
@@ -68,11 +71,36 @@ func (f *Filter) Bind(spec *data.LayerSpec) (*Filter, error) {
 			return nil, data.Invalid("bad filter", fmt.Sprintf("layer %q has no field %q", spec.ID, name))
 		}
 	}
-	g, err := ParseFilter(f.src)
+	g, err := Parse(f.src)
 	if err != nil {
 		return nil, err
 	}
 	return g, typeCheck(g.root, spec)
+}
+
+// Equal returns a filter bound to spec that keeps the features whose attributes equal the given
+// values (written as in a query string: 5000, true, PK-SD), all of them; names are sorted.
+func Equal(spec *data.LayerSpec, values map[string]string) (*Filter, error) {
+	names := make([]string, 0, len(values))
+	for k := range values {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	f := &Filter{root: trueNode{}, refs: map[string]bool{}}
+	for _, k := range names {
+		if _, ok := spec.Field(k); !ok {
+			return nil, data.Invalid("bad filter", fmt.Sprintf("layer %q has no field %q", spec.ID, k))
+		}
+		f.refs[k] = true
+		n := &cmpNode{field: k, op: "=", val: literal{text: values[k], quoted: true}}
+		if f.root == (trueNode{}) {
+			f.root = n
+		} else {
+			f.root = andNode{f.root, n}
+		}
+	}
+	f.src = fmt.Sprint(f.root)
+	return f, typeCheck(f.root, spec)
 }
 
 type token struct {
@@ -277,24 +305,28 @@ func (p *parser) value() (literal, error) {
 type orNode struct{ a, b node }
 type andNode struct{ a, b node }
 type notNode struct{ a node }
+type trueNode struct{}
 
-func (n orNode) eval(p map[string]any) bool  { return n.a.eval(p) || n.b.eval(p) }
-func (n andNode) eval(p map[string]any) bool { return n.a.eval(p) && n.b.eval(p) }
-func (n notNode) eval(p map[string]any) bool { return !n.a.eval(p) }
-func (n orNode) String() string              { return fmt.Sprintf("(%v or %v)", n.a, n.b) }
-func (n andNode) String() string             { return fmt.Sprintf("(%v and %v)", n.a, n.b) }
-func (n notNode) String() string             { return fmt.Sprintf("(not %v)", n.a) }
+func (n orNode) eval(l *data.Layer, i int) bool  { return n.a.eval(l, i) || n.b.eval(l, i) }
+func (n andNode) eval(l *data.Layer, i int) bool { return n.a.eval(l, i) && n.b.eval(l, i) }
+func (n notNode) eval(l *data.Layer, i int) bool { return !n.a.eval(l, i) }
+func (trueNode) eval(*data.Layer, int) bool      { return true }
+func (n orNode) String() string                  { return fmt.Sprintf("(%v or %v)", n.a, n.b) }
+func (n andNode) String() string                 { return fmt.Sprintf("(%v and %v)", n.a, n.b) }
+func (n notNode) String() string                 { return fmt.Sprintf("(not %v)", n.a) }
+func (trueNode) String() string                  { return "true" }
 
 type cmpNode struct {
 	field, op string
+	index     int // of the field in the bound spec
 	val       literal
 }
 
 func (n *cmpNode) String() string { return fmt.Sprintf("%s %s %q", n.field, n.op, n.val.text) }
 
-func (n *cmpNode) eval(p map[string]any) bool {
-	v, ok := p[n.field]
-	if !ok || v == nil {
+func (n *cmpNode) eval(l *data.Layer, i int) bool {
+	v := l.Value(i, n.index)
+	if v.Null() {
 		return false
 	}
 	c, ok := compare(v, n.val.typed)
@@ -320,6 +352,7 @@ func (n *cmpNode) eval(p map[string]any) bool {
 
 type inNode struct {
 	field string
+	index int
 	vals  []literal
 }
 
@@ -331,9 +364,9 @@ func (n *inNode) String() string {
 	return fmt.Sprintf("%s in (%s)", n.field, strings.Join(s, ","))
 }
 
-func (n *inNode) eval(p map[string]any) bool {
-	v, ok := p[n.field]
-	if !ok || v == nil {
+func (n *inNode) eval(l *data.Layer, i int) bool {
+	v := l.Value(i, n.index)
+	if v.Null() {
 		return false
 	}
 	for _, l := range n.vals {
@@ -344,35 +377,30 @@ func (n *inNode) eval(p map[string]any) bool {
 	return false
 }
 
-// compare orders two values of the same type; ok is false when they cannot be compared.
-func compare(a, b any) (int, bool) {
-	switch x := a.(type) {
-	case string:
+// compare orders a value and a literal of the same type; ok is false when they cannot be
+// compared. Integers and numbers compare as numbers.
+func compare(a data.Value, b any) (int, bool) {
+	switch a.Type {
+	case data.FieldString:
 		y, ok := b.(string)
-		return strings.Compare(x, y), ok
-	case int64:
-		switch y := b.(type) {
-		case int64:
-			return cmp3(float64(x), float64(y)), true
-		case float64:
-			return cmp3(float64(x), y), true
-		}
-	case float64:
+		return strings.Compare(a.Str, y), ok
+	case data.FieldInteger, data.FieldNumber:
+		x, _ := a.Float()
 		switch y := b.(type) {
 		case int64:
 			return cmp3(x, float64(y)), true
 		case float64:
 			return cmp3(x, y), true
 		}
-	case bool:
+	case data.FieldBoolean:
 		y, ok := b.(bool)
 		if !ok {
 			return 0, false
 		}
-		if x == y {
+		if a.Bool == y {
 			return 0, true
 		}
-		if !x {
+		if !a.Bool {
 			return -1, true
 		}
 		return 1, true
@@ -390,7 +418,8 @@ func cmp3(a, b float64) int {
 	return 0
 }
 
-// typeCheck converts each literal to its field's type (numbers as float64 for numeric fields).
+// typeCheck converts each literal to its field's type (numbers as float64 for numeric fields) and
+// records the fields' indexes in spec.
 func typeCheck(n node, spec *data.LayerSpec) error {
 	conv := func(field string, l *literal) error {
 		f, _ := spec.Field(field)
@@ -419,8 +448,10 @@ func typeCheck(n node, spec *data.LayerSpec) error {
 	case notNode:
 		return typeCheck(n.a, spec)
 	case *cmpNode:
+		n.index = spec.FieldIndex(n.field)
 		return conv(n.field, &n.val)
 	case *inNode:
+		n.index = spec.FieldIndex(n.field)
 		for i := range n.vals {
 			if err := conv(n.field, &n.vals[i]); err != nil {
 				return err

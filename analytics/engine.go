@@ -1,0 +1,151 @@
+package analytics
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/paulmach/orb"
+
+	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/indexes"
+)
+
+// Config names the layers and thresholds the risk methods use. Defaults fit the Pakistan catalog.
+type Config struct {
+	PopulationLayer   string   // point layer whose PopulationField is "people" [villages]
+	PopulationField   string   // [population]
+	ConnectivityField string   // boolean field of PopulationLayer: connected to fibre [fibre]
+	FacilityLayer     string   // point layer of facilities [facilities]
+	FacilityKindField string   // [kind]
+	HealthKinds       []string // kinds that count as health care [hospital, rural_health_centre]
+	ShelterKinds      []string // kinds that count as shelters [flood_shelter]
+	GaugeLayer        string   // [gauges]
+	AdminLayer        string   // admin layer for /risk/point [provinces]
+	DamagingDepthM    float64  // ThinkHazard! damaging threshold: classes with min >= this [0.5]
+	FarFromHealthKm   float64  // a village farther than this from health care lacks coping capacity [10]
+}
+
+// DefaultConfig returns the defaults for the Pakistan catalog.
+func DefaultConfig() Config {
+	return Config{PopulationLayer: "villages", PopulationField: "population", ConnectivityField: "fibre",
+		FacilityLayer: "facilities", FacilityKindField: "kind", HealthKinds: []string{"hospital", "rural_health_centre"},
+		ShelterKinds: []string{"flood_shelter"}, GaugeLayer: "gauges", AdminLayer: "provinces",
+		DamagingDepthM: 0.5, FarFromHealthKm: 10}
+}
+
+// Engine answers risk questions from the served layers.
+type Engine struct {
+	cfg     Config
+	current func() *indexes.Set
+	ranks   rankCache
+	pieces  pieces
+	classes struct {
+		mu     sync.Mutex
+		tables map[[2]*indexes.Layer]*classTable
+	}
+	health struct {
+		mu          sync.Mutex
+		people, fac *indexes.Layer
+		km          []float32
+	}
+}
+
+// NewEngine returns an engine over the set current returns (read at every query, so a reload
+// is seen at once).
+func NewEngine(cfg Config, current func() *indexes.Set) *Engine {
+	return &Engine{cfg: cfg, current: current}
+}
+
+func deadline(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return &data.Error{Kind: data.KindTimeout, Msg: "the query took too long", Detail: "try a smaller area or fewer layers", Err: err}
+	}
+	return nil
+}
+
+// layers resolves the requested hazard and exposure layers (defaults: every layer with a hazard
+// tag; every exposure or vulnerability layer plus the linear hydrology layers).
+func (e *Engine) layers(set *indexes.Set, r *AreaRequest) (haz, exp []*indexes.Layer, err error) {
+	pick := func(ids []string, def func(*indexes.Layer) bool, what string, check func(*indexes.Layer) bool) ([]*indexes.Layer, error) {
+		if len(ids) == 0 {
+			var out []*indexes.Layer
+			for _, l := range set.Layers() {
+				if def(l) {
+					out = append(out, l)
+				}
+			}
+			return out, nil
+		}
+		var out []*indexes.Layer
+		for _, id := range ids {
+			l, ok := set.Layer(id)
+			if !ok {
+				return nil, data.Errorf(data.KindNotFound, "no %s layer %q", what, id)
+			}
+			if !check(l) {
+				return nil, data.Invalid("not a "+what+" layer", fmt.Sprintf("%q cannot be used as a %s layer", id, what))
+			}
+			if !slices.Contains(out, l) {
+				out = append(out, l)
+			}
+		}
+		return out, nil
+	}
+	isHazard := func(l *indexes.Layer) bool { return l.Spec.Hazard != nil }
+	if haz, err = pick(r.Hazards, isHazard, "hazard", isHazard); err != nil {
+		return nil, nil, err
+	}
+	if exp, err = pick(r.Exposure, DefaultExposure, "exposure", func(l *indexes.Layer) bool { return l.Spec.Hazard == nil }); err != nil {
+		return nil, nil, err
+	}
+	return haz, exp, nil
+}
+
+// DefaultExposure says which layers an area query reports by default: exposure and vulnerability
+// layers, and the linear hydrology layers (rivers), but no admin or hazard layers.
+func DefaultExposure(l *indexes.Layer) bool {
+	if l.Spec.Hazard != nil || l.Spec.Theme == data.ThemeAdmin || l.Len() == 0 {
+		return false
+	}
+	switch l.Spec.Metadata.RiskRole {
+	case data.RoleExposure, data.RoleVulnerability:
+		return true
+	}
+	_, line := l.Geometry(0).(orb.LineString)
+	return l.Spec.Theme == data.ThemeHydrology && line
+}
+
+// subdivided swaps polygon layers for their subdivided indexes (see pieces).
+func (e *Engine) subdivided(set *indexes.Set, ls []*indexes.Layer) []*indexes.Layer {
+	out := make([]*indexes.Layer, len(ls))
+	for i, l := range ls {
+		out[i] = l
+		if l.Shape() == data.Polygons {
+			out[i] = e.pieces.of(set, l)
+		}
+	}
+	return out
+}
+
+// Warm builds the subdivided indexes of every polygon layer, so that the first query does not
+// pay for it.
+func (e *Engine) Warm(set *indexes.Set) {
+	people, ok1 := set.Layer(e.cfg.PopulationLayer)
+	fac, ok2 := set.Layer(e.cfg.FacilityLayer)
+	if ok1 && ok2 {
+		e.healthDistances(people, fac)
+	}
+	layers := e.subdivided(set, set.Layers())
+	for _, h := range layers {
+		if h.Spec.Hazard == nil {
+			continue
+		}
+		for _, l := range layers {
+			if isPoints(l) && DefaultExposure(l) {
+				e.pointClasses(h, l)
+			}
+		}
+	}
+}

@@ -1,0 +1,84 @@
+package geo
+
+import (
+	"math"
+
+	"github.com/paulmach/orb"
+)
+
+// WGS84 ellipsoid.
+const (
+	wgsA  = 6378137.0
+	wgsE2 = 0.0066943799901413165
+)
+
+var (
+	wgsE = math.Sqrt(wgsE2)
+	qp   = authalicQ(math.Pi / 2)
+	// authalicR is the radius of the sphere with the ellipsoid's surface area.
+	authalicR = wgsA * math.Sqrt(qp/2)
+)
+
+func authalicQ(phi float64) float64 {
+	s := math.Sin(phi)
+	return (1 - wgsE2) * (s/(1-wgsE2*s*s) - 1/(2*wgsE)*math.Log((1-wgsE*s)/(1+wgsE*s)))
+}
+
+// EqualArea maps lon/lat to the ellipsoidal Lambert cylindrical equal-area projection (metres):
+// x = R_q·λ, y = R_q·sin β with β the authalic latitude. Areas measured there are areas on the
+// WGS84 ellipsoid, whatever the latitude.
+func EqualArea(p orb.Point) orb.Point {
+	phi := p[1] * math.Pi / 180
+	return orb.Point{authalicR * p[0] * math.Pi / 180, authalicR * authalicQ(phi) / qp}
+}
+
+// RingAreaM2 is the signed area of a closed lon/lat ring in m² on the ellipsoid (positive when
+// counter-clockwise).
+func RingAreaM2(r orb.Ring) float64 {
+	var s float64
+	for i := 0; i+1 < len(r); i++ {
+		a, b := EqualArea(r[i]), EqualArea(r[i+1])
+		s += a[0]*b[1] - b[0]*a[1]
+	}
+	return s / 2
+}
+
+// PlanarRingArea is the signed shoelace area of a closed ring in its own plane (positive when
+// counter-clockwise with y up, clockwise with y down as in tile coordinates).
+func PlanarRingArea(r orb.Ring) float64 {
+	var s float64
+	for i := 0; i+1 < len(r); i++ {
+		s += r[i][0]*r[i+1][1] - r[i+1][0]*r[i][1]
+	}
+	return s / 2
+}
+
+// AreaKm2 returns the area of a (multi)polygon in km² on the WGS84 ellipsoid (equal-area
+// projection of the vertices; edges are straight in that projection, which for edges of a few km
+// is within a few parts per million of geodesic edges). Other geometries have no area.
+func AreaKm2(g orb.Geometry) float64 {
+	var a float64
+	poly := func(p orb.Polygon) {
+		for i, r := range p {
+			v := math.Abs(RingAreaM2(r))
+			if i == 0 {
+				a += v
+			} else {
+				a -= v
+			}
+		}
+	}
+	switch g := g.(type) {
+	case orb.Polygon:
+		poly(g)
+	case orb.MultiPolygon:
+		for _, p := range g {
+			poly(p)
+		}
+	case orb.Collection:
+		for _, c := range g {
+			a += AreaKm2(c) * 1e6
+		}
+	}
+	return a / 1e6
+}

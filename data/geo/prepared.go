@@ -1,0 +1,178 @@
+package geo
+
+import (
+	"math"
+	"slices"
+
+	"github.com/paulmach/orb"
+)
+
+// Prepared is a (multi)polygon ready for many point-in-polygon, rectangle and line tests: its
+// edges are bucketed into horizontal bands so that a test looks only at the edges of its band.
+type Prepared struct {
+	bound orb.Bound
+	bands [][]edge
+	h     float64
+}
+
+type edge struct{ a, b orb.Point }
+
+const bandCount = 128
+
+// Prepare indexes the edges of mp.
+func Prepare(mp orb.MultiPolygon) *Prepared {
+	edges := 0
+	for _, poly := range mp {
+		for _, r := range poly {
+			edges += max(len(r)-1, 0)
+		}
+	}
+	// about four edges a band, at most bandCount bands
+	n := max(1, min(bandCount, edges/4))
+	p := &Prepared{bound: mp.Bound(), bands: make([][]edge, n)}
+	p.h = (p.bound.Max[1] - p.bound.Min[1]) / float64(n)
+	if p.h <= 0 {
+		p.h = 1
+	}
+	p.fill(mp)
+	return p
+}
+
+// fill buckets the edges in two passes: count the edges of each band, then fill one shared
+// backing array.
+func (p *Prepared) fill(mp orb.MultiPolygon) {
+	counts := make([]int, len(p.bands))
+	each := func(fn func(a, b orb.Point, lo, hi int)) {
+		for _, poly := range mp {
+			for _, r := range poly {
+				for i := 0; i+1 < len(r); i++ {
+					a, b := r[i], r[i+1]
+					fn(a, b, p.band(math.Min(a[1], b[1])), p.band(math.Max(a[1], b[1])))
+				}
+			}
+		}
+	}
+	total := 0
+	each(func(_, _ orb.Point, lo, hi int) {
+		for k := lo; k <= hi; k++ {
+			counts[k]++
+		}
+		total += hi - lo + 1
+	})
+	backing := make([]edge, total)
+	off := 0
+	for k, c := range counts {
+		p.bands[k] = backing[off : off : off+c]
+		off += c
+	}
+	each(func(a, b orb.Point, lo, hi int) {
+		for k := lo; k <= hi; k++ {
+			p.bands[k] = append(p.bands[k], edge{a, b})
+		}
+	})
+}
+
+// Bound is the bbox of the polygon.
+func (p *Prepared) Bound() orb.Bound { return p.bound }
+
+func (p *Prepared) band(y float64) int {
+	k := int((y - p.bound.Min[1]) / p.h)
+	return max(0, min(len(p.bands)-1, k))
+}
+
+// Contains uses the even-odd rule over all rings, so holes and multipolygon parts are handled.
+func (p *Prepared) Contains(q orb.Point) bool {
+	if !p.bound.Contains(q) {
+		return false
+	}
+	in := false
+	for _, e := range p.bands[p.band(q[1])] {
+		a, b := e.a, e.b
+		if (a[1] > q[1]) != (b[1] > q[1]) {
+			x := a[0] + (q[1]-a[1])*(b[0]-a[0])/(b[1]-a[1])
+			if q[0] < x {
+				in = !in
+			}
+		}
+	}
+	return in
+}
+
+// Crosses reports whether any polygon edge meets the rectangle b.
+func (p *Prepared) Crosses(b orb.Bound) bool {
+	if !p.bound.Intersects(b) {
+		return false
+	}
+	lo, hi := p.band(b.Min[1]), p.band(b.Max[1])
+	for k := lo; k <= hi; k++ {
+		for _, e := range p.bands[k] {
+			if SegmentMeetsBound(e.a, e.b, b) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// ContainsBound reports whether the rectangle b lies wholly inside the polygon.
+func (p *Prepared) ContainsBound(b orb.Bound) bool {
+	return !p.Crosses(b) && p.Contains(b.Min)
+}
+
+// LengthInsideKm is the length in km of the parts of a (multi)linestring inside every one of the
+// polygons (their intersection): each segment is cut at its crossings with the polygons' edges,
+// and the pieces whose midpoints are inside all of them are summed along great circles.
+func LengthInsideKm(g orb.Geometry, ps ...*Prepared) float64 {
+	var lines []orb.LineString
+	switch t := g.(type) {
+	case orb.LineString:
+		lines = []orb.LineString{t}
+	case orb.MultiLineString:
+		lines = t
+	}
+	var total float64
+	var ts []float64
+	for _, l := range lines {
+		for i := 0; i+1 < len(l); i++ {
+			ts = segmentInside(l[i], l[i+1], ps, ts, &total)
+		}
+	}
+	return total
+}
+
+// segmentInside adds to total the length of segment a-b inside every polygon, piece by piece;
+// ts is scratch space, returned for reuse.
+func segmentInside(a, b orb.Point, ps []*Prepared, ts []float64, total *float64) []float64 {
+	sb := orb.Bound{Min: orb.Point{math.Min(a[0], b[0]), math.Min(a[1], b[1])}, Max: orb.Point{math.Max(a[0], b[0]), math.Max(a[1], b[1])}}
+	for _, p := range ps {
+		if !sb.Intersects(p.bound) {
+			return ts
+		}
+	}
+	ts = append(ts[:0], 0, 1)
+	for _, p := range ps {
+		lo, hi := p.band(sb.Min[1]), p.band(sb.Max[1])
+		for k := lo; k <= hi; k++ {
+			for _, e := range p.bands[k] {
+				if t, ok := SegmentParam(a, b, e.a, e.b); ok {
+					ts = append(ts, t)
+				}
+			}
+		}
+	}
+	slices.Sort(ts)
+	at := func(t float64) orb.Point { return orb.Point{a[0] + t*(b[0]-a[0]), a[1] + t*(b[1]-a[1])} }
+	for j := 0; j+1 < len(ts); j++ {
+		if ts[j+1] <= ts[j] {
+			continue
+		}
+		mid, in := at((ts[j]+ts[j+1])/2), true
+		for _, p := range ps {
+			in = in && p.Contains(mid)
+		}
+		if in {
+			*total += DistanceKm(at(ts[j]), at(ts[j+1]))
+		}
+	}
+	return ts
+}

@@ -1,0 +1,132 @@
+package features
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/filter"
+)
+
+// Limits of a page of items.
+const (
+	DefaultLimit = 100
+	MaxLimit     = 10_000
+)
+
+// Query asks for a page of a collection's items.
+type Query struct {
+	Layer         string
+	BBox          *orb.Bound        // nil: everywhere
+	Equal         map[string]string // attribute = value filters (all must hold)
+	Limit, Offset int
+	RawQuery      string // the request's query string, for the self and next links
+}
+
+// Page is a page of items as a GeoJSON FeatureCollection with OGC API – Features counts and links.
+type Page struct {
+	Type           string    `json:"type"`
+	NumberMatched  int       `json:"numberMatched"`
+	NumberReturned int       `json:"numberReturned"`
+	Features       []Feature `json:"features"`
+	Links          []Link    `json:"links"`
+}
+
+// Feature is one item.
+type Feature struct {
+	Type       string         `json:"type"`
+	ID         uint64         `json:"id"`
+	Geometry   Geometry       `json:"geometry"`
+	Properties map[string]any `json:"properties"`
+}
+
+// Geometry writes an orb geometry as a GeoJSON geometry object.
+type Geometry struct{ orb.Geometry }
+
+// MarshalJSON writes the GeoJSON geometry.
+func (g Geometry) MarshalJSON() ([]byte, error) { return geojson.NewGeometry(g.Geometry).MarshalJSON() }
+
+// Items returns a page of the features of q.Layer that meet q.BBox and the filters, in feature
+// order; base is the public URL prefix of links.
+func (s *Service) Items(q Query, base string) (*Page, error) {
+	l, err := s.layer(q.Layer)
+	if err != nil {
+		return nil, err
+	}
+	if q.Limit <= 0 {
+		q.Limit = DefaultLimit
+	}
+	flt, err := equal(l.Spec, q.Equal)
+	if err != nil {
+		return nil, err
+	}
+	var idx []int
+	if q.BBox != nil {
+		idx = l.Indexes(*q.BBox)
+	} else {
+		idx = make([]int, l.Len())
+		for i := range idx {
+			idx[i] = i
+		}
+	}
+	if len(q.Equal) > 0 {
+		kept := idx[:0:0]
+		for _, i := range idx {
+			if flt.Match(l.Layer, i) {
+				kept = append(kept, i)
+			}
+		}
+		idx = kept
+	}
+	matched := len(idx)
+	page := idx[min(q.Offset, matched):min(q.Offset+q.Limit, matched)]
+	feats := make([]Feature, len(page))
+	for k, i := range page {
+		feats[k] = Feature{Type: "Feature", ID: l.ID(i), Geometry: Geometry{l.Geometry(i)}, Properties: l.Properties(i)}
+	}
+	self := base + "/collections/" + l.Spec.ID + "/items"
+	links := []Link{{Rel: "self", Href: self + "?" + q.RawQuery, Type: "application/geo+json"}}
+	if q.Offset+q.Limit < matched {
+		next := withParams(q.RawQuery, "offset", strconv.Itoa(q.Offset+q.Limit), "limit", strconv.Itoa(q.Limit))
+		links = append(links, Link{Rel: "next", Href: self + "?" + next, Type: "application/geo+json"})
+	}
+	return &Page{Type: "FeatureCollection", Features: feats, NumberMatched: matched, NumberReturned: len(feats), Links: links}, nil
+}
+
+// equal checks the attribute filters of a query and compiles them.
+func equal(spec *data.LayerSpec, values map[string]string) (*filter.Filter, error) {
+	for k, v := range values {
+		fd, ok := spec.Field(k)
+		if !ok {
+			return nil, data.Invalid("unknown query parameter "+strconv.Quote(k), "filters must name a field of "+spec.ID)
+		}
+		if _, err := data.Coerce(fd.Type, v); err != nil {
+			return nil, data.Invalid("bad filter "+k, err.Error())
+		}
+	}
+	return filter.Equal(spec, values)
+}
+
+// withParams sets query parameters (name, value pairs) in a raw query string, in place when
+// present and appended otherwise, leaving the other parameters as they were.
+func withParams(raw string, kv ...string) string {
+	var parts []string
+	if raw != "" {
+		parts = strings.Split(raw, "&")
+	}
+	for k := 0; k+1 < len(kv); k += 2 {
+		name, val, found := kv[k], kv[k+1], false
+		for i, p := range parts {
+			if n, _, _ := strings.Cut(p, "="); n == name {
+				parts[i], found = name+"="+val, true
+			}
+		}
+		if !found {
+			parts = append(parts, name+"="+val)
+		}
+	}
+	return strings.Join(parts, "&")
+}
