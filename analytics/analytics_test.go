@@ -216,7 +216,7 @@ func TestBadInput(t *testing.T) {
 		{"point", `{"geometry":{"type":"Point","coordinates":[68,25]}}`, data.KindInvalid, "Polygon"},
 		{"bowtie", `{"geometry":{"type":"Polygon","coordinates":[[[68,25],[69,26],[69,25],[68,26],[68,25]]]}}`, data.KindInvalid, "self-intersecting"},
 		{"huge number", `{"geometry":{"type":"Polygon","coordinates":[[[68,25],[1e400,26],[69,25],[68,25]]]}}`, data.KindInvalid, "invalid"},
-		{"out of range", `{"geometry":{"type":"Polygon","coordinates":[[[68,25],[190,26],[69,25],[68,25]]]}}`, data.KindInvalid, "outside lon"},
+		{"out of range", `{"geometry":{"type":"Polygon","coordinates":[[[68,25],[190,26],[69,25],[68,25]]]}}`, data.KindInvalid, "outside the WGS84 range"},
 		{"too many vertices", `{"geometry":{"type":"Polygon","coordinates":[[` + strings.Join(many, ",") + `]]}}`, data.KindTooLarge, "too many vertices"},
 		{"empty", `{"geometry":{"type":"Polygon","coordinates":[]}}`, data.KindInvalid, "empty"},
 		{"short ring", `{"geometry":{"type":"Polygon","coordinates":[[[68,25],[69,25],[68,25]]]}}`, data.KindInvalid, "at least 4"},
