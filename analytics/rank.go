@@ -88,21 +88,7 @@ func (e *Engine) Rank(ctx context.Context, admin, hazard, metric string) (*RankR
 	}
 	units = slices.Clone(units)
 	for i := range units {
-		u := &units[i]
-		switch metric {
-		case "risk_index":
-			u.Value = u.RiskIndex.Value
-		case "expected_annual_population":
-			u.Value = u.EAP
-		case "exposed_population":
-			u.Value = u.Exposed
-		case "damaging_area_km2":
-			u.Value = u.Damaging
-		case "damaging_share":
-			u.Value = u.Indicators.DamagingAreaShare
-		case "population":
-			u.Value = u.Population
-		}
+		units[i].Value = units[i].metric(metric)
 	}
 	sort.SliceStable(units, func(i, j int) bool {
 		if units[i].Value != units[j].Value {
@@ -165,6 +151,23 @@ func (e *Engine) rankUnits(ctx context.Context, set *indexes.Set, al *indexes.La
 	}
 	e.ranks.units[key] = units
 	return units, nil
+}
+
+// metric returns the unit's value of a rank metric.
+func (u *RankUnit) metric(name string) float64 {
+	switch name {
+	case "risk_index":
+		return u.RiskIndex.Value
+	case "expected_annual_population":
+		return u.EAP
+	case "exposed_population":
+		return u.Exposed
+	case "damaging_area_km2":
+		return u.Damaging
+	case "damaging_share":
+		return u.Indicators.DamagingAreaShare
+	}
+	return u.Population
 }
 
 // informRank computes the INFORM index over the units: min-max normalization of each indicator

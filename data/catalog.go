@@ -317,72 +317,80 @@ func (c *Catalog) Validate() error {
 		if name == "" {
 			name = fmt.Sprintf("#%d", i+1)
 		}
-		fail := func(element, reason string) error {
+		if element, reason := l.problem(seen); element != "" {
 			return Invalid(fmt.Sprintf("layer %q: %s %s", name, element, reason), "")
 		}
-		if !idPattern.MatchString(l.ID) {
-			return fail("id", "must match "+idPattern.String())
-		}
-		if seen[l.ID] {
-			return fail("id", "is used by another layer")
-		}
 		seen[l.ID] = true
-		if !ValidTheme(l.Theme) {
-			return fail("theme", fmt.Sprintf("%q is not one of the 7 themes (%s)", l.Theme, themeList()))
-		}
-		if el, why := l.Metadata.missing(); el != "" {
-			return fail("metadata element "+el, why)
-		}
-		if l.Metadata.Theme != l.Theme {
-			return fail("metadata element theme", fmt.Sprintf("%q differs from the layer theme %q", l.Metadata.Theme, l.Theme))
-		}
-		if l.Source.Path == "" {
-			return fail("source.path", "is missing")
-		}
-		if l.MinZoom < 0 || l.MaxZoom > MaxZoom || l.MinZoom > l.MaxZoom {
-			return fail("zoom range", fmt.Sprintf("[%d, %d] must satisfy 0 <= minzoom <= maxzoom <= %d", l.MinZoom, l.MaxZoom, MaxZoom))
-		}
-		fields := map[string]bool{}
-		for _, f := range l.Fields {
-			switch f.Type {
-			case FieldString, FieldInteger, FieldNumber, FieldBoolean:
-			default:
-				return fail("field "+f.Name, fmt.Sprintf("has type %q (want string, integer, number or boolean)", f.Type))
-			}
-			if f.Name == "" || fields[f.Name] {
-				return fail("field "+f.Name, "is empty or repeated")
-			}
-			fields[f.Name] = true
-		}
-		if r := l.Source.Raster; r != nil {
-			if r.Band < 1 {
-				return fail("source.raster.band", "must be 1 or more")
-			}
-			if r.ClassField == "" || !fields[r.ClassField] {
-				return fail("source.raster.class_field", "must name one of the layer's fields")
-			}
-			if len(r.Classes) == 0 || len(r.Classes) > 250 {
-				return fail("source.raster.classes", "must list 1 to 250 classes")
-			}
-			for j, cl := range r.Classes {
-				if cl.Name == "" || !(cl.Min < cl.Max) {
-					return fail("source.raster.classes", fmt.Sprintf("class %d needs a name and min < max", j+1))
-				}
-				if j > 0 && cl.Min < r.Classes[j-1].Max {
-					return fail("source.raster.classes", fmt.Sprintf("class %q overlaps the class before it (sort classes by min)", cl.Name))
-				}
-			}
-		}
-		if l.KeyField != "" && !fields[l.KeyField] {
-			return fail("key_field", "must name one of the layer's fields")
-		}
-		if h := l.Hazard; h != nil {
-			if h.Type == "" || h.ReturnPeriod < 1 || !fields[h.ClassField] {
-				return fail("hazard", "needs a type, a return_period >= 1 and a class_field among the fields")
-			}
-		}
 	}
 	return nil
+}
+
+// problem returns the first element of the layer that is wrong and why, or "".
+func (l *LayerSpec) problem(seen map[string]bool) (element, reason string) {
+	switch {
+	case !idPattern.MatchString(l.ID):
+		return "id", "must match " + idPattern.String()
+	case seen[l.ID]:
+		return "id", "is used by another layer"
+	case !ValidTheme(l.Theme):
+		return "theme", fmt.Sprintf("%q is not one of the 7 themes (%s)", l.Theme, themeList())
+	}
+	if el, why := l.Metadata.missing(); el != "" {
+		return "metadata element " + el, why
+	}
+	switch {
+	case l.Metadata.Theme != l.Theme:
+		return "metadata element theme", fmt.Sprintf("%q differs from the layer theme %q", l.Metadata.Theme, l.Theme)
+	case l.Source.Path == "":
+		return "source.path", "is missing"
+	case l.MinZoom < 0 || l.MaxZoom > MaxZoom || l.MinZoom > l.MaxZoom:
+		return "zoom range", fmt.Sprintf("[%d, %d] must satisfy 0 <= minzoom <= maxzoom <= %d", l.MinZoom, l.MaxZoom, MaxZoom)
+	}
+	fields := map[string]bool{}
+	for _, f := range l.Fields {
+		switch f.Type {
+		case FieldString, FieldInteger, FieldNumber, FieldBoolean:
+		default:
+			return "field " + f.Name, fmt.Sprintf("has type %q (want string, integer, number or boolean)", f.Type)
+		}
+		if f.Name == "" || fields[f.Name] {
+			return "field " + f.Name, "is empty or repeated"
+		}
+		fields[f.Name] = true
+	}
+	if r := l.Source.Raster; r != nil {
+		if el, why := r.problem(fields); el != "" {
+			return el, why
+		}
+	}
+	if l.KeyField != "" && !fields[l.KeyField] {
+		return "key_field", "must name one of the layer's fields"
+	}
+	if h := l.Hazard; h != nil && (h.Type == "" || h.ReturnPeriod < 1 || !fields[h.ClassField]) {
+		return "hazard", "needs a type, a return_period >= 1 and a class_field among the fields"
+	}
+	return "", ""
+}
+
+// problem returns what is wrong with a raster source: its band, class field or classes.
+func (r *RasterSource) problem(fields map[string]bool) (element, reason string) {
+	switch {
+	case r.Band < 1:
+		return "source.raster.band", "must be 1 or more"
+	case r.ClassField == "" || !fields[r.ClassField]:
+		return "source.raster.class_field", "must name one of the layer's fields"
+	case len(r.Classes) == 0 || len(r.Classes) > 250:
+		return "source.raster.classes", "must list 1 to 250 classes"
+	}
+	for j, cl := range r.Classes {
+		if cl.Name == "" || !(cl.Min < cl.Max) {
+			return "source.raster.classes", fmt.Sprintf("class %d needs a name and min < max", j+1)
+		}
+		if j > 0 && cl.Min < r.Classes[j-1].Max {
+			return "source.raster.classes", fmt.Sprintf("class %q overlaps the class before it (sort classes by min)", cl.Name)
+		}
+	}
+	return "", ""
 }
 
 // LoadCatalogFile reads and validates a catalog file; relative source paths resolve against its folder.

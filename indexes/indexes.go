@@ -3,6 +3,7 @@
 package indexes
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"sort"
@@ -51,15 +52,7 @@ func mortonOrder(bounds []orb.Bound, all orb.Bound) []int {
 		y := uint32(math.Min(math.Max((c[1]-all.Min[1])/h, 0), 1) * 0xFFFF)
 		keys[i] = kv{interleave(x) | interleave(y)<<1, i}
 	}
-	slices.SortFunc(keys, func(a, b kv) int {
-		if a.code != b.code {
-			if a.code < b.code {
-				return -1
-			}
-			return 1
-		}
-		return a.i - b.i
-	})
+	slices.SortFunc(keys, func(a, b kv) int { return cmp.Or(cmp.Compare(a.code, b.code), a.i-b.i) })
 	out := make([]int, len(keys))
 	for i, k := range keys {
 		out[i] = k.i
@@ -144,15 +137,7 @@ func (l *Layer) NearestWhere(p orb.Point, k int, keep func(i int) bool) []Neighb
 // insertNeighbor adds n to res, kept sorted by distance then index and cut to k.
 func insertNeighbor(res []Neighbor, n Neighbor, k int) []Neighbor {
 	res = append(res, n)
-	slices.SortStableFunc(res, func(a, b Neighbor) int {
-		if a.DistKm != b.DistKm {
-			if a.DistKm < b.DistKm {
-				return -1
-			}
-			return 1
-		}
-		return a.Index - b.Index
-	})
+	slices.SortStableFunc(res, func(a, b Neighbor) int { return cmp.Or(cmp.Compare(a.DistKm, b.DistKm), a.Index-b.Index) })
 	if len(res) > k {
 		res = res[:k]
 	}

@@ -129,7 +129,7 @@ func prepare(g orb.Geometry, gb orb.Bound, lonlat orb.Bound, proj projector, s s
 				out = append(out, snap(q))
 			}
 		}
-		return nonEmpty(out)
+		return geo.Single(out)
 	case orb.LineString, orb.MultiLineString:
 		g = clip.Geometry(box, g)
 		if g == nil {
@@ -154,16 +154,6 @@ func prepare(g orb.Geometry, gb orb.Bound, lonlat orb.Bound, proj projector, s s
 
 func snap(p orb.Point) orb.Point { return orb.Point{math.Round(p[0]), math.Round(p[1])} }
 
-func nonEmpty(mp orb.MultiPoint) orb.Geometry {
-	if len(mp) == 0 {
-		return nil
-	}
-	if len(mp) == 1 {
-		return mp[0]
-	}
-	return mp
-}
-
 // snapLine rounds to the grid and removes consecutive repeated points.
 func snapLine(ls []orb.Point) []orb.Point {
 	out := make([]orb.Point, 0, len(ls))
@@ -179,26 +169,12 @@ func snapLine(ls []orb.Point) []orb.Point {
 
 func cleanLines(g orb.Geometry) orb.Geometry {
 	var lines orb.MultiLineString
-	add := func(l orb.LineString) {
+	for _, l := range geo.Lines(g) {
 		if s := snapLine(l); len(s) >= 2 {
 			lines = append(lines, s)
 		}
 	}
-	switch t := g.(type) {
-	case orb.LineString:
-		add(t)
-	case orb.MultiLineString:
-		for _, l := range t {
-			add(l)
-		}
-	}
-	switch len(lines) {
-	case 0:
-		return nil
-	case 1:
-		return lines[0]
-	}
-	return lines
+	return geo.Single(lines)
 }
 
 // cleanRing snaps, dedupes, closes and orients a ring; ok is false for rings under 4 points or of
@@ -246,35 +222,29 @@ func dropSpikes(pts []orb.Point) []orb.Point {
 
 func cleanPolygons(g orb.Geometry, minArea float64) orb.Geometry {
 	var polys orb.MultiPolygon
-	add := func(p orb.Polygon) {
-		if len(p) == 0 {
-			return
-		}
-		ext, area, ok := cleanRing(p[0], true)
-		if !ok || area < minArea {
-			return
-		}
-		out := orb.Polygon{ext}
-		for _, h := range p[1:] {
-			if hole, harea, ok := cleanRing(h, false); ok && harea >= minArea/4 {
-				out = append(out, hole)
-			}
-		}
-		polys = append(polys, out)
-	}
-	switch t := g.(type) {
-	case orb.Polygon:
-		add(t)
-	case orb.MultiPolygon:
-		for _, p := range t {
-			add(p)
+	for _, p := range geo.Polygons(g) {
+		if c := cleanPolygon(p, minArea); c != nil {
+			polys = append(polys, c)
 		}
 	}
-	switch len(polys) {
-	case 0:
+	return geo.Single(polys)
+}
+
+// cleanPolygon cleans the rings of p; nil when its exterior is degenerate or under minArea
+// (holes under a quarter of it are dropped).
+func cleanPolygon(p orb.Polygon, minArea float64) orb.Polygon {
+	if len(p) == 0 {
 		return nil
-	case 1:
-		return polys[0]
 	}
-	return polys
+	ext, area, ok := cleanRing(p[0], true)
+	if !ok || area < minArea {
+		return nil
+	}
+	out := orb.Polygon{ext}
+	for _, h := range p[1:] {
+		if hole, harea, ok := cleanRing(h, false); ok && harea >= minArea/4 {
+			out = append(out, hole)
+		}
+	}
+	return out
 }

@@ -183,45 +183,64 @@ func (s *Service) plan(req Request) (*plan, error) {
 			ids = append(ids, l.Spec.ID)
 		}
 	}
-	var fields []string
-	if req.Fields != nil {
-		p.fields = map[string]bool{}
-		for _, f := range req.Fields {
-			found := false
-			for _, l := range p.layers {
-				if _, ok := l.Spec.Field(f); ok {
-					found = true
-				}
-			}
-			if !found {
-				return nil, data.Invalid("unknown field", fmt.Sprintf("no requested layer has a field %q", f))
-			}
-			if !p.fields[f] {
-				p.fields[f] = true
-				fields = append(fields, f)
-			}
-		}
-		sort.Strings(fields)
+	fields, err := p.bindFields(req.Fields)
+	if err != nil {
+		return nil, err
 	}
-	canon := ""
-	if strings.TrimSpace(req.Filter) != "" {
-		f, err := filter.Parse(req.Filter)
-		if err != nil {
-			return nil, err
-		}
-		p.filters = map[string]*filter.Filter{}
-		for _, l := range p.layers {
-			b, err := f.Bind(l.Spec)
-			if err != nil {
-				return nil, err
-			}
-			p.filters[l.Spec.ID] = b
-		}
-		canon = f.String()
+	canon, err := p.bindFilter(req.Filter)
+	if err != nil {
+		return nil, err
 	}
 	p.key = fmt.Sprintf("%s|%s|%d/%d/%d|%s|%s", set.Dataset.Version, strings.Join(ids, ","), req.Z, req.X, req.Y,
 		strings.Join(fields, ","), canon)
 	return p, nil
+}
+
+// bindFields checks that every field asked for exists in one of the layers and returns them
+// sorted (nil: all fields).
+func (p *plan) bindFields(names []string) ([]string, error) {
+	if names == nil {
+		return nil, nil
+	}
+	var fields []string
+	p.fields = map[string]bool{}
+	for _, f := range names {
+		found := false
+		for _, l := range p.layers {
+			if _, ok := l.Spec.Field(f); ok {
+				found = true
+			}
+		}
+		if !found {
+			return nil, data.Invalid("unknown field", fmt.Sprintf("no requested layer has a field %q", f))
+		}
+		if !p.fields[f] {
+			p.fields[f] = true
+			fields = append(fields, f)
+		}
+	}
+	sort.Strings(fields)
+	return fields, nil
+}
+
+// bindFilter parses the filter and binds it to every layer; it returns its canonical form.
+func (p *plan) bindFilter(src string) (string, error) {
+	if strings.TrimSpace(src) == "" {
+		return "", nil
+	}
+	f, err := filter.Parse(src)
+	if err != nil {
+		return "", err
+	}
+	p.filters = map[string]*filter.Filter{}
+	for _, l := range p.layers {
+		b, err := f.Bind(l.Spec)
+		if err != nil {
+			return "", err
+		}
+		p.filters[l.Spec.ID] = b
+	}
+	return f.String(), nil
 }
 
 // mercator returns a point layer's positions in normalized Web Mercator (x, y in 0..1, y down),

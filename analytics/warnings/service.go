@@ -114,7 +114,7 @@ func New(cfg Config, served *indexes.Served, inval Invalidator, log *slog.Logger
 			return err
 		}
 		for _, r := range batch {
-			s.apply(r, false)
+			s.apply(r)
 			replayed++
 		}
 		return nil
@@ -350,7 +350,7 @@ func (s *Service) applyBatch(fresh []Reading) {
 	}
 	var changed []change
 	for _, r := range fresh {
-		if c := s.apply(r, true); c != nil {
+		if c := s.apply(r); c != nil {
 			changed = append(changed, *c)
 		}
 	}
@@ -361,28 +361,13 @@ func (s *Service) applyBatch(fresh []Reading) {
 
 // apply records a reading and moves the station's warning state; it returns the change, if any.
 // The caller holds s.mu (or is the single-threaded replay).
-func (s *Service) apply(r Reading, live bool) *change {
+// apply records a reading and moves the station's warning state; it returns the change, if any.
+// The caller holds s.mu (or is the single-threaded replay).
+func (s *Service) apply(r Reading) *change {
 	st := s.stations[r.Station]
-	if st == nil {
-		return nil // a station removed from the catalog since the reading was journaled
+	if st == nil || !s.record(r) {
+		return nil // a station removed from the catalog since the reading was journaled, or not newer
 	}
-	if r.Seq > s.seq {
-		s.seq = r.Seq
-	}
-	k := r.key()
-	if _, dup := s.seen[k]; dup {
-		return nil
-	}
-	s.seen[k] = r
-	rs := append(s.readings[r.Station], r)
-	if len(rs) > s.cfg.KeepReadings {
-		rs = rs[len(rs)-s.cfg.KeepReadings:]
-	}
-	s.readings[r.Station] = rs
-	if last, ok := s.latest[r.Station]; ok && !r.Observed.After(last) {
-		return nil // a late reading: kept, but the state follows the newest observation
-	}
-	s.latest[r.Station] = r.Observed
 	cat := st.Category(r.DischargeCusecs)
 	cur := s.active[r.Station]
 	curCat := Normal
@@ -392,6 +377,47 @@ func (s *Service) apply(r Reading, live bool) *change {
 	if cat == curCat {
 		return nil
 	}
+	w := s.version(st, r, cat, cur)
+	if cat == Normal {
+		delete(s.active, st.ID)
+	} else {
+		s.active[st.ID] = w
+	}
+	if _, ok := s.all[w.ID]; !ok {
+		s.order = append(s.order, w.ID)
+	}
+	s.all[w.ID] = w
+	s.versions[w.ID] = append(s.versions[w.ID], w)
+	s.changes++
+	return &change{seq: r.Seq, old: cur, new: w}
+}
+
+// record keeps a reading (the newest KeepReadings of its station) and reports whether it is the
+// station's newest observation, which alone moves the warning state.
+func (s *Service) record(r Reading) bool {
+	if r.Seq > s.seq {
+		s.seq = r.Seq
+	}
+	k := r.key()
+	if _, dup := s.seen[k]; dup {
+		return false
+	}
+	s.seen[k] = r
+	rs := append(s.readings[r.Station], r)
+	if len(rs) > s.cfg.KeepReadings {
+		rs = rs[len(rs)-s.cfg.KeepReadings:]
+	}
+	s.readings[r.Station] = rs
+	if last, ok := s.latest[r.Station]; ok && !r.Observed.After(last) {
+		return false // a late reading: kept, but the state follows the newest observation
+	}
+	s.latest[r.Station] = r.Observed
+	return true
+}
+
+// version makes the next version of a station's warning for a new category: an Alert when none
+// is active, a Cancel when the river is back to Normal, an Update otherwise.
+func (s *Service) version(st *Station, r Reading, cat Category, cur *Warning) *Warning {
 	w := &Warning{Station: st.ID, StationName: st.Name, River: st.River, Province: st.Province, Category: cat,
 		CategoryName: cat.String(), Severity: cat.Severity(), Certainty: certainty(&r), Reading: r,
 		Sent: r.Received.UTC().Truncate(time.Second), Headline: headline(cat, st.Name, st.River, r.DischargeCusecs)}
@@ -413,19 +439,11 @@ func (s *Service) apply(r Reading, live bool) *change {
 	w.Identifier = fmt.Sprintf("%s.%d", w.ID, w.Version)
 	if cat == Normal {
 		w.ReturnPeriod, w.Area, w.AreaDesc = cur.ReturnPeriod, cur.Area, cur.AreaDesc
-		delete(s.active, st.ID)
 	} else {
 		w.ReturnPeriod = cat.ReturnPeriod()
 		w.Area, w.AreaDesc = s.area(st, w.ReturnPeriod)
-		s.active[st.ID] = w
 	}
-	if _, ok := s.all[w.ID]; !ok {
-		s.order = append(s.order, w.ID)
-	}
-	s.all[w.ID] = w
-	s.versions[w.ID] = append(s.versions[w.ID], w)
-	s.changes++
-	return &change{seq: r.Seq, old: cur, new: w}
+	return w
 }
 
 // publishLocked installs the warnings layer, invalidates the tiles the changes touch and notifies

@@ -249,28 +249,9 @@ func (p *parser) factor(depth int) (node, error) {
 	}
 	p.pos++
 	if op.kind == 'w' && op.text == "in" {
-		if t, ok := p.peek(); !ok || t.kind != '(' {
-			return nil, fmt.Errorf("expected '(' after 'in'")
-		}
-		p.pos++
-		var vals []literal
-		for {
-			v, err := p.value()
-			if err != nil {
-				return nil, err
-			}
-			vals = append(vals, v)
-			t, ok := p.peek()
-			if !ok {
-				return nil, fmt.Errorf("missing ')' after the 'in' list")
-			}
-			p.pos++
-			if t.kind == ')' {
-				break
-			}
-			if t.kind != ',' {
-				return nil, fmt.Errorf("expected ',' or ')' at position %d", t.at+1)
-			}
+		vals, err := p.list()
+		if err != nil {
+			return nil, err
 		}
 		return &inNode{field: field, vals: vals}, nil
 	}
@@ -282,6 +263,33 @@ func (p *parser) factor(depth int) (node, error) {
 		return nil, err
 	}
 	return &cmpNode{field: field, op: op.text, val: v}, nil
+}
+
+// list parses the "(" value { "," value } ")" after "in".
+func (p *parser) list() ([]literal, error) {
+	if t, ok := p.peek(); !ok || t.kind != '(' {
+		return nil, fmt.Errorf("expected '(' after 'in'")
+	}
+	p.pos++
+	var vals []literal
+	for {
+		v, err := p.value()
+		if err != nil {
+			return nil, err
+		}
+		vals = append(vals, v)
+		t, ok := p.peek()
+		if !ok {
+			return nil, fmt.Errorf("missing ')' after the 'in' list")
+		}
+		p.pos++
+		if t.kind == ')' {
+			return vals, nil
+		}
+		if t.kind != ',' {
+			return nil, fmt.Errorf("expected ',' or ')' at position %d", t.at+1)
+		}
+	}
 }
 
 func isKeyword(w string) bool { return w == "and" || w == "or" || w == "not" || w == "in" }

@@ -251,6 +251,23 @@ func convertFeature(f *godal.Feature, n uint64, ct godal.CoordinateTransform, tr
 		}
 		id = uint64(v)
 	}
+	props, err := attributes(f, cols)
+	if err != nil {
+		return data.Feature{}, false, fmt.Errorf("feature %d: %w", n, err)
+	}
+	if classes != nil {
+		k := f.FieldAsInteger(classIndex)
+		if k < 1 || k > len(classes) {
+			return data.Feature{}, false, nil // unclassified cells
+		}
+		props[spec.Source.Raster.ClassField] = classes[k-1]
+	}
+	return data.Feature{ID: id, Geometry: geom, Properties: props}, true, nil
+}
+
+// attributes reads the declared fields of f, converted to their declared types; null and unset
+// fields are left out.
+func attributes(f *godal.Feature, cols []column) (map[string]any, error) {
 	props := make(map[string]any, len(cols)+1)
 	for _, c := range cols {
 		if !f.IsFieldSetAndNotNull(c.index) {
@@ -267,18 +284,11 @@ func convertFeature(f *godal.Feature, n uint64, ct godal.CoordinateTransform, tr
 		}
 		v, err := data.Coerce(c.field.Type, raw)
 		if err != nil {
-			return data.Feature{}, false, fmt.Errorf("feature %d: attribute %q: %v", n, c.field.Name, err)
+			return nil, fmt.Errorf("attribute %q: %v", c.field.Name, err)
 		}
 		props[c.field.Name] = v
 	}
-	if classes != nil {
-		k := f.FieldAsInteger(classIndex)
-		if k < 1 || k > len(classes) {
-			return data.Feature{}, false, nil // unclassified cells
-		}
-		props[spec.Source.Raster.ClassField] = classes[k-1]
-	}
-	return data.Feature{ID: id, Geometry: geom, Properties: props}, true, nil
+	return props, nil
 }
 
 // dropEmptyParts removes empty members of multi-geometries; it returns nil if nothing is left.

@@ -284,25 +284,10 @@ func TestRasterClassesToPolygons(t *testing.T) {
 
 func planarArea(g orb.Geometry) float64 {
 	var a float64
-	ring := func(r orb.Ring) float64 {
-		var s float64
-		for i := 0; i+1 < len(r); i++ {
-			s += r[i][0]*r[i+1][1] - r[i+1][0]*r[i][1]
-		}
-		return s / 2
-	}
-	poly := func(p orb.Polygon) {
-		a += math.Abs(ring(p[0]))
+	for _, p := range geo.Polygons(g) {
+		a += math.Abs(geo.PlanarRingArea(p[0]))
 		for _, h := range p[1:] {
-			a -= math.Abs(ring(h))
-		}
-	}
-	switch g := g.(type) {
-	case orb.Polygon:
-		poly(g)
-	case orb.MultiPolygon:
-		for _, p := range g {
-			poly(p)
+			a -= math.Abs(geo.PlanarRingArea(h))
 		}
 	}
 	return a

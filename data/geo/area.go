@@ -35,10 +35,15 @@ func EqualArea(p orb.Point) orb.Point {
 // RingAreaM2 is the signed area of a closed lon/lat ring in m² on the ellipsoid (positive when
 // counter-clockwise).
 func RingAreaM2(r orb.Ring) float64 {
+	if len(r) < 2 {
+		return 0
+	}
 	var s float64
-	for i := 0; i+1 < len(r); i++ {
-		a, b := EqualArea(r[i]), EqualArea(r[i+1])
+	a := EqualArea(r[0])
+	for i := 1; i < len(r); i++ {
+		b := EqualArea(r[i])
 		s += a[0]*b[1] - b[0]*a[1]
+		a = b
 	}
 	return s / 2
 }
@@ -58,7 +63,12 @@ func PlanarRingArea(r orb.Ring) float64 {
 // is within a few parts per million of geodesic edges). Other geometries have no area.
 func AreaKm2(g orb.Geometry) float64 {
 	var a float64
-	poly := func(p orb.Polygon) {
+	if c, ok := g.(orb.Collection); ok {
+		for _, m := range c {
+			a += AreaKm2(m) * 1e6
+		}
+	}
+	for _, p := range Polygons(g) {
 		for i, r := range p {
 			v := math.Abs(RingAreaM2(r))
 			if i == 0 {
@@ -66,18 +76,6 @@ func AreaKm2(g orb.Geometry) float64 {
 			} else {
 				a -= v
 			}
-		}
-	}
-	switch g := g.(type) {
-	case orb.Polygon:
-		poly(g)
-	case orb.MultiPolygon:
-		for _, p := range g {
-			poly(p)
-		}
-	case orb.Collection:
-		for _, c := range g {
-			a += AreaKm2(c) * 1e6
 		}
 	}
 	return a / 1e6

@@ -1,6 +1,8 @@
 package geo
 
 import (
+	"sort"
+
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
 )
@@ -59,6 +61,50 @@ func Polygons(g orb.Geometry) orb.MultiPolygon {
 		return t
 	}
 	return nil
+}
+
+// Lines returns a linear geometry as a MultiLineString, or nil for any other geometry.
+func Lines(g orb.Geometry) orb.MultiLineString {
+	switch t := g.(type) {
+	case orb.LineString:
+		return orb.MultiLineString{t}
+	case orb.MultiLineString:
+		return t
+	}
+	return nil
+}
+
+// Single returns a multi-geometry's only member, nil when it is empty, or the multi-geometry.
+func Single[M interface {
+	~[]E
+	orb.Geometry
+}, E orb.Geometry](m M) orb.Geometry {
+	switch len(m) {
+	case 0:
+		return nil
+	case 1:
+		return m[0]
+	}
+	return m
+}
+
+// Crossings appends to xs the x coordinates at which the rings of mp cross the horizontal line y
+// (an edge counts when one end is above y and the other is not), sorted: by the even-odd rule,
+// the stretches between xs[0] and xs[1], xs[2] and xs[3], … are inside. It is the scanline form
+// of point-in-polygon, for filling grids.
+func Crossings(mp orb.MultiPolygon, y float64, xs []float64) []float64 {
+	for _, poly := range mp {
+		for _, ring := range poly {
+			for i := 0; i+1 < len(ring); i++ {
+				a, b := ring[i], ring[i+1]
+				if (a[1] > y) != (b[1] > y) {
+					xs = append(xs, a[0]+(y-a[1])*(b[0]-a[0])/(b[1]-a[1]))
+				}
+			}
+		}
+	}
+	sort.Float64s(xs)
+	return xs
 }
 
 // Vertices counts the points of a polygon's rings.

@@ -20,21 +20,14 @@ func DistanceKm(a, b orb.Point) float64 {
 // LengthKm returns the length of a (multi)linestring in km along great circles between vertices.
 func LengthKm(g orb.Geometry) float64 {
 	var s float64
-	line := func(l orb.LineString) {
-		for i := 0; i+1 < len(l); i++ {
-			s += DistanceKm(l[i], l[i+1])
+	if c, ok := g.(orb.Collection); ok {
+		for _, m := range c {
+			s += LengthKm(m)
 		}
 	}
-	switch g := g.(type) {
-	case orb.LineString:
-		line(g)
-	case orb.MultiLineString:
-		for _, l := range g {
-			line(l)
-		}
-	case orb.Collection:
-		for _, c := range g {
-			s += LengthKm(c)
+	for _, l := range Lines(g) {
+		for i := 0; i+1 < len(l); i++ {
+			s += DistanceKm(l[i], l[i+1])
 		}
 	}
 	return s

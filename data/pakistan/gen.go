@@ -294,6 +294,38 @@ type village struct {
 // Population is log-normal (median 900). The opt.Fibre villages with the highest score
 // (nearness to a city plus a seeded draw) are fibre-connected.
 func (g *generator) villages() []village {
+	weight := g.villageWeights()
+	cdf := make([]float64, len(weight))
+	var sum float64
+	for i, w := range weight {
+		sum += w
+		cdf[i] = sum
+	}
+	vs := make([]village, 0, g.opt.Villages)
+	for len(vs) < g.opt.Villages {
+		i := min(sort.SearchFloat64s(cdf, g.rng.Float64()*sum), len(cdf)-1)
+		x, y := i%g.grid.w, i/g.grid.w
+		p := orb.Point{
+			round5(g.grid.west + (float64(x)+g.rng.Float64())*g.grid.res),
+			round5(g.grid.north - (float64(y)+g.rng.Float64())*g.grid.res),
+		}
+		pi, ok := g.interiorProvince(x, y)
+		if !ok {
+			if pi, ok = g.locate(p); !ok {
+				continue
+			}
+		}
+		pop := math.Exp(math.Log(900) + 0.8*g.rng.NormFloat64())
+		vs = append(vs, village{id: len(vs) + 1, point: p, province: g.src.Provinces[pi].Code,
+			population: int64(clamp(math.Round(pop), 80, 25000))})
+	}
+	g.connect(vs)
+	return vs
+}
+
+// villageWeights is the settlement density of every cell: terrain × nearness to a major river,
+// plus a pull of sqrt(pop)/1000 · e^(−d/25 km) within 80 km of every city.
+func (g *generator) villageWeights() []float64 {
 	n := g.grid.w * g.grid.h
 	weight := make([]float64, n)
 	for i := range n {
@@ -311,7 +343,6 @@ func (g *generator) villages() []village {
 		}
 		weight[i] = terrain * (0.15 + 1.6*math.Exp(-float64(g.riverKm[i])/12))
 	}
-	// Cities pull villages around them: + sqrt(pop)/1000 · e^(−d/25 km) within 80 km.
 	for _, pl := range g.src.Places {
 		cx, cy, ok := g.grid.cell(pl.Point)
 		if !ok {
@@ -325,39 +356,18 @@ func (g *generator) villages() []village {
 				if weight[i] == 0 {
 					continue
 				}
-				d := geo.DistanceKm(pl.Point, orb.Point{g.grid.lon(x), g.grid.lat(y)})
-				if d < 80 {
+				if d := geo.DistanceKm(pl.Point, orb.Point{g.grid.lon(x), g.grid.lat(y)}); d < 80 {
 					weight[i] += amp * math.Exp(-d/25)
 				}
 			}
 		}
 	}
-	cdf := make([]float64, n)
-	var sum float64
-	for i, w := range weight {
-		sum += w
-		cdf[i] = sum
-	}
-	vs := make([]village, 0, g.opt.Villages)
-	for len(vs) < g.opt.Villages {
-		i := sort.SearchFloat64s(cdf, g.rng.Float64()*sum)
-		i = min(i, n-1)
-		x, y := i%g.grid.w, i/g.grid.w
-		p := orb.Point{
-			round5(g.grid.west + (float64(x)+g.rng.Float64())*g.grid.res),
-			round5(g.grid.north - (float64(y)+g.rng.Float64())*g.grid.res),
-		}
-		pi, ok := g.interiorProvince(x, y)
-		if !ok {
-			if pi, ok = g.locate(p); !ok {
-				continue
-			}
-		}
-		pop := math.Exp(math.Log(900) + 0.8*g.rng.NormFloat64())
-		vs = append(vs, village{id: len(vs) + 1, point: p, province: g.src.Provinces[pi].Code,
-			population: int64(clamp(math.Round(pop), 80, 25000))})
-	}
-	// Fibre: rank by nearness to a city of 50,000+ and a seeded draw; the top opt.Fibre are connected.
+	return weight
+}
+
+// connect puts opt.Fibre villages on fibre: ranked by nearness to a city of 50,000+ and a seeded
+// draw, the top ones are connected.
+func (g *generator) connect(vs []village) {
 	var cities []orb.Point
 	for _, pl := range g.src.Places {
 		if pl.Population >= 50000 {
@@ -388,7 +398,6 @@ func (g *generator) villages() []village {
 	for k := 0; k < g.opt.Fibre; k++ {
 		vs[sc[k].i].fibre = true
 	}
-	return vs
 }
 
 func round5(v float64) float64 { return math.Round(v*1e5) / 1e5 }

@@ -2,8 +2,8 @@ package pakistan
 
 import (
 	"math"
-	"sort"
 
+	"github.com/cpec-digital/indus/data/geo"
 	"github.com/paulmach/orb"
 )
 
@@ -28,19 +28,7 @@ func (r raster) cell(p orb.Point) (x, y int, ok bool) {
 func (r raster) fillPolygons(mp orb.MultiPolygon, v uint8, out []uint8) {
 	var xs []float64
 	for y := 0; y < r.h; y++ {
-		lat := r.lat(y)
-		xs = xs[:0]
-		for _, poly := range mp {
-			for _, ring := range poly {
-				for i := 0; i+1 < len(ring); i++ {
-					a, b := ring[i], ring[i+1]
-					if (a[1] > lat) != (b[1] > lat) {
-						xs = append(xs, a[0]+(lat-a[1])*(b[0]-a[0])/(b[1]-a[1]))
-					}
-				}
-			}
-		}
-		sort.Float64s(xs)
+		xs = geo.Crossings(mp, r.lat(y), xs[:0])
 		for i := 0; i+1 < len(xs); i += 2 {
 			x0 := int(math.Ceil((xs[i]-r.west)/r.res - 0.5))
 			x1 := int(math.Floor((xs[i+1]-r.west)/r.res - 0.5))

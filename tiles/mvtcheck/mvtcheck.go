@@ -180,46 +180,9 @@ func value(b []byte, layer string, r *Report) any {
 
 func feature(b []byte, keys []string, values []any, extent, buffer int64, where string, r *Report) Feature {
 	f := Feature{Props: map[string]any{}}
-	var tags, geom []uint32
-	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			r.addf("%s: bad tag", where)
-			return f
-		}
-		b = b[n:]
-		switch {
-		case num == 1 && typ == protowire.VarintType:
-			v, n := protowire.ConsumeVarint(b)
-			f.ID, f.HasID, b = v, true, b[max(n, 0):]
-		case (num == 2 || num == 4) && typ == protowire.BytesType:
-			p, n := protowire.ConsumeBytes(b)
-			b = b[max(n, 0):]
-			var out []uint32
-			for len(p) > 0 {
-				v, m := protowire.ConsumeVarint(p)
-				if m < 0 {
-					r.addf("%s: bad packed varint", where)
-					return f
-				}
-				out, p = append(out, uint32(v)), p[m:]
-			}
-			if num == 2 {
-				tags = out
-			} else {
-				geom = out
-			}
-		case num == 3 && typ == protowire.VarintType:
-			v, n := protowire.ConsumeVarint(b)
-			f.Type, b = int(v), b[max(n, 0):]
-		default:
-			n := protowire.ConsumeFieldValue(num, typ, b)
-			if n < 0 {
-				r.addf("%s: bad field %d", where, num)
-				return f
-			}
-			b = b[n:]
-		}
+	tags, geom, ok := featureFields(b, &f, where, r)
+	if !ok {
+		return f
 	}
 	if !f.HasID {
 		r.addf("%s: no id", where)
@@ -238,109 +201,189 @@ func feature(b []byte, keys []string, values []any, extent, buffer int64, where 
 		r.addf("%s: geometry type %d", where, f.Type)
 		return f
 	}
-	f.Parts = geometry(geom, f.Type, extent, buffer, where, r)
+	d := &decoder{g: geom, extent: extent, buffer: buffer, where: where, r: r}
+	f.Parts = d.geometry(f.Type)
 	return f
 }
 
-// geometry decodes the command stream and checks its grammar and geometry rules.
-func geometry(g []uint32, typ int, extent, buffer int64, where string, r *Report) [][][2]int64 {
-	var parts [][][2]int64
-	var x, y int64
-	i := 0
-	next := func() (cmd, count uint32, ok bool) {
-		if i >= len(g) {
-			return 0, 0, false
+// featureFields reads a feature message: id and type into f, and the packed tags and geometry.
+func featureFields(b []byte, f *Feature, where string, r *Report) (tags, geom []uint32, ok bool) {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			r.addf("%s: bad tag", where)
+			return nil, nil, false
 		}
-		c := g[i]
-		i++
-		return c & 7, c >> 3, true
+		b = b[n:]
+		switch {
+		case num == 1 && typ == protowire.VarintType:
+			v, n := protowire.ConsumeVarint(b)
+			f.ID, f.HasID, b = v, true, b[max(n, 0):]
+		case (num == 2 || num == 4) && typ == protowire.BytesType:
+			p, n := protowire.ConsumeBytes(b)
+			b = b[max(n, 0):]
+			out, ok := packed(p)
+			if !ok {
+				r.addf("%s: bad packed varint", where)
+				return nil, nil, false
+			}
+			if num == 2 {
+				tags = out
+			} else {
+				geom = out
+			}
+		case num == 3 && typ == protowire.VarintType:
+			v, n := protowire.ConsumeVarint(b)
+			f.Type, b = int(v), b[max(n, 0):]
+		default:
+			n := protowire.ConsumeFieldValue(num, typ, b)
+			if n < 0 {
+				r.addf("%s: bad field %d", where, num)
+				return nil, nil, false
+			}
+			b = b[n:]
+		}
 	}
-	readPoints := func(count uint32) ([][2]int64, bool) {
-		if i+2*int(count) > len(g) {
+	return tags, geom, true
+}
+
+func packed(p []byte) ([]uint32, bool) {
+	var out []uint32
+	for len(p) > 0 {
+		v, m := protowire.ConsumeVarint(p)
+		if m < 0 {
 			return nil, false
 		}
-		pts := make([][2]int64, 0, count)
-		for k := uint32(0); k < count; k++ {
-			x += protowire.DecodeZigZag(uint64(g[i]))
-			y += protowire.DecodeZigZag(uint64(g[i+1]))
-			i += 2
-			if x < -buffer || y < -buffer || x > extent+buffer || y > extent+buffer {
-				r.addf("%s: point (%d,%d) outside the buffered tile", where, x, y)
-			}
-			pts = append(pts, [2]int64{x, y})
-		}
-		return pts, true
+		out, p = append(out, uint32(v)), p[m:]
 	}
+	return out, true
+}
+
+// decoder reads one feature's command stream and checks its grammar and geometry rules.
+type decoder struct {
+	g              []uint32
+	i              int
+	x, y           int64
+	extent, buffer int64
+	where          string
+	r              *Report
+}
+
+func (d *decoder) next() (cmd, count uint32, ok bool) {
+	if d.i >= len(d.g) {
+		return 0, 0, false
+	}
+	c := d.g[d.i]
+	d.i++
+	return c & 7, c >> 3, true
+}
+
+func (d *decoder) points(count uint32) ([][2]int64, bool) {
+	if d.i+2*int(count) > len(d.g) {
+		return nil, false
+	}
+	pts := make([][2]int64, 0, count)
+	for k := uint32(0); k < count; k++ {
+		d.x += protowire.DecodeZigZag(uint64(d.g[d.i]))
+		d.y += protowire.DecodeZigZag(uint64(d.g[d.i+1]))
+		d.i += 2
+		if d.x < -d.buffer || d.y < -d.buffer || d.x > d.extent+d.buffer || d.y > d.extent+d.buffer {
+			d.r.addf("%s: point (%d,%d) outside the buffered tile", d.where, d.x, d.y)
+		}
+		pts = append(pts, [2]int64{d.x, d.y})
+	}
+	return pts, true
+}
+
+// geometry decodes every part (a MoveTo, then for lines and polygons a LineTo and for polygons a
+// ClosePath) and checks them.
+func (d *decoder) geometry(typ int) [][][2]int64 {
+	var parts [][][2]int64
 	polygonOpen := false
-	for i < len(g) {
-		cmd, count, _ := next()
-		if cmd != 1 {
-			r.addf("%s: part starts with command %d, want MoveTo", where, cmd)
-			return parts
-		}
-		if typ != 1 && count != 1 {
-			r.addf("%s: MoveTo with count %d in a line or polygon", where, count)
-			return parts
-		}
-		pts, ok := readPoints(count)
-		if !ok || count == 0 {
-			r.addf("%s: truncated or empty MoveTo", where)
-			return parts
-		}
-		if typ == 1 {
-			parts = append(parts, pts)
-			if i < len(g) {
-				r.addf("%s: a point feature has more than one MoveTo", where)
-			}
-			continue
-		}
-		cmd, count, ok = next()
-		if !ok || cmd != 2 || count == 0 {
-			r.addf("%s: MoveTo not followed by LineTo", where)
-			return parts
-		}
-		more, ok := readPoints(count)
+	for d.i < len(d.g) {
+		pts, ok := d.part(typ)
 		if !ok {
-			r.addf("%s: truncated LineTo", where)
 			return parts
-		}
-		pts = append(pts, more...)
-		for k := 1; k < len(pts); k++ {
-			if pts[k] == pts[k-1] {
-				r.addf("%s: repeated point (%d,%d)", where, pts[k][0], pts[k][1])
-				break
-			}
 		}
 		if typ == 3 {
-			cmd, count, ok = next()
-			if !ok || cmd != 7 || count != 1 {
-				r.addf("%s: ring not closed with ClosePath", where)
-				return parts
-			}
-			if len(pts) < 3 {
-				r.addf("%s: ring with %d points (want at least 4 with the closing one)", where, len(pts)+1)
-			}
-			if pts[len(pts)-1] == pts[0] {
-				r.addf("%s: ring repeats its first point before ClosePath", where)
-			}
-			a := area(pts)
-			switch {
-			case a == 0:
-				r.addf("%s: zero-area ring", where)
-			case !polygonOpen && a < 0:
-				r.addf("%s: polygon starts with a counter-clockwise (negative area) ring", where)
-			}
+			d.ring(pts, polygonOpen)
 			polygonOpen = true
 		}
 		parts = append(parts, pts)
 	}
 	if typ == 3 && len(parts) == 0 {
-		r.addf("%s: polygon without rings", where)
+		d.r.addf("%s: polygon without rings", d.where)
 	}
 	return parts
 }
 
-// area is the surveyor's formula over a ring given without its closing point.
+// part reads one part's commands; ok is false when the stream cannot go on.
+func (d *decoder) part(typ int) ([][2]int64, bool) {
+	cmd, count, _ := d.next()
+	if cmd != 1 {
+		d.r.addf("%s: part starts with command %d, want MoveTo", d.where, cmd)
+		return nil, false
+	}
+	if typ != 1 && count != 1 {
+		d.r.addf("%s: MoveTo with count %d in a line or polygon", d.where, count)
+		return nil, false
+	}
+	pts, ok := d.points(count)
+	if !ok || count == 0 {
+		d.r.addf("%s: truncated or empty MoveTo", d.where)
+		return nil, false
+	}
+	if typ == 1 {
+		if d.i < len(d.g) {
+			d.r.addf("%s: a point feature has more than one MoveTo", d.where)
+		}
+		return pts, true
+	}
+	cmd, count, ok = d.next()
+	if !ok || cmd != 2 || count == 0 {
+		d.r.addf("%s: MoveTo not followed by LineTo", d.where)
+		return nil, false
+	}
+	more, ok := d.points(count)
+	if !ok {
+		d.r.addf("%s: truncated LineTo", d.where)
+		return nil, false
+	}
+	pts = append(pts, more...)
+	for k := 1; k < len(pts); k++ {
+		if pts[k] == pts[k-1] {
+			d.r.addf("%s: repeated point (%d,%d)", d.where, pts[k][0], pts[k][1])
+			break
+		}
+	}
+	if typ == 3 {
+		if cmd, count, ok := d.next(); !ok || cmd != 7 || count != 1 {
+			d.r.addf("%s: ring not closed with ClosePath", d.where)
+			return nil, false
+		}
+	}
+	return pts, true
+}
+
+// ring checks a polygon ring: at least 4 points with the implied closing one, no early closure,
+// non-zero area, and an exterior (clockwise) ring first.
+func (d *decoder) ring(pts [][2]int64, polygonOpen bool) {
+	if len(pts) < 3 {
+		d.r.addf("%s: ring with %d points (want at least 4 with the closing one)", d.where, len(pts)+1)
+	}
+	if pts[len(pts)-1] == pts[0] {
+		d.r.addf("%s: ring repeats its first point before ClosePath", d.where)
+	}
+	switch a := area(pts); {
+	case a == 0:
+		d.r.addf("%s: zero-area ring", d.where)
+	case !polygonOpen && a < 0:
+		d.r.addf("%s: polygon starts with a counter-clockwise (negative area) ring", d.where)
+	}
+}
+
+// area is the surveyor's formula over a ring given without its closing point. (The validator keeps
+// its own integer arithmetic on purpose: it must not share code with the encoder it checks.)
 func area(pts [][2]int64) int64 {
 	var s int64
 	for k := range pts {

@@ -165,67 +165,74 @@ func (s *Server) stream(c *fiber.Ctx) error {
 		}
 		last = &n
 	}
-	hub := s.warn.Hub()
 	sub, backlog := s.warn.Subscribe(area, last)
 	c.Set(fiber.HeaderContentType, "text/event-stream")
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	c.Set("X-Accel-Buffering", "no")
-	base := s.cfg.PublicURL // events are encoded once for every subscriber: no per-request host
-	heartbeat := s.cfg.Heartbeat
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		defer hub.Unsubscribe(sub)
-		write := func(ev warnings.Event) error {
-			fmt.Fprintf(w, "id: %d\nevent: %s\n", ev.ID, ev.Type)
-			if ev.Warning != nil {
-				b := ev.Encode(func(wn *warnings.Warning) []byte {
-					b, _ := json.Marshal(warningJSON{Warning: wn, Area: geojson.NewGeometry(orb.Polygon{wn.Area}),
-						Cap: base + "/warnings/" + wn.Identifier + ".cap"})
-					return b
-				})
-				w.WriteString("data: ")
-				w.Write(b)
-				w.WriteString("\n\n")
-			} else {
-				fmt.Fprint(w, "data: {}\n\n")
-			}
-			return w.Flush()
-		}
-		fmt.Fprintf(w, "retry: 2000\n: subscribed\n\n")
-		if w.Flush() != nil {
+		defer s.warn.Hub().Unsubscribe(sub)
+		s.sendEvents(w, sub, backlog)
+	})
+	return nil
+}
+
+// sendEvents writes the backlog, then every event of sub with a heartbeat comment between them,
+// until the client goes away or the subscriber is dropped (after delivering what is buffered:
+// the client then reconnects with Last-Event-ID).
+func (s *Server) sendEvents(w *bufio.Writer, sub *warnings.Subscriber, backlog []warnings.Event) {
+	fmt.Fprintf(w, "retry: 2000\n: subscribed\n\n")
+	if w.Flush() != nil {
+		return
+	}
+	for _, ev := range backlog {
+		if s.writeEvent(w, ev) != nil {
 			return
 		}
-		for _, ev := range backlog {
-			if write(ev) != nil {
+	}
+	tick := time.NewTicker(s.cfg.Heartbeat)
+	defer tick.Stop()
+	for {
+		select {
+		case ev := <-sub.C:
+			if s.writeEvent(w, ev) != nil {
+				return
+			}
+		case <-sub.Done:
+			for {
+				select {
+				case ev := <-sub.C:
+					if s.writeEvent(w, ev) != nil {
+						return
+					}
+				default:
+					return
+				}
+			}
+		case <-tick.C:
+			if _, err := fmt.Fprint(w, ": heartbeat\n\n"); err != nil || w.Flush() != nil {
 				return
 			}
 		}
-		tick := time.NewTicker(heartbeat)
-		defer tick.Stop()
-		for {
-			select {
-			case ev := <-sub.C:
-				if write(ev) != nil {
-					return
-				}
-			case <-sub.Done:
-				for { // deliver what is buffered, then end: the client reconnects with Last-Event-ID
-					select {
-					case ev := <-sub.C:
-						if write(ev) != nil {
-							return
-						}
-					default:
-						return
-					}
-				}
-			case <-tick.C:
-				if _, err := fmt.Fprint(w, ": heartbeat\n\n"); err != nil || w.Flush() != nil {
-					return
-				}
-			}
-		}
+	}
+}
+
+// writeEvent writes one event; its JSON is encoded once for every subscriber of the same change,
+// so links use the configured public URL rather than each request's host.
+func (s *Server) writeEvent(w *bufio.Writer, ev warnings.Event) error {
+	fmt.Fprintf(w, "id: %d\nevent: %s\n", ev.ID, ev.Type)
+	if ev.Warning == nil {
+		fmt.Fprint(w, "data: {}\n\n")
+		return w.Flush()
+	}
+	b := ev.Encode(func(wn *warnings.Warning) []byte {
+		b, _ := json.Marshal(warningJSON{Warning: wn, Area: geojson.NewGeometry(orb.Polygon{wn.Area}),
+			Cap: s.cfg.PublicURL + "/warnings/" + wn.Identifier + ".cap"})
+		return b
 	})
-	return nil
+	w.WriteString("data: ")
+	w.Write(b)
+	w.WriteString("\n\n")
+	return w.Flush()
 }
 
 func parseArea(bbox, area string) (warnings.Area, error) {

@@ -1,0 +1,118 @@
+package features
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/paulmach/orb"
+
+	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/indexes"
+)
+
+// testService serves 100 villages on a line (every other one on fibre) and one province.
+func testService() *Service {
+	vill := data.LayerSpec{ID: "villages", Theme: data.ThemeSocioeconomic, MinZoom: 6, MaxZoom: 14,
+		Fields: []data.Field{{Name: "population", Type: data.FieldInteger}, {Name: "fibre", Type: data.FieldBoolean},
+			{Name: "province", Type: data.FieldString}},
+		Metadata: data.Metadata{Title: "Villages", Abstract: "Points"}}
+	prov := data.LayerSpec{ID: "provinces", Theme: data.ThemeAdmin, MaxZoom: 10,
+		Fields: []data.Field{{Name: "code", Type: data.FieldString}}, Metadata: data.Metadata{Title: "Provinces"}}
+	cat := &data.Catalog{Name: "test", Description: "d", Attribution: "a", Layers: []data.LayerSpec{vill, prov}}
+	var feats []data.Feature
+	for i := range 100 {
+		feats = append(feats, data.Feature{ID: uint64(i + 1), Geometry: orb.Point{60 + float64(i)*0.1, 30},
+			Properties: map[string]any{"population": int64(i * 10), "fibre": i%2 == 0, "province": []string{"PK-SD", "PK-PB"}[i/50]}})
+	}
+	sq := orb.Polygon{{{60, 29}, {70, 29}, {70, 31}, {60, 31}, {60, 29}}}
+	ds := &data.Dataset{Catalog: cat, Version: "v1", Layers: []*data.Layer{
+		data.NewLayer(&cat.Layers[0], feats),
+		data.NewLayer(&cat.Layers[1], []data.Feature{{ID: 1, Geometry: sq, Properties: map[string]any{"code": "PK-SD"}}}),
+	}}
+	set := indexes.Build(ds)
+	return New(func() *indexes.Set { return set })
+}
+
+func TestCatalogAndCollections(t *testing.T) {
+	s := testService()
+	c := s.Catalog("https://x.org")
+	if len(c.Themes) != 7 || len(c.Layers) != 2 || c.DataVersion != "v1" || len(c.MetadataElements) != 18 {
+		t.Fatalf("catalog: %d themes, %d layers, version %s", len(c.Themes), len(c.Layers), c.DataVersion)
+	}
+	v := c.Layers[0]
+	if v.Features != 100 || v.Geometry != "Point" || fmt.Sprint(v.Bounds) != "[60 30 69.9 30]" ||
+		v.Links[0].Href != "https://x.org/collections/villages/items" {
+		t.Errorf("layer info %+v", v)
+	}
+	for _, th := range c.Themes {
+		if th.ID == data.ThemeAdmin && fmt.Sprint(th.Layers) != "[provinces]" {
+			t.Errorf("admin theme lists %v", th.Layers)
+		}
+	}
+	cols := s.Collections("")
+	if len(cols.Collections) != 2 || cols.Collections[1].Extent.Spatial.BBox[0][2] != 70 {
+		t.Errorf("collections %+v", cols)
+	}
+	if _, err := s.Collection("nope", ""); data.KindOf(err) != data.KindNotFound {
+		t.Errorf("unknown collection: %v", err)
+	}
+	if sum := s.Summary(); sum.Layers != 2 || sum.Features != 101 || sum.Version != "v1" {
+		t.Errorf("summary %+v", sum)
+	}
+	if sl := s.StyleLayers(); len(sl) != 2 || sl[1].Geometry != "Polygon" || sl[0].MinZoom != 6 {
+		t.Errorf("style layers %+v", sl)
+	}
+}
+
+func TestItems(t *testing.T) {
+	s := testService()
+	cases := []struct {
+		q                 Query
+		matched, returned int
+		first             uint64
+		next              string
+	}{
+		{Query{Layer: "villages", Limit: 10}, 100, 10, 1, "offset=10&limit=10"},
+		{Query{Layer: "villages", Limit: 10, Offset: 95, RawQuery: "offset=95&limit=10"}, 100, 5, 96, ""},
+		{Query{Layer: "villages", Equal: map[string]string{"fibre": "true"}, Limit: 20, RawQuery: "fibre=true&limit=20"}, 50, 20, 1, "fibre=true&limit=20&offset=20"},
+		{Query{Layer: "villages", Equal: map[string]string{"fibre": "false", "province": "PK-PB"}}, 25, 25, 52, ""},
+		{Query{Layer: "villages", BBox: &orb.Bound{Min: orb.Point{61, 29}, Max: orb.Point{61.55, 31}}}, 6, 6, 11, ""},
+	}
+	for _, c := range cases {
+		p, err := s.Items(c.q, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		next := ""
+		for _, l := range p.Links {
+			if l.Rel == "next" {
+				next = l.Href[len("/collections/villages/items?"):]
+			}
+		}
+		if p.NumberMatched != c.matched || p.NumberReturned != c.returned || len(p.Features) != c.returned ||
+			p.Features[0].ID != c.first || next != c.next {
+			t.Errorf("%+v: matched %d returned %d first %d next %q", c.q, p.NumberMatched, p.NumberReturned, p.Features[0].ID, next)
+		}
+	}
+	for _, q := range []Query{{Layer: "villages", Equal: map[string]string{"colour": "red"}},
+		{Layer: "villages", Equal: map[string]string{"population": "many"}}} {
+		if _, err := s.Items(q, ""); data.KindOf(err) != data.KindInvalid {
+			t.Errorf("%v: err = %v", q.Equal, err)
+		}
+	}
+	if _, err := s.Items(Query{Layer: "roads"}, ""); data.KindOf(err) != data.KindNotFound {
+		t.Errorf("unknown layer: %v", err)
+	}
+}
+
+func TestWithParams(t *testing.T) {
+	for _, c := range [][3]string{
+		{"", "offset=10&limit=5", ""},
+		{"bbox=1,2,3,4&offset=0", "bbox=1,2,3,4&offset=10&limit=5", ""},
+		{"limit=5&fibre=true&offset=0", "limit=5&fibre=true&offset=10", ""},
+	} {
+		if got := withParams(c[0], "offset", "10", "limit", "5"); got != c[1] {
+			t.Errorf("withParams(%q) = %q, want %q", c[0], got, c[1])
+		}
+	}
+}
