@@ -49,8 +49,14 @@ type capArea struct {
 	Geocode  []capValue `xml:"geocode"`
 }
 
-// capTime formats a time as CAP requires: no fractional seconds and a numeric zone ("Z" is not allowed).
-func capTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05-07:00") }
+// capTime formats a time as CAP 1.2 requires (§3.3.2): no fractional seconds, a numeric zone ("Z"
+// is not allowed), and UTC written "-00:00".
+func capTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05") + "-00:00" }
+
+// reference is the CAP "sender,identifier,sent" of a message, for the references of the next one.
+func reference(sender string, w *Warning) string {
+	return sender + "," + w.Identifier + "," + capTime(w.Sent)
+}
 
 // CAP renders a warning version as a CAP 1.2 alert.
 func (s *Service) CAP(w *Warning) ([]byte, error) {

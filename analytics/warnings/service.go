@@ -391,7 +391,7 @@ func (s *Service) apply(r Reading, live bool) *change {
 		w.ID, w.Version, w.MsgType, w.Status = cur.ID, cur.Version+1, "Update", "active"
 	}
 	if cur != nil {
-		w.References = []string{fmt.Sprintf("%s,%s,%s", s.cfg.Sender, cur.Identifier, capTime(cur.Sent))}
+		w.References = []string{reference(s.cfg.Sender, cur)}
 		w.previous = cur
 	}
 	w.Identifier = fmt.Sprintf("%s.%d", w.ID, w.Version)

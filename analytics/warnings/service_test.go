@@ -293,13 +293,15 @@ func checkCAP(t *testing.T, b []byte) {
 		t.Fatal(err)
 	}
 	in := func(v string, allowed ...string) bool { return slices.Contains(allowed, v) }
+	// CAP 1.2 §3.3.2: no "Z", no fractional seconds, and UTC MUST be written "-00:00"
 	capTimeRE := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$`)
+	isCAPTime := func(v string) bool { return capTimeRE.MatchString(v) && !strings.HasSuffix(v, "+00:00") }
 	switch {
 	case a.XMLName.Space != "urn:oasis:names:tc:emergency:cap:1.2" || a.XMLName.Local != "alert":
 		t.Errorf("root %v", a.XMLName)
 	case a.Identifier == "" || strings.ContainsAny(a.Identifier, " ,<&") || a.Sender == "" || strings.ContainsAny(a.Sender, " ,<&"):
 		t.Errorf("identifier/sender %q %q", a.Identifier, a.Sender)
-	case !capTimeRE.MatchString(a.Sent):
+	case !isCAPTime(a.Sent):
 		t.Errorf("sent %q", a.Sent)
 	case !in(a.Status, "Actual", "Exercise", "System", "Test", "Draft"), !in(a.MsgType, "Alert", "Update", "Cancel", "Ack", "Error"),
 		!in(a.Scope, "Public", "Restricted", "Private"):
@@ -310,7 +312,7 @@ func checkCAP(t *testing.T, b []byte) {
 		t.Fatalf("%d info blocks", len(a.Info))
 	}
 	for _, ref := range strings.Fields(a.References) {
-		if parts := strings.Split(ref, ","); len(parts) != 3 || !capTimeRE.MatchString(parts[2]) {
+		if parts := strings.Split(ref, ","); len(parts) != 3 || !isCAPTime(parts[2]) {
 			t.Errorf("reference %q is not sender,identifier,sent", ref)
 		}
 	}
@@ -320,7 +322,7 @@ func checkCAP(t *testing.T, b []byte) {
 		!in(i.Urgency, "Immediate", "Expected", "Future", "Past", "Unknown") ||
 		!in(i.Severity, "Extreme", "Severe", "Moderate", "Minor", "Unknown") ||
 		!in(i.Certainty, "Observed", "Likely", "Possible", "Unlikely", "Unknown") ||
-		i.Event == "" || !capTimeRE.MatchString(i.Onset) || !capTimeRE.MatchString(i.Expires) || i.Headline == "" {
+		i.Event == "" || !isCAPTime(i.Onset) || !isCAPTime(i.Expires) || i.Headline == "" {
 		t.Errorf("info %+v", i)
 	}
 	params := map[string]bool{}
