@@ -22,7 +22,9 @@ import (
 // Config configures the warning service.
 type Config struct {
 	JournalPath   string        // file of accepted readings (required)
-	Sender        string        // CAP sender [warnings@indus.invalid]
+	Sender        string        // CAP sender: no spaces, commas, < or & [warnings@indus.invalid]
+	SenderName    string        // CAP senderName; empty: none [Indus flood warnings (Digital CPEC Platform)]
+	Templates     string        // folder of the CAP text templates, one <language>.tmpl each; empty: the built-in ones
 	GaugeLayer    string        // layer of stations [gauges]
 	StationField  string        // station id field [station_id]
 	NameField     string        // [name]
@@ -45,7 +47,8 @@ type Config struct {
 
 // DefaultConfig fits the Pakistan catalog.
 func DefaultConfig(journal string) Config {
-	return Config{JournalPath: journal, Sender: "warnings@indus.invalid", GaugeLayer: "gauges", StationField: "station_id",
+	return Config{JournalPath: journal, Sender: "warnings@indus.invalid", SenderName: "Indus flood warnings (Digital CPEC Platform)",
+		GaugeLayer: "gauges", StationField: "station_id",
 		NameField: "name", RiverField: "river",
 		Thresholds:   [5]string{"low_cusecs", "medium_cusecs", "high_cusecs", "very_high_cusecs", "exceptional_cusecs"},
 		DownLonField: "downstream_lon", DownLatField: "downstream_lat", AdminLayer: "provinces", HazardType: "flood",
@@ -70,6 +73,7 @@ type Service struct {
 	now     func() time.Time
 	journal *Journal
 	hub     *Hub
+	texts   *Texts // CAP text templates
 
 	mu       sync.Mutex
 	enqueue  sync.Mutex // orders journal enqueues like acceptances (taken while holding mu)
@@ -93,6 +97,9 @@ func New(cfg Config, current *indexes.Current, inval Invalidator, log *slog.Logg
 	s := &Service{cfg: cfg, log: log, current: current, inval: inval, now: time.Now, hub: newHub(cfg.Buffer, cfg.History),
 		readings: map[string][]Reading{}, seen: map[string]Reading{}, pending: map[string]Reading{},
 		latest: map[string]time.Time{}, active: map[string]*Warning{}, all: map[string]*Warning{}, versions: map[string][]*Warning{}}
+	if err := s.initCAP(); err != nil {
+		return nil, err
+	}
 	if err := s.loadStations(current.Load()); err != nil {
 		return nil, err
 	}
@@ -378,7 +385,7 @@ func (s *Service) apply(r Reading, live bool) *change {
 	}
 	w := &Warning{Station: st.ID, StationName: st.Name, River: st.River, Province: st.Province, Category: cat,
 		CategoryName: cat.String(), Severity: cat.Severity(), Certainty: certainty(&r), Reading: r,
-		Sent: r.Received.UTC().Truncate(time.Second), Headline: headline(cat, st.Name, st.River, r.DischargeCusecs)}
+		Sent: r.Received.UTC().Truncate(time.Second)}
 	w.Expires = w.Sent.Add(s.cfg.ExpiresAfter)
 	switch {
 	case cur == nil:
@@ -403,6 +410,7 @@ func (s *Service) apply(r Reading, live bool) *change {
 		w.Area, w.AreaDesc = s.area(st, w.ReturnPeriod)
 		s.active[st.ID] = w
 	}
+	w.Headline = s.texts.headline(w)
 	if _, ok := s.all[w.ID]; !ok {
 		s.order = append(s.order, w.ID)
 	}
