@@ -137,7 +137,9 @@ func normalizeJSON(t *testing.T, b []byte) []byte {
 func goldenRequests(t *testing.T, base string) []goldenRequest {
 	var out []goldenRequest
 	get := func(path string) { out = append(out, goldenRequest{"GET " + path, "GET", path, ""}) }
-	post := func(name, path, body string) { out = append(out, goldenRequest{"POST " + path + " " + name, "POST", path, body}) }
+	post := func(name, path, body string) {
+		out = append(out, goldenRequest{"POST " + path + " " + name, "POST", path, body})
+	}
 	layers := strings.Split(allLayers, ",")
 	r := rand.New(rand.NewPCG(10, 10))
 	in := func() orb.Point {
