@@ -238,6 +238,7 @@ func startWarnings(cfg config, current *indexes.Current, ts *tiles.Service, log 
 		return nil, err
 	}
 	wc.JournalPath = filepath.Join(dir, "warnings.journal")
+	wc.Sender, wc.SenderName, wc.Templates = cfg.CAPSender, cfg.CAPSenderName, cfg.CAPTemplates
 	if cfg.APIKey == "" {
 		log.Warn("no API key: POST /warnings/readings is disabled (set INDUS_API_KEY)")
 	}
