@@ -43,6 +43,8 @@ type Config struct {
 	Buffer        int           // events buffered per subscriber before it is dropped [256]
 	History       int           // events kept for Last-Event-ID resume [10,000]
 	CompactBytes  int64         // at start, a journal larger than this is compacted into a snapshot [64 MiB]
+	FeedMax       int           // entries of the Atom feed [100]
+	FeedCancelled time.Duration // a cancelled warning stays in the Atom feed this long after its Cancel [24h]
 }
 
 // DefaultConfig fits the Pakistan catalog.
@@ -53,7 +55,8 @@ func DefaultConfig(journal string) Config {
 		Thresholds:   [5]string{"low_cusecs", "medium_cusecs", "high_cusecs", "very_high_cusecs", "exceptional_cusecs"},
 		DownLonField: "downstream_lon", DownLatField: "downstream_lat", AdminLayer: "provinces", HazardType: "flood",
 		ReachBufferKm: 20, ExpiresAfter: 24 * time.Hour, MaxFuture: time.Hour, MaxAge: 366 * 24 * time.Hour,
-		MaxBatch: 1000, KeepReadings: 10000, Buffer: 256, History: 10000, CompactBytes: 64 << 20}
+		MaxBatch: 1000, KeepReadings: 10000, Buffer: 256, History: 10000, CompactBytes: 64 << 20,
+		FeedMax: 100, FeedCancelled: 24 * time.Hour}
 }
 
 // Invalidator drops cached tiles of a layer in an area (the tile service implements it).
