@@ -6,15 +6,27 @@ import (
 	"path/filepath"
 	"regexp"
 	"testing"
+	"time"
+
+	"github.com/cpec-digital/indus/indexes"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite testdata/cap-en from the current CAP output")
 
 // scenario issues warnings of every message type and category: at SKR an Alert (Low), Updates
-// through every category, a Cancel and a new forecast Alert; at NSR a forecast Alert.
-func scenario(t *testing.T) *Service {
+// through every category, a Cancel and a new forecast Alert; at NSR a forecast Alert. tweaks
+// change the default configuration.
+func scenario(t *testing.T, tweaks ...func(*Config)) *Service {
 	t.Helper()
-	s, _, _ := newService(t, filepath.Join(t.TempDir(), "j"))
+	cfg := DefaultConfig(filepath.Join(t.TempDir(), "j"))
+	for _, tweak := range tweaks {
+		tweak(&cfg)
+	}
+	s, err := newWithClock(cfg, indexes.NewCurrent(fixture()), nil, func() time.Time { return t0.Add(48 * time.Hour) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
 	likely, possible := 0.8, 0.3
 	steps := []Reading{reading("SKR", 0, 310000), reading("SKR", 1, 450000), reading("SKR", 2, 580000),
 		reading("SKR", 3, 700000), reading("SKR", 4, 900000), reading("SKR", 5, 1000), reading("SKR", 6, 520000),
