@@ -7,7 +7,7 @@ ADDR ?= :8080
 APT_PACKAGES := libgdal-dev gdal-bin pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps pg-deps web-deps build run test vet fmt-check bench bench-suite fuzz clean
+.PHONY: deps pg-deps web-deps cap-deps build run test vet fmt-check bench bench-suite fuzz clean
 
 # deps installs Debian's GDAL (library, headers and the ogr2ogr/ogrinfo tools) if missing.
 deps:
@@ -33,16 +33,25 @@ vet: deps
 pg-deps:
 	@benchmarks/postgis.sh install
 
-# web-deps: Debian's chromium and the npm packages (Playwright, the MapLibre style validator) that
-# the browser and style tests use.
+# web-deps: Debian's chromium and the npm packages (Playwright, the MapLibre style validator, the
+# CAP parser @dec112/cap-ts) that the browser, style and CAP tests use.
 web-deps:
 	@if ! command -v chromium >/dev/null; then \
 		echo "installing chromium (a few minutes on a fresh machine)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; \
 	fi
-	@if [ ! -d styles/web/node_modules/playwright-core ]; then cd styles/web && npm ci --no-audit --no-fund --loglevel=error; fi
+	@if [ ! -d styles/web/node_modules/playwright-core ] || [ ! -d styles/web/node_modules/@dec112/cap-ts ]; then \
+		cd styles/web && npm ci --no-audit --no-fund --loglevel=error; \
+	fi
 
-test: deps pg-deps web-deps fmt-check vet
+# cap-deps: xmllint (Debian libxml2-utils), which checks every CAP message against a CAP 1.2 schema.
+cap-deps:
+	@if ! command -v xmllint >/dev/null; then \
+		echo "installing libxml2-utils"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libxml2-utils >/dev/null; \
+	fi
+
+test: deps pg-deps web-deps cap-deps fmt-check vet
 	$(GO) test -race -count=1 ./...
 
 # Go micro-benchmarks beside the code (ns/op, B/op, allocs/op).

@@ -5,19 +5,21 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // CAP 1.2 (OASIS Common Alerting Protocol) document types.
 type capAlert struct {
-	XMLName    xml.Name `xml:"urn:oasis:names:tc:emergency:cap:1.2 alert"`
-	Identifier string   `xml:"identifier"`
-	Sender     string   `xml:"sender"`
-	Sent       string   `xml:"sent"`
-	Status     string   `xml:"status"`
-	MsgType    string   `xml:"msgType"`
-	Scope      string   `xml:"scope"`
-	References string   `xml:"references,omitempty"`
-	Info       capInfo  `xml:"info"`
+	XMLName    xml.Name  `xml:"urn:oasis:names:tc:emergency:cap:1.2 alert"`
+	Identifier string    `xml:"identifier"`
+	Sender     string    `xml:"sender"`
+	Sent       string    `xml:"sent"`
+	Status     string    `xml:"status"`
+	MsgType    string    `xml:"msgType"`
+	Scope      string    `xml:"scope"`
+	References string    `xml:"references,omitempty"`
+	Info       []capInfo `xml:"info"`
 }
 
 type capInfo struct {
@@ -30,7 +32,7 @@ type capInfo struct {
 	Certainty    string     `xml:"certainty"`
 	Onset        string     `xml:"onset"`
 	Expires      string     `xml:"expires"`
-	SenderName   string     `xml:"senderName"`
+	SenderName   string     `xml:"senderName,omitempty"`
 	Headline     string     `xml:"headline"`
 	Description  string     `xml:"description"`
 	Instruction  string     `xml:"instruction"`
@@ -49,36 +51,81 @@ type capArea struct {
 	Geocode  []capValue `xml:"geocode"`
 }
 
-// capTime formats a time as CAP requires: no fractional seconds and a numeric zone ("Z" is not allowed).
-func capTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05-07:00") }
+// capTime formats a time as CAP 1.2 requires (§3.3.2): no fractional seconds, a numeric zone ("Z"
+// is not allowed), and UTC written "-00:00".
+func capTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05") + "-00:00" }
 
-// CAP renders a warning version as a CAP 1.2 alert.
+// reference is the CAP "sender,identifier,sent" of a message, for the references of the next one.
+func reference(sender string, w *Warning) string {
+	return sender + "," + w.Identifier + "," + capTime(w.Sent)
+}
+
+// CheckSender checks a CAP sender (CAP 1.2 §3.2.1): not empty, and without spaces, commas or the
+// restricted characters < and &.
+func CheckSender(sender string) error {
+	if sender == "" {
+		return fmt.Errorf("CAP sender is empty")
+	}
+	if i := strings.IndexFunc(sender, func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r) || r == ',' || r == '<' || r == '&' || r == utf8.RuneError
+	}); i >= 0 {
+		return fmt.Errorf("CAP sender %q: no spaces, commas, < or & allowed (found %q at byte %d); e.g. warnings@ffd.gov.pk", sender, sender[i:i+1], i)
+	}
+	return nil
+}
+
+// initCAP checks the sender and loads the text templates.
+func (s *Service) initCAP() error {
+	if err := CheckSender(s.cfg.Sender); err != nil {
+		return err
+	}
+	t, err := LoadTexts(s.cfg.Templates)
+	if err != nil {
+		return err
+	}
+	s.texts = t
+	return nil
+}
+
+// CAP renders a warning version as a CAP 1.2 alert, with one info block per language of the
+// text templates (English first).
 func (s *Service) CAP(w *Warning) ([]byte, error) {
-	var poly []string
-	for _, p := range w.Area {
-		poly = append(poly, fmt.Sprintf("%.5f,%.5f", p[1], p[0]))
+	texts, err := s.texts.Render(w)
+	if err != nil {
+		return nil, err
 	}
-	cat := w.Category
+	texts[0].Headline = w.Headline // fixed when the version was issued, as in the JSON and the layer
 	a := capAlert{Identifier: w.Identifier, Sender: s.cfg.Sender, Sent: capTime(w.Sent), Status: "Actual", MsgType: w.MsgType,
-		Scope: "Public", References: strings.Join(w.References, " "),
-		Info: capInfo{Language: "en-US", Category: "Met", Event: "Riverine flood", ResponseType: cat.responseType(),
-			Urgency: cat.urgency(), Severity: w.Severity, Certainty: w.Certainty, Onset: capTime(w.Reading.Observed),
-			Expires: capTime(w.Expires), SenderName: "Indus flood warnings (Digital CPEC Platform)", Headline: w.Headline,
-			Description: fmt.Sprintf("%s: discharge %s cusecs at %s on the %s, observed %s. Category %s.",
-				w.MsgType, thousands(w.Reading.DischargeCusecs), w.StationName, w.River, capTime(w.Reading.Observed), w.CategoryName),
-			Instruction: cat.instruction(),
-			Parameters: []capValue{{"river", w.River}, {"station", w.StationName}, {"category", w.CategoryName},
-				{"discharge_cusecs", fmt.Sprintf("%.0f", w.Reading.DischargeCusecs)}},
-			Area: capArea{AreaDesc: w.AreaDesc, Polygon: strings.Join(poly, " ")}}}
-	if cat == Normal {
-		a.Info.Urgency = "Past"
-	}
-	if w.Province != "" {
-		a.Info.Area.Geocode = []capValue{{"ISO3166-2", w.Province}}
+		Scope: "Public", References: strings.Join(w.References, " ")}
+	for _, t := range texts {
+		a.Info = append(a.Info, s.capInfo(w, t))
 	}
 	out, err := xml.MarshalIndent(a, "", "  ")
 	if err != nil {
 		return nil, err
 	}
 	return append([]byte(xml.Header), append(out, '\n')...), nil
+}
+
+// capInfo is the info block of a warning version in one language.
+func (s *Service) capInfo(w *Warning, t Text) capInfo {
+	var poly []string
+	for _, p := range w.Area {
+		poly = append(poly, fmt.Sprintf("%.5f,%.5f", p[1], p[0]))
+	}
+	cat := w.Category
+	info := capInfo{Language: t.Language, Category: "Met", Event: t.Event, ResponseType: cat.responseType(),
+		Urgency: cat.urgency(), Severity: w.Severity, Certainty: w.Certainty, Onset: capTime(w.Reading.Observed),
+		Expires: capTime(w.Expires), SenderName: s.cfg.SenderName, Headline: t.Headline, Description: t.Description,
+		Instruction: t.Instruction,
+		Parameters: []capValue{{"river", w.River}, {"station", w.StationName}, {"category", w.CategoryName},
+			{"discharge_cusecs", fmt.Sprintf("%.0f", w.Reading.DischargeCusecs)}},
+		Area: capArea{AreaDesc: t.AreaDesc, Polygon: strings.Join(poly, " ")}}
+	if cat == Normal {
+		info.Urgency = "Past"
+	}
+	if w.Province != "" {
+		info.Area.Geocode = []capValue{{"ISO3166-2", w.Province}}
+	}
+	return info
 }

@@ -48,19 +48,6 @@ func (c Category) urgency() string {
 	return "Expected"
 }
 
-func (c Category) instruction() string {
-	switch c {
-	case Normal:
-		return "The flood warning is cancelled: river flow has returned below the Low flood threshold."
-	case Low, Medium:
-		return "Keep away from the river banks and follow the instructions of the district administration."
-	case High:
-		return "Move people, livestock and valuables from the river bed and low-lying areas to higher ground; prepare to evacuate."
-	default:
-		return "Evacuate the river bed and low-lying areas now and go to the nearest flood shelter."
-	}
-}
-
 // Station is a gauging station with its thresholds (lower bounds of Low … Exceptionally High).
 type Station struct {
 	ID, Name, River, Province string
@@ -141,13 +128,6 @@ func certainty(r *Reading) string {
 		return "Possible"
 	}
 	return "Unlikely"
-}
-
-func headline(c Category, name, river string, cusecs float64) string {
-	if c == Normal {
-		return fmt.Sprintf("Flood warning cancelled: %s (%s) below the Low flood level", name, river)
-	}
-	return fmt.Sprintf("%s flood at %s (%s): %s cusecs", c, name, river, thousands(cusecs))
 }
 
 func thousands(v float64) string {

@@ -21,7 +21,9 @@ import (
 // Config configures the warning service.
 type Config struct {
 	JournalPath   string        // file of accepted readings (required)
-	Sender        string        // CAP sender [warnings@indus.invalid]
+	Sender        string        // CAP sender: no spaces, commas, < or & [warnings@indus.invalid]
+	SenderName    string        // CAP senderName; empty: none [Indus flood warnings (Digital CPEC Platform)]
+	Templates     string        // folder of the CAP text templates, one <language>.tmpl each; empty: the built-in ones
 	GaugeLayer    string        // layer of stations [gauges]
 	StationField  string        // station id field [station_id]
 	NameField     string        // [name]
@@ -40,16 +42,20 @@ type Config struct {
 	Buffer        int           // events buffered per subscriber before it is dropped [256]
 	History       int           // events kept for Last-Event-ID resume [10,000]
 	CompactBytes  int64         // at start, a journal larger than this is compacted into a snapshot [64 MiB]
+	FeedMax       int           // entries of the Atom feed [100]
+	FeedCancelled time.Duration // a cancelled warning stays in the Atom feed this long after its Cancel [24h]
 }
 
 // DefaultConfig fits the Pakistan catalog.
 func DefaultConfig(journal string) Config {
-	return Config{JournalPath: journal, Sender: "warnings@indus.invalid", GaugeLayer: "gauges", StationField: "station_id",
+	return Config{JournalPath: journal, Sender: "warnings@indus.invalid", SenderName: "Indus flood warnings (Digital CPEC Platform)",
+		GaugeLayer: "gauges", StationField: "station_id",
 		NameField: "name", RiverField: "river",
 		Thresholds:   [5]string{"low_cusecs", "medium_cusecs", "high_cusecs", "very_high_cusecs", "exceptional_cusecs"},
 		DownLonField: "downstream_lon", DownLatField: "downstream_lat", AdminLayer: "provinces", HazardType: "flood",
 		ReachBufferKm: 20, ExpiresAfter: 24 * time.Hour, MaxFuture: time.Hour, MaxAge: 366 * 24 * time.Hour,
-		MaxBatch: 1000, KeepReadings: 10000, Buffer: 256, History: 10000, CompactBytes: 64 << 20}
+		MaxBatch: 1000, KeepReadings: 10000, Buffer: 256, History: 10000, CompactBytes: 64 << 20,
+		FeedMax: 100, FeedCancelled: 24 * time.Hour}
 }
 
 // Invalidator drops cached tiles of a layer in an area (the tile service implements it).
@@ -72,6 +78,7 @@ type Service struct {
 	now     func() time.Time
 	journal *Journal
 	hub     *Hub
+	texts   *Texts // CAP text templates
 
 	mu       sync.Mutex
 	enqueue  sync.Mutex // orders journal enqueues like acceptances (taken while holding mu)
@@ -95,6 +102,9 @@ func New(cfg Config, served *indexes.Served, inval Invalidator, log *slog.Logger
 	s := &Service{cfg: cfg, log: log, served: served, inval: inval, now: time.Now, hub: newHub(cfg.Buffer, cfg.History),
 		readings: map[string][]Reading{}, seen: map[string]Reading{}, pending: map[string]Reading{},
 		latest: map[string]time.Time{}, active: map[string]*Warning{}, all: map[string]*Warning{}, versions: map[string][]*Warning{}}
+	if err := s.initCAP(); err != nil {
+		return nil, err
+	}
 	if err := s.loadStations(served.Load()); err != nil {
 		return nil, err
 	}
@@ -420,7 +430,7 @@ func (s *Service) record(r Reading) bool {
 func (s *Service) version(st *Station, r Reading, cat Category, cur *Warning) *Warning {
 	w := &Warning{Station: st.ID, StationName: st.Name, River: st.River, Province: st.Province, Category: cat,
 		CategoryName: cat.String(), Severity: cat.Severity(), Certainty: certainty(&r), Reading: r,
-		Sent: r.Received.UTC().Truncate(time.Second), Headline: headline(cat, st.Name, st.River, r.DischargeCusecs)}
+		Sent: r.Received.UTC().Truncate(time.Second)}
 	w.Expires = w.Sent.Add(s.cfg.ExpiresAfter)
 	switch {
 	case cur == nil:
@@ -433,7 +443,7 @@ func (s *Service) version(st *Station, r Reading, cat Category, cur *Warning) *W
 		w.ID, w.Version, w.MsgType, w.Status = cur.ID, cur.Version+1, "Update", "active"
 	}
 	if cur != nil {
-		w.References = []string{fmt.Sprintf("%s,%s,%s", s.cfg.Sender, cur.Identifier, capTime(cur.Sent))}
+		w.References = []string{reference(s.cfg.Sender, cur)}
 		w.previous = cur
 	}
 	w.Identifier = fmt.Sprintf("%s.%d", w.ID, w.Version)
@@ -443,6 +453,7 @@ func (s *Service) version(st *Station, r Reading, cat Category, cur *Warning) *W
 		w.ReturnPeriod = cat.ReturnPeriod()
 		w.Area, w.AreaDesc = s.area(st, w.ReturnPeriod)
 	}
+	w.Headline = s.texts.headline(w)
 	return w
 }
 

@@ -289,6 +289,7 @@ func checkCAP(t *testing.T, b []byte) {
 			Onset        string `xml:"onset"`
 			Expires      string `xml:"expires"`
 			Headline     string `xml:"headline"`
+			Description  string `xml:"description"`
 			Instruction  string `xml:"instruction"`
 			Parameter    []kv   `xml:"parameter"`
 			Area         []struct {
@@ -302,58 +303,61 @@ func checkCAP(t *testing.T, b []byte) {
 		t.Fatal(err)
 	}
 	in := func(v string, allowed ...string) bool { return slices.Contains(allowed, v) }
+	// CAP 1.2 §3.3.2: no "Z", no fractional seconds, and UTC MUST be written "-00:00"
 	capTimeRE := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$`)
+	isCAPTime := func(v string) bool { return capTimeRE.MatchString(v) && !strings.HasSuffix(v, "+00:00") }
 	switch {
 	case a.XMLName.Space != "urn:oasis:names:tc:emergency:cap:1.2" || a.XMLName.Local != "alert":
 		t.Errorf("root %v", a.XMLName)
 	case a.Identifier == "" || strings.ContainsAny(a.Identifier, " ,<&") || a.Sender == "" || strings.ContainsAny(a.Sender, " ,<&"):
 		t.Errorf("identifier/sender %q %q", a.Identifier, a.Sender)
-	case !capTimeRE.MatchString(a.Sent):
+	case !isCAPTime(a.Sent):
 		t.Errorf("sent %q", a.Sent)
 	case !in(a.Status, "Actual", "Exercise", "System", "Test", "Draft"), !in(a.MsgType, "Alert", "Update", "Cancel", "Ack", "Error"),
 		!in(a.Scope, "Public", "Restricted", "Private"):
 		t.Errorf("status/msgType/scope %q %q %q", a.Status, a.MsgType, a.Scope)
 	case a.MsgType != "Alert" && a.References == "":
 		t.Errorf("%s without references", a.MsgType)
-	case len(a.Info) != 1:
-		t.Fatalf("%d info blocks", len(a.Info))
+	case len(a.Info) != 2 || a.Info[0].Language != "en-US" || a.Info[1].Language != "ur-PK":
+		t.Fatalf("%d info blocks, want en-US and ur-PK", len(a.Info))
 	}
 	for _, ref := range strings.Fields(a.References) {
-		if parts := strings.Split(ref, ","); len(parts) != 3 || !capTimeRE.MatchString(parts[2]) {
+		if parts := strings.Split(ref, ","); len(parts) != 3 || !isCAPTime(parts[2]) {
 			t.Errorf("reference %q is not sender,identifier,sent", ref)
 		}
 	}
-	i := a.Info[0]
-	if !in(i.Category, "Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Health", "Env", "Transport", "Infra", "CBRNE", "Other") ||
-		!in(i.ResponseType, "Shelter", "Evacuate", "Prepare", "Execute", "Avoid", "Monitor", "Assess", "AllClear", "None") ||
-		!in(i.Urgency, "Immediate", "Expected", "Future", "Past", "Unknown") ||
-		!in(i.Severity, "Extreme", "Severe", "Moderate", "Minor", "Unknown") ||
-		!in(i.Certainty, "Observed", "Likely", "Possible", "Unlikely", "Unknown") ||
-		i.Event == "" || !capTimeRE.MatchString(i.Onset) || !capTimeRE.MatchString(i.Expires) || i.Headline == "" {
-		t.Errorf("info %+v", i)
-	}
-	params := map[string]bool{}
-	for _, p := range i.Parameter {
-		params[p.ValueName] = p.Value != ""
-	}
-	for _, k := range []string{"river", "station", "category", "discharge_cusecs"} {
-		if !params[k] {
-			t.Errorf("parameter %s missing", k)
+	for _, i := range a.Info {
+		if !in(i.Category, "Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Health", "Env", "Transport", "Infra", "CBRNE", "Other") ||
+			!in(i.ResponseType, "Shelter", "Evacuate", "Prepare", "Execute", "Avoid", "Monitor", "Assess", "AllClear", "None") ||
+			!in(i.Urgency, "Immediate", "Expected", "Future", "Past", "Unknown") ||
+			!in(i.Severity, "Extreme", "Severe", "Moderate", "Minor", "Unknown") ||
+			!in(i.Certainty, "Observed", "Likely", "Possible", "Unlikely", "Unknown") ||
+			i.Event == "" || !isCAPTime(i.Onset) || !isCAPTime(i.Expires) || i.Headline == "" || i.Description == "" || i.Instruction == "" {
+			t.Errorf("info %+v", i)
 		}
-	}
-	if len(i.Area) != 1 || i.Area[0].AreaDesc == "" || len(i.Area[0].Polygon) != 1 || len(i.Area[0].Geocode) != 1 {
-		t.Fatalf("area %+v", i.Area)
-	}
-	pairs := strings.Fields(i.Area[0].Polygon[0])
-	if len(pairs) < 4 || pairs[0] != pairs[len(pairs)-1] {
-		t.Errorf("polygon not closed or under 4 points: %v", pairs)
-	}
-	for _, p := range pairs {
-		ll := strings.Split(p, ",")
-		lat, e1 := strconv.ParseFloat(ll[0], 64)
-		lon, e2 := strconv.ParseFloat(ll[len(ll)-1], 64)
-		if len(ll) != 2 || e1 != nil || e2 != nil || lat < -90 || lat > 90 || lon < -180 || lon > 180 || lat > lon {
-			t.Errorf("polygon point %q is not lat,lon", p)
+		params := map[string]bool{}
+		for _, p := range i.Parameter {
+			params[p.ValueName] = p.Value != ""
+		}
+		for _, k := range []string{"river", "station", "category", "discharge_cusecs"} {
+			if !params[k] {
+				t.Errorf("parameter %s missing", k)
+			}
+		}
+		if len(i.Area) != 1 || i.Area[0].AreaDesc == "" || len(i.Area[0].Polygon) != 1 || len(i.Area[0].Geocode) != 1 {
+			t.Fatalf("area %+v", i.Area)
+		}
+		pairs := strings.Fields(i.Area[0].Polygon[0])
+		if len(pairs) < 4 || pairs[0] != pairs[len(pairs)-1] {
+			t.Errorf("polygon not closed or under 4 points: %v", pairs)
+		}
+		for _, p := range pairs {
+			ll := strings.Split(p, ",")
+			lat, e1 := strconv.ParseFloat(ll[0], 64)
+			lon, e2 := strconv.ParseFloat(ll[len(ll)-1], 64)
+			if len(ll) != 2 || e1 != nil || e2 != nil || lat < -90 || lat > 90 || lon < -180 || lon > 180 || lat > lon {
+				t.Errorf("polygon point %q is not lat,lon", p)
+			}
 		}
 	}
 }

@@ -75,6 +75,9 @@ func (s *Service) restore(snap snapshot) {
 		}
 		if vs := s.versions[w.ID]; len(vs) > 0 {
 			w.previous = vs[len(vs)-1]
+			// rebuilt as apply builds them, so that a snapshot written by an older version (UTC
+			// as "+00:00") restores the same references as a replay of the readings would
+			w.References = []string{reference(s.cfg.Sender, w.previous)}
 		} else {
 			s.order = append(s.order, w.ID)
 		}

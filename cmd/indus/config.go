@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/cpec-digital/indus/analytics/warnings"
 )
 
 // config is everything `indus serve` can be told, from a YAML file, then INDUS_* environment
@@ -28,11 +30,15 @@ type config struct {
 	StateDir       string        `yaml:"state_dir"`          // INDUS_STATE_DIR, --state-dir: the warnings journal lives here
 	APIKey         string        `yaml:"api_key"`            // INDUS_API_KEY (no flag: it would show in ps): bearer key of write endpoints
 	TileCache      string        `yaml:"tile_cache_control"` // INDUS_TILE_CACHE_CONTROL, --tile-cache-control
+	CAPSender      string        `yaml:"cap_sender"`         // INDUS_CAP_SENDER, --cap-sender: CAP <sender> of the warnings
+	CAPSenderName  string        `yaml:"cap_sender_name"`    // INDUS_CAP_SENDER_NAME, --cap-sender-name: CAP <senderName>
+	CAPTemplates   string        `yaml:"cap_templates"`      // INDUS_CAP_TEMPLATES, --cap-templates: folder of CAP text templates
 }
 
 func defaultConfig() config {
+	wc := warnings.DefaultConfig("")
 	return config{Addr: ":8080", CacheMB: 256, RequestTimeout: 10 * time.Second, RiskTimeout: 20 * time.Second,
-		LogLevel: "info", LogFormat: "text", Workers: 2}
+		LogLevel: "info", LogFormat: "text", Workers: 2, CAPSender: wc.Sender, CAPSenderName: wc.SenderName}
 }
 
 // defaultStateDir holds the warnings journal.
@@ -68,6 +74,9 @@ func (c *config) flags(fs *flag.FlagSet) *string {
 	fs.IntVar(&c.Workers, "gdal-workers", c.Workers, "GDAL reader threads at load (INDUS_GDAL_WORKERS)")
 	fs.StringVar(&c.TileCache, "tile-cache-control", c.TileCache, "Cache-Control header of tiles (INDUS_TILE_CACHE_CONTROL; default public, max-age=300)")
 	fs.StringVar(&c.StateDir, "state-dir", c.StateDir, "folder of the warnings journal (INDUS_STATE_DIR; default: user cache dir)")
+	fs.StringVar(&c.CAPSender, "cap-sender", c.CAPSender, "CAP sender of the flood warnings: no spaces, commas, < or & (INDUS_CAP_SENDER)")
+	fs.StringVar(&c.CAPSenderName, "cap-sender-name", c.CAPSenderName, "CAP senderName of the flood warnings; empty: none (INDUS_CAP_SENDER_NAME)")
+	fs.StringVar(&c.CAPTemplates, "cap-templates", c.CAPTemplates, "folder of CAP text templates, one LANG.tmpl each; default: built-in en-US and ur-PK (INDUS_CAP_TEMPLATES)")
 	return file
 }
 
@@ -107,7 +116,8 @@ func loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 func (c *config) env() error {
 	str := map[string]*string{"INDUS_ADDR": &c.Addr, "INDUS_CATALOG": &c.Catalog, "INDUS_DATA_DIR": &c.DataDir,
 		"INDUS_PUBLIC_URL": &c.PublicURL, "INDUS_LOG_LEVEL": &c.LogLevel, "INDUS_LOG_FORMAT": &c.LogFormat,
-		"INDUS_STATE_DIR": &c.StateDir, "INDUS_API_KEY": &c.APIKey, "INDUS_TILE_CACHE_CONTROL": &c.TileCache}
+		"INDUS_STATE_DIR": &c.StateDir, "INDUS_API_KEY": &c.APIKey, "INDUS_TILE_CACHE_CONTROL": &c.TileCache,
+		"INDUS_CAP_SENDER": &c.CAPSender, "INDUS_CAP_SENDER_NAME": &c.CAPSenderName, "INDUS_CAP_TEMPLATES": &c.CAPTemplates}
 	for k, p := range str {
 		if v, ok := os.LookupEnv(k); ok {
 			*p = v
@@ -147,5 +157,9 @@ func (c *config) check() error {
 	case c.LogFormat != "text" && c.LogFormat != "json":
 		return fmt.Errorf("log-format %q: want text or json", c.LogFormat)
 	}
-	return nil
+	if err := warnings.CheckSender(c.CAPSender); err != nil {
+		return err
+	}
+	_, err := warnings.LoadTexts(c.CAPTemplates) // at start, before the dataset loads
+	return err
 }

@@ -262,6 +262,7 @@ func startWarnings(cfg config, served *indexes.Served, ts *tiles.Service, log *s
 		return nil, err
 	}
 	wc.JournalPath = filepath.Join(dir, "warnings.journal")
+	wc.Sender, wc.SenderName, wc.Templates = cfg.CAPSender, cfg.CAPSenderName, cfg.CAPTemplates
 	if cfg.APIKey == "" {
 		log.Warn("no API key: POST /warnings/readings is disabled (set INDUS_API_KEY)")
 	}

@@ -86,8 +86,8 @@ func etag(t *testing.T, url string) (string, int) {
 func TestWarningsEndToEnd(t *testing.T) {
 	bin := binary(t)
 	state := filepath.Join(t.TempDir(), "state")
-	env := []string{"INDUS_API_KEY=" + testKey, "INDUS_STATE_DIR=" + state}
-	base, cmd := startProcess(t, bin, env)
+	env := []string{"INDUS_API_KEY=" + testKey, "INDUS_STATE_DIR=" + state, "INDUS_CAP_SENDER=warnings@ffd.gov.pk"}
+	base, cmd := startProcess(t, bin, env, "--cap-sender-name", "Flood Forecasting Division")
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -159,11 +159,15 @@ func TestWarningsEndToEnd(t *testing.T) {
 	r := fetch(t, list.Warnings[0].Cap, nil)
 	var alert struct {
 		XMLName    xml.Name
-		Identifier string `xml:"identifier"`
-		MsgType    string `xml:"msgType"`
-		Info       struct {
-			Severity string `xml:"severity"`
-			Area     struct {
+		Identifier string   `xml:"identifier"`
+		Sender     string   `xml:"sender"`
+		MsgType    string   `xml:"msgType"`
+		Info       struct { // the last of the info blocks: Urdu
+			Language   string `xml:"language"`
+			SenderName string `xml:"senderName"`
+			Headline   string `xml:"headline"`
+			Severity   string `xml:"severity"`
+			Area       struct {
 				Polygon string `xml:"polygon"`
 				Geocode struct {
 					Value string `xml:"value"`
@@ -176,8 +180,14 @@ func TestWarningsEndToEnd(t *testing.T) {
 	}
 	pairs := strings.Fields(alert.Info.Area.Polygon)
 	if alert.XMLName.Space != "urn:oasis:names:tc:emergency:cap:1.2" || alert.MsgType != "Alert" || alert.Info.Severity != "Severe" ||
-		len(pairs) < 4 || pairs[0] != pairs[len(pairs)-1] || alert.Info.Area.Geocode.Value != "PK-SD" {
+		len(pairs) < 4 || pairs[0] != pairs[len(pairs)-1] || alert.Info.Area.Geocode.Value != "PK-SD" ||
+		alert.Sender != "warnings@ffd.gov.pk" || alert.Info.Language != "ur-PK" || alert.Info.SenderName != "Flood Forecasting Division" ||
+		!strings.HasPrefix(alert.Info.Headline, "دریائے سندھ میں سکھر کے مقام پر اونچے درجے کا سیلاب") {
 		t.Errorf("CAP content %+v", alert)
+	}
+	feed := fetch(t, base+"/warnings.atom", nil)
+	if feed.status != 200 || !strings.Contains(string(feed.body), `href="`+list.Warnings[0].Cap+`"`) || feed.header.Get("ETag") == "" {
+		t.Errorf("Atom feed: %d %v\n%s", feed.status, feed.header, feed.body)
 	}
 	var items struct {
 		NumberMatched int `json:"numberMatched"`

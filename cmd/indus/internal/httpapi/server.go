@@ -145,6 +145,7 @@ func (s *Server) routes() {
 	s.app.Get("/warnings/readings", s.getReadings)
 	s.app.Get("/warnings/stream", s.stream)
 	s.app.Get("/warnings", s.listWarnings)
+	s.app.Get("/warnings.atom", s.atomFeed)
 	s.app.Get("/warnings/:file", s.getWarning)
 	s.app.Get("/styles", s.styleIndex)
 	s.app.Get("/styles/:file", s.style)

@@ -15,6 +15,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/cpec-digital/indus/analytics"
+	"github.com/cpec-digital/indus/analytics/warnings"
 	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/indexes"
 	"github.com/cpec-digital/indus/indexes/features"
@@ -39,14 +40,19 @@ func testSet() *indexes.Set {
 // newServer builds a server with a tile service over set.
 func newServer(t *testing.T, cfg Config, set *indexes.Set) *Server {
 	t.Helper()
-	current := func() *indexes.Set { return set }
+	return newServerOn(t, cfg, func() *indexes.Set { return set }, nil)
+}
+
+// newServerOn builds a server over the set current returns, with warnings from w (may be nil).
+func newServerOn(t *testing.T, cfg Config, current func() *indexes.Set, w *warnings.Service) *Server {
+	t.Helper()
 	ts, err := tiles.New(tiles.Config{}, current, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(ts.Close)
-	return New(cfg, Services{Features: features.New(current), Tiles: ts, Risk: analytics.NewEngine(analytics.DefaultConfig(), current)},
-		slog.New(slog.DiscardHandler))
+	return New(cfg, Services{Features: features.New(current), Tiles: ts, Risk: analytics.NewEngine(analytics.DefaultConfig(), current),
+		Warnings: w}, slog.New(slog.DiscardHandler))
 }
 
 // start serves s on a free loopback port and returns its base URL.

@@ -3,7 +3,9 @@ package httpapi
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -144,6 +146,27 @@ func (s *Server) getWarning(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "application/cap+xml; charset=utf-8")
+	return c.Send(b)
+}
+
+// atomFeed serves GET /warnings.atom: an Atom 1.0 feed of the current and recently cancelled
+// warnings, with an ETag (a hash of the feed) that If-None-Match revalidates (304).
+func (s *Server) atomFeed(c *fiber.Ctx) error {
+	if s.warn == nil {
+		return s.warningsOff()
+	}
+	b, err := s.warn.Atom(s.baseURL(c))
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(b)
+	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
+	c.Set(fiber.HeaderETag, etag)
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	if matchETag(c.Get(fiber.HeaderIfNoneMatch), etag) {
+		return c.SendStatus(fiber.StatusNotModified)
+	}
+	c.Set(fiber.HeaderContentType, "application/atom+xml; charset=utf-8")
 	return c.Send(b)
 }
 

@@ -1,0 +1,95 @@
+package warnings
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/cpec-digital/indus/indexes"
+)
+
+var updateGolden = flag.Bool("update", false, "rewrite testdata/cap-en from the current CAP output")
+
+// scenario issues warnings of every message type and category: at SKR an Alert (Low), Updates
+// through every category, a Cancel and a new forecast Alert; at NSR a forecast Alert. tweaks
+// change the default configuration.
+func scenario(t *testing.T, tweaks ...func(*Config)) *Service {
+	t.Helper()
+	cfg := DefaultConfig(filepath.Join(t.TempDir(), "j"))
+	for _, tweak := range tweaks {
+		tweak(&cfg)
+	}
+	s, err := newWithClock(cfg, indexes.NewServed(fixture()), nil, func() time.Time { return t0.Add(48 * time.Hour) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	likely, possible := 0.8, 0.3
+	steps := []Reading{reading("SKR", 0, 310000), reading("SKR", 1, 450000), reading("SKR", 2, 580000),
+		reading("SKR", 3, 700000), reading("SKR", 4, 900000), reading("SKR", 5, 1000), reading("SKR", 6, 520000),
+		reading("NSR", 6, 900000)}
+	steps[6].ForecastProbability, steps[7].ForecastProbability = &likely, &possible
+	for _, r := range steps {
+		if _, err := s.Submit([]Reading{r}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s
+}
+
+// allVersions returns every version of every warning, in order of issue.
+func allVersions(s *Service) []*Warning {
+	var out []*Warning
+	for _, id := range s.order {
+		out = append(out, s.versions[id]...)
+	}
+	return out
+}
+
+// otherInfo matches an info block in a language other than en-US.
+var otherInfo = regexp.MustCompile(`(?s)\n  <info>\n    <language>[^<]*</language>.*?\n  </info>`)
+
+// englishOnly removes the info blocks of other languages from a CAP message.
+func englishOnly(b []byte) []byte {
+	return otherInfo.ReplaceAllFunc(b, func(m []byte) []byte {
+		if regexp.MustCompile(`<language>en-US</language>`).Match(m) {
+			return m
+		}
+		return nil
+	})
+}
+
+// The English part of every message is byte for byte what Indus sent before the texts moved to
+// templates (testdata/cap-en, written with -update before that change).
+func TestCAPEnglishGolden(t *testing.T) {
+	s := scenario(t)
+	dir := filepath.Join("testdata", "cap-en")
+	vs := allVersions(s)
+	if len(vs) != 8 {
+		t.Fatalf("%d versions, want 8", len(vs))
+	}
+	for _, w := range vs {
+		b, err := s.CAP(w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(dir, w.Identifier+".cap")
+		if *updateGolden {
+			os.MkdirAll(dir, 0o755)
+			if err := os.WriteFile(file, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := englishOnly(b); string(got) != string(want) {
+			t.Errorf("%s: English CAP changed:\n%s\nwant\n%s", w.Identifier, got, want)
+		}
+	}
+}
