@@ -31,7 +31,7 @@ vet: deps
 
 # pg-deps: PostgreSQL 15 + PostGIS 3, the independent peer the risk tests and benchmarks compare with.
 pg-deps:
-	@benchmarks/postgis.sh install
+	@benchmarks/postgis.sh
 
 # web-deps: Debian's chromium and the npm packages (Playwright, the MapLibre style validator, the
 # CAP parser @dec112/cap-ts) that the browser, style and CAP tests use.

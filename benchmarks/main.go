@@ -4,7 +4,7 @@
 //	go run ./benchmarks [--quick] [--check] [--out benchmarks/results]
 //
 // It builds cmd/indus, generates the default and a scaled dataset with `indus gen`, starts a
-// private PostGIS cluster (benchmarks/postgis.sh), loads the same layers into it, and runs a Go
+// private PostGIS cluster (data/postgres), loads the same layers into it, and runs a Go
 // load generator against: a minimal Fiber handler returning fixed tile-sized bytes (the ceiling),
 // Indus with its tile cache, Indus with the cache off, and PostGIS's ST_AsMVT behind an equally thin
 // Fiber handler. It also times /risk/area against the equivalent PostGIS SQL and checks that they

@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cpec-digital/indus/data/postgres"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
@@ -76,6 +77,19 @@ type Goal struct {
 
 const benchLayers = "flood_rp100,rivers,villages,provinces"
 
+// suite is one benchmark run: its options, working folder, report and the processes it started.
+type suite struct {
+	o      options
+	tmp    string
+	rep    *Report
+	indus  string // the built binary
+	def    string // the default dataset's folder
+	cached *process
+	cold   *process
+	pg     *postgres.Cluster
+	stops  []func()
+}
+
 func run(o options) error {
 	if _, err := os.Stat("go.mod"); err != nil {
 		return errors.New("run from the repository root: go run ./benchmarks")
@@ -87,80 +101,95 @@ func run(o options) error {
 	}
 	defer os.RemoveAll(tmp)
 	os.Chmod(tmp, 0o755) // the postgres user must reach its data folder inside
-	rep := &Report{Date: time.Now().UTC().Format(time.RFC3339), Mode: "full", Machine: machine(), Ratios: map[string]float64{},
-		Layers: benchLayers, Durations: map[string]float64{}}
+	st := &suite{o: o, tmp: tmp, rep: &Report{Date: time.Now().UTC().Format(time.RFC3339), Mode: "full", Machine: machine(),
+		Ratios: map[string]float64{}, Layers: benchLayers, Durations: map[string]float64{}}}
 	if o.quick {
-		rep.Mode = "quick"
+		st.rep.Mode = "quick"
 	}
-	dur := 15 * time.Second
-	if o.quick {
-		dur = 5 * time.Second
+	defer st.stop()
+	for _, step := range []struct {
+		name string
+		fn   func() error
+	}{
+		{"build_and_generate", st.build}, {"start_indus", st.startIndus}, {"load_postgis", st.startPostGIS},
+		{"risk", st.risk}, {"tiles", st.tiles}, {"scaled_dataset", st.scaled},
+	} {
+		t0 := time.Now()
+		if err := step.fn(); err != nil {
+			return fmt.Errorf("%s: %w", step.name, err)
+		}
+		st.rep.Durations[step.name] = math.Round(time.Since(t0).Seconds()*10) / 10
 	}
-	step := func(name string, t0 time.Time) { rep.Durations[name] = math.Round(time.Since(t0).Seconds()*10) / 10 }
+	return st.finish(began)
+}
 
-	t0 := time.Now()
-	indus := filepath.Join(tmp, "indus")
-	if out, err := exec.Command("go", "build", "-o", indus, "./cmd/indus").CombinedOutput(); err != nil {
+func (st *suite) stop() {
+	for i := len(st.stops) - 1; i >= 0; i-- {
+		st.stops[i]()
+	}
+}
+
+// build compiles cmd/indus and generates the default dataset with it.
+func (st *suite) build() error {
+	st.indus = filepath.Join(st.tmp, "indus")
+	if out, err := exec.Command("go", "build", "-o", st.indus, "./cmd/indus").CombinedOutput(); err != nil {
 		return fmt.Errorf("building indus: %v\n%s", err, out)
 	}
-	def := filepath.Join(tmp, "default")
-	if out, err := exec.Command(indus, "gen", "--out", def).CombinedOutput(); err != nil {
+	st.def = filepath.Join(st.tmp, "default")
+	if out, err := exec.Command(st.indus, "gen", "--out", st.def).CombinedOutput(); err != nil {
 		return fmt.Errorf("indus gen: %v\n%s", err, out)
 	}
-	step("build_and_generate", t0)
+	return nil
+}
 
-	// Indus with and without its tile cache.
-	t0 = time.Now()
-	cached, err := startIndus(indus, def, filepath.Join(tmp, "s1"))
-	if err != nil {
+// startIndus starts Indus with and without its tile cache on the default dataset.
+func (st *suite) startIndus() error {
+	var err error
+	if st.cached, err = startIndus(st.indus, st.def, filepath.Join(st.tmp, "s1")); err != nil {
 		return err
 	}
-	defer cached.stop()
-	rep.Datasets = append(rep.Datasets, DatasetResult{Name: "default (Pakistan)", Features: cached.features, LoadS: cached.loadS, RSSMB: cached.rssMB()})
-	cold, err := startIndus(indus, def, filepath.Join(tmp, "s2"), "--cache-mb", "0")
-	if err != nil {
+	st.stops = append(st.stops, st.cached.stop)
+	st.rep.Datasets = append(st.rep.Datasets, DatasetResult{Name: "default (Pakistan)", Features: st.cached.features,
+		LoadS: st.cached.loadS, RSSMB: st.cached.rssMB()})
+	if st.cold, err = startIndus(st.indus, st.def, filepath.Join(st.tmp, "s2"), "--cache-mb", "0"); err != nil {
 		return err
 	}
-	defer cold.stop()
-	step("start_indus", t0)
+	st.stops = append(st.stops, st.cold.stop)
+	return nil
+}
 
-	// PostGIS with the same layers.
-	t0 = time.Now()
-	script, _ := filepath.Abs("benchmarks/postgis.sh")
-	if out, err := exec.Command(script, "install").CombinedOutput(); err != nil {
-		return fmt.Errorf("installing PostGIS: %v\n%s", err, out)
-	}
-	pgdir := filepath.Join(tmp, "pg")
-	out, err := exec.Command(script, "start", pgdir, strconv.Itoa(57000+os.Getpid()%1000)).CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("starting PostGIS: %v\n%s", err, out)
-	}
-	defer exec.Command(script, "stop", pgdir).Run()
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	conn := lines[len(lines)-1]
-	if err := loadPostGIS(cached.base, def, tmp, conn); err != nil {
+// startPostGIS starts a private PostGIS cluster and loads the same layers into it.
+func (st *suite) startPostGIS() error {
+	var err error
+	if st.pg, err = postgres.Start(context.Background(), filepath.Join(st.tmp, "pg")); err != nil {
 		return err
 	}
-	step("load_postgis", t0)
+	st.stops = append(st.stops, func() { st.pg.Stop() })
+	return loadPostGIS(st.cached.base, st.def, st.tmp, st.pg.Conn())
+}
 
-	// Risk queries first, on quiet servers (before the tile load heats them up).
-	t0 = time.Now()
-	rep.Risk, err = compareRisk(cached.base, conn, o.quick)
-	if err != nil {
+// risk compares area queries on quiet servers (before the tile load heats them up).
+func (st *suite) risk() error {
+	var err error
+	if st.rep.Risk, err = compareRisk(st.cached.base, st.pg.Conn(), st.o.quick); err != nil {
 		return err
 	}
 	var speed []float64
-	for _, r := range rep.Risk {
+	for _, r := range st.rep.Risk {
 		speed = append(speed, r.SpeedUp)
 		if !r.Agree {
-			rep.Failures = append(rep.Failures, fmt.Sprintf("risk query %q: Indus and PostGIS differ by %.3f %%", r.Name, r.MaxRelDiff*100))
+			st.rep.Failures = append(st.rep.Failures, fmt.Sprintf("risk query %q: Indus and PostGIS differ by %.3f %%", r.Name, r.MaxRelDiff*100))
 		}
 	}
 	slices.Sort(speed)
-	rep.Ratios["risk_speed_up_median"] = round3(speed[len(speed)/2])
-	step("risk", t0)
-	urls := tileURLs(def, o.quick)
-	rep.TileURLs = len(urls)
+	st.rep.Ratios["risk_speed_up_median"] = round3(speed[len(speed)/2])
+	return nil
+}
+
+// tiles loads the ceiling, Indus cached and cold, and the PostGIS peer with the same tile list.
+func (st *suite) tiles() error {
+	urls := tileURLs(st.def, st.o.quick)
+	st.rep.TileURLs = len(urls)
 	full := func(base string) []string {
 		out := make([]string, len(urls))
 		for i, u := range urls {
@@ -168,69 +197,72 @@ func run(o options) error {
 		}
 		return out
 	}
-	// Warm the cache and learn the typical tile size for the ceiling.
-	t0 = time.Now()
-	warm := load("warm-up", full(cached.base), 4, 3*time.Second, true) // fills the cache: each URL at least once
-	_ = warm
+	dur := 15 * time.Second
+	if st.o.quick {
+		dur = 5 * time.Second
+	}
+	warm := load("warm-up", full(st.cached.base), 4, 3*time.Second, true) // fills the cache: each URL at least once
 	size := int(math.Max(1000, warm.MeanBytes))
 	self, _ := os.Executable()
-	ceiling, err := startChild(self, filepath.Join(tmp, "ceiling.addr"), "serve-ceiling", filepath.Join(tmp, "ceiling.addr"), strconv.Itoa(size))
+	ceiling, err := startChild(self, filepath.Join(st.tmp, "ceiling.addr"), "serve-ceiling", filepath.Join(st.tmp, "ceiling.addr"), strconv.Itoa(size))
 	if err != nil {
 		return err
 	}
-	defer ceiling.stop()
-	peer, err := startChild(self, filepath.Join(tmp, "peer.addr"), "serve-peer", filepath.Join(tmp, "peer.addr"), conn)
+	st.stops = append(st.stops, ceiling.stop)
+	peer, err := startChild(self, filepath.Join(st.tmp, "peer.addr"), "serve-peer", filepath.Join(st.tmp, "peer.addr"), st.pg.Conn())
 	if err != nil {
 		return err
 	}
-	defer peer.stop()
+	st.stops = append(st.stops, peer.stop)
 	load("peer warm-up", full(peer.base), 4, 3*time.Second, false)
-	step("warm_up", t0)
-
-	t0 = time.Now()
-	rep.Tiles = append(rep.Tiles,
-		load("ceiling: fixed bytes, minimal Fiber handler", full(ceiling.base), o.workers, dur, true),
-		load("indus cached tiles", full(cached.base), o.workers, dur, true),
-		load("indus cold tiles (cache off)", full(cold.base), o.workers, dur, true),
-		load("postgis ST_AsMVT, thin Fiber handler", full(peer.base), o.workers, dur, false),
+	w := st.o.workers
+	st.rep.Tiles = append(st.rep.Tiles,
+		load("ceiling: fixed bytes, minimal Fiber handler", full(ceiling.base), w, dur, true),
+		load("indus cached tiles", full(st.cached.base), w, dur, true),
+		load("indus cold tiles (cache off)", full(st.cold.base), w, dur, true),
+		load("postgis ST_AsMVT, thin Fiber handler", full(peer.base), w, dur, false),
 	)
-	step("tile_load", t0)
-	ps := func(i int) float64 { return rep.Tiles[i].PerSecond }
-	rep.Ratios["cached_over_ceiling"] = round3(ps(1) / ps(0))
-	rep.Ratios["cold_over_postgis"] = round3(ps(2) / ps(3))
-	rep.Ratios["cached_over_postgis"] = round3(ps(1) / ps(3))
+	ps := func(i int) float64 { return st.rep.Tiles[i].PerSecond }
+	st.rep.Ratios["cached_over_ceiling"] = round3(ps(1) / ps(0))
+	st.rep.Ratios["cold_over_postgis"] = round3(ps(2) / ps(3))
+	st.rep.Ratios["cached_over_postgis"] = round3(ps(1) / ps(3))
+	st.cached.stop()
+	st.cold.stop()
+	return nil
+}
 
-	cached.stop()
-	cold.stop()
-
-	// A scaled dataset: load time and memory.
-	t0 = time.Now()
+// scaled generates a scaled dataset and measures its load time and memory.
+func (st *suite) scaled() error {
 	villages, buildings := "200000", "1000000"
-	if o.quick {
+	if st.o.quick {
 		villages, buildings = "60000", "150000"
 	}
-	scaled := filepath.Join(tmp, "scaled")
-	if out, err := exec.Command(indus, "gen", "--out", scaled, "--villages", villages, "--buildings", buildings).CombinedOutput(); err != nil {
+	dir := filepath.Join(st.tmp, "scaled")
+	if out, err := exec.Command(st.indus, "gen", "--out", dir, "--villages", villages, "--buildings", buildings).CombinedOutput(); err != nil {
 		return fmt.Errorf("indus gen (scaled): %v\n%s", err, out)
 	}
-	big, err := startIndus(indus, scaled, filepath.Join(tmp, "s3"))
+	big, err := startIndus(st.indus, dir, filepath.Join(st.tmp, "s3"))
 	if err != nil {
 		return err
 	}
-	rep.Datasets = append(rep.Datasets, DatasetResult{Name: fmt.Sprintf("scaled (%s villages, %s buildings)", villages, buildings),
+	defer big.stop()
+	st.rep.Datasets = append(st.rep.Datasets, DatasetResult{Name: fmt.Sprintf("scaled (%s villages, %s buildings)", villages, buildings),
 		Features: big.features, LoadS: big.loadS, RSSMB: big.rssMB()})
-	big.stop()
-	step("scaled_dataset", t0)
+	return nil
+}
 
+// finish checks the goals and gross regressions and writes the report.
+func (st *suite) finish(began time.Time) error {
+	rep := st.rep
 	rep.Goals = goals(rep)
 	if rep.Ratios["cached_over_ceiling"] < 0.5 {
 		rep.Failures = append(rep.Failures, fmt.Sprintf("cached/ceiling = %.2f, below 0.5", rep.Ratios["cached_over_ceiling"]))
 	}
 	rep.Durations["total"] = math.Round(time.Since(began).Seconds())
-	if err := write(rep, o.out); err != nil {
+	if err := write(rep, st.o.out); err != nil {
 		return err
 	}
-	if o.check && len(rep.Failures) > 0 {
+	if st.o.check && len(rep.Failures) > 0 {
 		return fmt.Errorf("gross regression: %s", strings.Join(rep.Failures, "; "))
 	}
 	return nil

@@ -4,15 +4,14 @@
 package styles
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/cpec-digital/indus/data"
 )
 
-// Layer is what the styles need to know of a catalog layer.
-type Layer struct {
+// Entry is what the styles need to know of a catalog layer (one entry of the style table).
+type Entry struct {
 	ID       string
 	Theme    data.Theme
 	Title    string
@@ -83,7 +82,7 @@ var themeColor = map[data.Theme]string{
 }
 
 // DefOf returns how a layer is drawn.
-func DefOf(l Layer) Def {
+func DefOf(l Entry) Def {
 	if d, ok := defs[l.ID]; ok {
 		return d
 	}
@@ -148,17 +147,17 @@ func Names() []string {
 
 // Style builds the style of one theme, or of every layer for name "indus". tileJSONBase is the
 // absolute URL prefix of the TileJSON documents (e.g. https://maps.example.org/tiles/).
-func Style(name string, layers []Layer, tileJSONBase string) (map[string]any, error) {
+func Style(name string, layers []Entry, tileJSONBase string) (map[string]any, error) {
 	if !slices.Contains(Names(), name) {
 		return nil, data.Errorf(data.KindNotFound, "no style %q (styles: %s)", name, strings.Join(Names(), ", "))
 	}
-	var pick []Layer
+	var pick []Entry
 	for _, l := range layers {
 		if name == "indus" || string(l.Theme) == name {
 			pick = append(pick, l)
 		}
 	}
-	slices.SortStableFunc(pick, func(a, b Layer) int { return drawOrder(DefOf(a), a.ID) - drawOrder(DefOf(b), b.ID) })
+	slices.SortStableFunc(pick, func(a, b Entry) int { return drawOrder(DefOf(a), a.ID) - drawOrder(DefOf(b), b.ID) })
 	var ids []string
 	for _, l := range pick {
 		ids = append(ids, l.ID)
@@ -190,7 +189,7 @@ func Style(name string, layers []Layer, tileJSONBase string) (map[string]any, er
 	return style, nil
 }
 
-func mapLayers(l Layer) []any {
+func mapLayers(l Entry) []any {
 	d := DefOf(l)
 	meta := map[string]any{"indus:layer": l.ID, "indus:theme": string(l.Theme)}
 	base := func(id, typ string, paint map[string]any) map[string]any {
@@ -248,7 +247,7 @@ type LegendLayer struct {
 }
 
 // Legend lists every layer's colours, from the same definitions as the styles.
-func Legend(layers []Layer) []LegendLayer {
+func Legend(layers []Entry) []LegendLayer {
 	var out []LegendLayer
 	for _, l := range layers {
 		d := DefOf(l)
@@ -262,4 +261,3 @@ func Legend(layers []Layer) []LegendLayer {
 }
 
 // String names a definition (for errors and logs).
-func (d Def) String() string { return fmt.Sprintf("%s(%s)", d.Kind, d.Field) }

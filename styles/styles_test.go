@@ -12,7 +12,7 @@ import (
 	"github.com/cpec-digital/indus/data"
 )
 
-var testLayers = []Layer{
+var testLayers = []Entry{
 	{ID: "flood_rp100", Theme: data.ThemeHazards, Title: "Flood 100", Geometry: "Polygon"},
 	{ID: "rivers", Theme: data.ThemeHydrology, Title: "Rivers", Geometry: "LineString"},
 	{ID: "villages", Theme: data.ThemeSocioeconomic, Title: "Villages", Geometry: "Point", MinZoom: 5},
@@ -41,7 +41,7 @@ func TestStylesAndLegendAgree(t *testing.T) {
 			Layers []struct {
 				ID, Type string
 				Source   string         `json:"source"`
-				Layer    string         `json:"source-layer"`
+				Entry    string         `json:"source-layer"`
 				Paint    map[string]any `json:"paint"`
 				Metadata map[string]string
 			} `json:"layers"`
@@ -54,11 +54,11 @@ func TestStylesAndLegendAgree(t *testing.T) {
 			if l.Source != "indus" || (name != "indus" && l.Metadata["indus:theme"] != name) {
 				t.Errorf("%s: layer %s source %q theme %q", name, l.ID, l.Source, l.Metadata["indus:theme"])
 			}
-			if !strings.Contains(doc.Sources["indus"].URL, l.Layer) || !strings.HasPrefix(doc.Sources["indus"].URL, "http://x/tiles/") {
-				t.Errorf("%s: source URL %q lacks %s", name, doc.Sources["indus"].URL, l.Layer)
+			if !strings.Contains(doc.Sources["indus"].URL, l.Entry) || !strings.HasPrefix(doc.Sources["indus"].URL, "http://x/tiles/") {
+				t.Errorf("%s: source URL %q lacks %s", name, doc.Sources["indus"].URL, l.Entry)
 			}
 			// every legend colour of the layer appears in its paint, and only those
-			lg := legend[l.Layer]
+			lg := legend[l.Entry]
 			paint := fmt.Sprint(l.Paint)
 			for _, it := range lg.Items {
 				if (l.Type == "fill" || l.Type == "circle" || l.Type == "line") && !strings.HasSuffix(l.ID, "-outline") && !strings.Contains(paint, it.Color) {

@@ -13,32 +13,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-)
 
-// postgis starts a private PostGIS cluster (benchmarks/postgis.sh) and returns its connection
-// string. It skips the test when PostGIS is not installed (make test installs it).
-func postgis(t *testing.T) string {
-	t.Helper()
-	if _, err := os.Stat("/usr/share/postgresql/15/extension/postgis.control"); err != nil {
-		t.Skip("PostGIS is not installed (make test installs postgresql-15-postgis-3)")
-	}
-	dir, err := os.MkdirTemp("", "indus-pg-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	script, _ := filepath.Abs("../../benchmarks/postgis.sh")
-	port := strconv.Itoa(56000 + os.Getpid()%1000)
-	out, err := exec.Command(script, "start", dir, port).CombinedOutput()
-	if err != nil {
-		t.Fatalf("starting PostGIS: %v\n%s", err, out)
-	}
-	t.Cleanup(func() {
-		exec.Command(script, "stop", dir).Run()
-		os.RemoveAll(dir)
-	})
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	return lines[len(lines)-1]
-}
+	"github.com/cpec-digital/indus/data/postgres/pgtest"
+)
 
 // exportLayer writes every feature of a collection to a GeoJSON file, through the Features API.
 func exportLayer(t *testing.T, base, layer, path string) {
@@ -78,7 +55,7 @@ func psql(t *testing.T, conn, sql string) [][]string {
 // TestRiskMatchesPostGIS compares /risk/area with PostGIS (ST_Intersection, ST_Area(geography),
 // ST_Contains) on the same layers, for several polygons: within 0.5 %.
 func TestRiskMatchesPostGIS(t *testing.T) {
-	conn := postgis(t)
+	conn := pgtest.Require(t).Conn()
 	base := startServer(t, binary(t))
 	dir := t.TempDir()
 	layers := []string{"flood_rp10", "flood_rp25", "flood_rp100", "villages"}

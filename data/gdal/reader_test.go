@@ -2,7 +2,6 @@ package gdal
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/data/geo"
+	"github.com/cpec-digital/indus/data/postgres/pgtest"
 )
 
 const fixture = `{"type":"FeatureCollection","features":[
@@ -293,30 +293,12 @@ func planarArea(g orb.Geometry) float64 {
 	return a
 }
 
-// TestReadPostGIS reads a layer through a PG: connection string from a private PostGIS cluster
-// (benchmarks/postgis.sh), loaded with ogr2ogr from the same fixture.
+// TestReadPostGIS reads a layer through a PG: connection string from a private PostGIS cluster,
+// loaded with ogr2ogr from the same fixture.
 func TestReadPostGIS(t *testing.T) {
-	if _, err := os.Stat("/usr/share/postgresql/15/extension/postgis.control"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("PostGIS is not installed (make test installs it)")
-		}
-		t.Skip("PostGIS is not installed (make test installs postgresql-15-postgis-3)")
-	}
-	dir, err := os.MkdirTemp("", "indus-gdal-pg-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	os.Chmod(dir, 0o755)
-	script, _ := filepath.Abs("../../benchmarks/postgis.sh")
-	port := fmt.Sprint(55000 + os.Getpid()%1000)
-	out, err := exec.Command(script, "start", filepath.Join(dir, "pg"), port).CombinedOutput()
-	if err != nil {
-		t.Fatalf("starting PostGIS: %v\n%s", err, out)
-	}
-	defer exec.Command(script, "stop", filepath.Join(dir, "pg")).Run()
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	conn := "PG:" + lines[len(lines)-1]
+	pg := pgtest.Require(t)
+	conn := "PG:" + pg.Conn()
+	dir := t.TempDir()
 	src := write(t, dir, "in.geojson", fixture)
 	ogr2ogr(t, "-f", "PostgreSQL", conn, src, "-nln", "places", "-lco", "GEOMETRY_NAME=geom")
 	r := NewReader(1)

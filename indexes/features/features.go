@@ -43,11 +43,11 @@ func (s *Service) Summary() Summary {
 	return sum
 }
 
-// StyleLayers describes the served layers for the styles and the legend.
-func (s *Service) StyleLayers() []styles.Layer {
-	var out []styles.Layer
+// StyleEntries describes the served layers for the styles and the legend.
+func (s *Service) StyleEntries() []styles.Entry {
+	var out []styles.Entry
 	for _, l := range s.current().Layers() {
-		out = append(out, styles.Layer{ID: l.Spec.ID, Theme: l.Spec.Theme, Title: l.Spec.Metadata.Title,
+		out = append(out, styles.Entry{ID: l.Spec.ID, Theme: l.Spec.Theme, Title: l.Spec.Metadata.Title,
 			Geometry: l.GeometryType(), MinZoom: l.Spec.MinZoom, MaxZoom: l.Spec.MaxZoom})
 	}
 	return out

@@ -59,7 +59,7 @@ func TestCatalogAndCollections(t *testing.T) {
 	if sum := s.Summary(); sum.Layers != 2 || sum.Features != 101 || sum.Version != "v1" {
 		t.Errorf("summary %+v", sum)
 	}
-	if sl := s.StyleLayers(); len(sl) != 2 || sl[1].Geometry != "Polygon" || sl[0].MinZoom != 6 {
+	if sl := s.StyleEntries(); len(sl) != 2 || sl[1].Geometry != "Polygon" || sl[0].MinZoom != 6 {
 		t.Errorf("style layers %+v", sl)
 	}
 }

@@ -199,7 +199,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	body := errorBody{Error: "internal error"}
 	switch {
 	case errors.As(err, &de):
-		status = statusOf[de.Kind]
+		status = statusOf[data.KindOf(err)]
 		body = errorBody{Error: de.Msg, Detail: de.Detail}
 		if de.Kind == data.KindInternal {
 			body = errorBody{Error: "internal error"}

@@ -20,9 +20,9 @@ func (s *Server) style(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "public, max-age=60")
 	if name == "legend" {
-		return c.JSON(fiber.Map{"layers": styles.Legend(s.feat.StyleLayers())})
+		return c.JSON(fiber.Map{"layers": styles.Legend(s.feat.StyleEntries())})
 	}
-	st, err := styles.Style(strings.Clone(name), s.feat.StyleLayers(), s.baseURL(c)+"/tiles/")
+	st, err := styles.Style(strings.Clone(name), s.feat.StyleEntries(), s.baseURL(c)+"/tiles/")
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/cpec-digital/indus/"
+
+type pkgInfo struct {
+	ImportPath string
+	Dir        string
+	GoFiles    []string
+	CgoFiles   []string
+	Imports    []string
+}
+
+func packages(t *testing.T) map[string]pkgInfo {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-json", "../../...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	pkgs := map[string]pkgInfo{}
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	for dec.More() {
+		var p pkgInfo
+		if err := dec.Decode(&p); err != nil {
+			t.Fatal(err)
+		}
+		pkgs[strings.TrimPrefix(p.ImportPath, module)] = p
+	}
+	return pkgs
+}
+
+// TestLayout holds the house rules of the code's shape: dependencies point one way, geometry has
+// one home, cgo stays in the GDAL adapter, Fiber in the HTTP package, and no function in the
+// domain packages is longer than a screen.
+func TestLayout(t *testing.T) {
+	pkgs := packages(t)
+	imports := func(p, dep string) bool { return slices.Contains(pkgs[p].Imports, module+dep) }
+	rules := []struct {
+		ok   bool
+		rule string
+	}{
+		{!imports("analytics/warnings", "analytics"), "analytics/warnings does not import analytics"},
+		{!imports("cmd/indus/internal/httpapi", "indexes"), "httpapi does not import indexes"},
+		{imports("analytics", "data/geo") && imports("analytics/warnings", "data/geo") && imports("tiles", "data/geo"),
+			"the geometry package is imported by analytics, warnings and tiles"},
+		{!imports("data", "indexes") && !imports("indexes", "tiles") && !imports("indexes", "analytics"), "indexes and data import nothing above them"},
+	}
+	for _, r := range rules {
+		if !r.ok {
+			t.Errorf("rule broken: %s", r.rule)
+		}
+	}
+	for name, p := range pkgs {
+		if len(p.CgoFiles) > 0 && name != "data/gdal" {
+			t.Errorf("%s uses cgo; only data/gdal may", name)
+		}
+		if slices.Contains(p.Imports, "github.com/gofiber/fiber/v2") && name != "cmd/indus/internal/httpapi" && name != "benchmarks" {
+			t.Errorf("%s imports Fiber; only the HTTP package (and the benchmarks' peers) may", name)
+		}
+	}
+	for name, p := range pkgs {
+		if !domain(name) {
+			continue
+		}
+		for _, f := range append(p.GoFiles, p.CgoFiles...) {
+			for fn, n := range funcLengths(t, filepath.Join(p.Dir, f)) {
+				if n > 80 {
+					t.Errorf("%s/%s: %s is %d lines (at most 80)", name, f, fn, n)
+				}
+			}
+		}
+	}
+}
+
+// domain says whether a package is held to the function length rule.
+func domain(name string) bool {
+	for _, d := range []string{"analytics", "tiles", "data", "indexes", "styles", "cmd/indus/internal/httpapi"} {
+		if name == d || strings.HasPrefix(name, d+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+func funcLengths(t *testing.T, path string) map[string]int {
+	fs := token.NewFileSet()
+	f, err := parser.ParseFile(fs, path, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int{}
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil {
+			out[fd.Name.Name] = fs.Position(fd.End()).Line - fs.Position(fd.Pos()).Line + 1
+		}
+	}
+	return out
+}
