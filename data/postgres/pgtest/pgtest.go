@@ -31,4 +31,3 @@ func Require(t testing.TB) *postgres.Cluster {
 	t.Cleanup(func() { c.Stop(); os.RemoveAll(dir) })
 	return c
 }
-
