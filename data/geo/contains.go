@@ -53,22 +53,17 @@ func edgesCross(r orb.Ring, poly orb.Polygon) bool {
 }
 
 // Polygons returns a polygonal geometry as a MultiPolygon, or nil for any other geometry.
-func Polygons(g orb.Geometry) orb.MultiPolygon {
-	switch t := g.(type) {
-	case orb.Polygon:
-		return orb.MultiPolygon{t}
-	case orb.MultiPolygon:
-		return t
-	}
-	return nil
-}
+func Polygons(g orb.Geometry) orb.MultiPolygon { return multi[orb.MultiPolygon](g) }
 
 // Lines returns a linear geometry as a MultiLineString, or nil for any other geometry.
-func Lines(g orb.Geometry) orb.MultiLineString {
+func Lines(g orb.Geometry) orb.MultiLineString { return multi[orb.MultiLineString](g) }
+
+// multi returns g as the multi-geometry M when g is an M or one of its members, else nil.
+func multi[M ~[]E, E orb.Geometry](g orb.Geometry) M {
 	switch t := g.(type) {
-	case orb.LineString:
-		return orb.MultiLineString{t}
-	case orb.MultiLineString:
+	case E:
+		return M{t}
+	case M:
 		return t
 	}
 	return nil
@@ -129,31 +124,25 @@ func EachPoint(g orb.Geometry, fn func(orb.Point) bool) bool {
 	case orb.Ring:
 		return eachOf(g, fn)
 	case orb.MultiLineString:
-		for _, l := range g {
-			if !eachOf(l, fn) {
-				return false
-			}
-		}
+		return eachPart(g, func(l orb.LineString) bool { return eachOf(l, fn) })
 	case orb.Polygon:
-		for _, r := range g {
-			if !eachOf(r, fn) {
-				return false
-			}
-		}
+		return eachPart(g, func(r orb.Ring) bool { return eachOf(r, fn) })
 	case orb.MultiPolygon:
-		for _, p := range g {
-			if !EachPoint(p, fn) {
-				return false
-			}
-		}
+		return eachPart(g, func(p orb.Polygon) bool { return EachPoint(p, fn) })
 	case orb.Collection:
-		for _, c := range g {
-			if !EachPoint(c, fn) {
-				return false
-			}
-		}
+		return eachPart(g, func(c orb.Geometry) bool { return EachPoint(c, fn) })
 	case orb.Bound:
 		return EachPoint(g.ToPolygon(), fn)
+	}
+	return true
+}
+
+// eachPart calls fn with every member of a multi-geometry until fn returns false.
+func eachPart[S ~[]E, E any](parts S, fn func(E) bool) bool {
+	for _, p := range parts {
+		if !fn(p) {
+			return false
+		}
 	}
 	return true
 }

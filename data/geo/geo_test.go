@@ -63,16 +63,20 @@ func TestLengthInside(t *testing.T) {
 	}
 }
 
-func TestSubdividePreservesArea(t *testing.T) {
-	// a jagged polygon of 2,000 vertices with a hole
+// wavy is a closed ring of n vertices around (68, 28): radius 1 + amp·sin(k·angle).
+func wavy(n, k int, amp float64) orb.Ring {
 	var ring orb.Ring
-	for i := range 2000 {
-		a := float64(i) / 2000 * 2 * math.Pi
-		r := 1 + 0.1*math.Sin(17*a)
+	for i := range n {
+		a := float64(i) / float64(n) * 2 * math.Pi
+		r := 1 + amp*math.Sin(float64(k)*a)
 		ring = append(ring, orb.Point{68 + r*math.Cos(a), 28 + r*math.Sin(a)})
 	}
-	ring = append(ring, ring[0])
-	poly := orb.Polygon{ring, box(67.9, 27.9, 68.1, 28.1)[0]}
+	return append(ring, ring[0])
+}
+
+func TestSubdividePreservesArea(t *testing.T) {
+	// a jagged polygon of 2,000 vertices with a hole
+	poly := orb.Polygon{wavy(2000, 17, 0.1), box(67.9, 27.9, 68.1, 28.1)[0]}
 	parts := Subdivide(poly, 256)
 	var sum float64
 	for _, p := range parts {
@@ -88,14 +92,7 @@ func TestSubdividePreservesArea(t *testing.T) {
 
 // The convex-clip area equals the exact overlay's area, holes on both sides included.
 func TestConvexClipMatchesOverlay(t *testing.T) {
-	var ring orb.Ring
-	for i := range 300 {
-		a := float64(i) / 300 * 2 * math.Pi
-		r := 1 + 0.3*math.Sin(7*a)
-		ring = append(ring, orb.Point{68 + r*math.Cos(a), 28 + r*math.Sin(a)})
-	}
-	ring = append(ring, ring[0])
-	subject := orb.Polygon{ring, box(67.8, 27.8, 68.2, 28.3)[0]}
+	subject := orb.Polygon{wavy(300, 7, 0.3), box(67.8, 27.8, 68.2, 28.3)[0]}
 	for _, qs := range []orb.Polygon{
 		box(67.5, 27.5, 68.5, 28.5),
 		append(box(67.5, 27.5, 68.9, 28.5), box(67.9, 28.1, 68.6, 28.4)[0]), // a hole crossing the subject's hole
