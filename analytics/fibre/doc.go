@@ -36,15 +36,18 @@
 //
 // # Exact nearest connection points
 //
-// The nearest connection point of every unconnected village is exact at every step. At the start a
-// nearest-first R-tree search (nodes ranked by a lower bound of the great-circle distance to their
-// box) finds it among the connected villages and the backbone segments. Afterwards only a newly
-// connected village i can change it: the new nearest point of village j is i exactly when
-// d(i, j) < best(j). An R-tree over the unconnected villages stores for each village j a reach box
-// that holds the spherical cap of radius r(j) ≥ best(j) around j (the exact bounding box of the cap,
-// slightly enlarged against rounding). A point query at i returns every j whose reach box holds i,
-// a superset of those with d(i, j) < best(j); each is checked exactly. A reach box is rebuilt for
-// the new best(j) once best(j) has halved, so boxes stay tight at amortised O(log) rebuilds.
+// The nearest connection point of every unconnected village is exact at every step. At the start
+// it is found among the connected villages and the backbone segments by R-tree searches in a box
+// that holds the spherical cap of radius r around the village, doubling r until the nearest item
+// found is within r: every item outside the box is then farther, and every item at the same
+// distance was found. Afterwards only a newly connected village i can change it: i becomes the
+// nearest connection point of village j exactly when d(i, j) < best(j). An R-tree over the
+// unconnected villages stores for each village j a reach box that holds the spherical cap of
+// radius r(j) ≥ best(j) around j (the exact bounding box of the cap, slightly enlarged against
+// rounding). A point query at i returns every j whose reach box holds i: a superset of those with
+// d(i, j) < best(j), each of which is then checked exactly. A reach box is rebuilt for the new
+// best(j) once best(j) has halved: boxes stay within twice the radius needed, at one rebuild per
+// halving.
 //
 // # Output
 //

@@ -119,11 +119,13 @@ func Plan(villages []Village, backbone []orb.LineString, opt Options) (*Rollout,
 	} else if err := checkBackbone(backbone); err != nil {
 		return nil, err
 	}
-	if connected == 0 && len(backbone) == 0 && opt.Target > 0 {
-		return nil, data.Invalid("villages: none is connected and the backbone is off", "nothing to grow the network from")
+	var steps []Step
+	if need := opt.Target - connected; need > 0 {
+		if connected == 0 && len(backbone) == 0 {
+			return nil, data.Invalid("villages: none is connected and no backbone is in use", "nothing to grow the network from")
+		}
+		steps = newPlanner(vs, backbone, opt).grow(need)
 	}
-	p := newPlanner(vs, backbone, opt)
-	steps := p.grow(opt.Target - connected)
 	return &Rollout{Options: opt, Steps: steps, Summary: summarize(vs, steps, connected)}, nil
 }
 

@@ -10,42 +10,14 @@ import (
 
 const (
 	deg = math.Pi / 180
-	// slack absorbs floating-point rounding in bounds: boxes grow and lower bounds shrink by it
-	// (relative), plus a micrometre (absolute), so that they stay on the safe side of DistanceKm.
+	// slack absorbs floating-point rounding in bounds: boxes grow by it (relative), plus a
+	// micrometre (absolute), so that they stay on the safe side of DistanceKm.
 	slack    = 1e-9
 	slackAbs = 1e-9 // km
 )
 
 // box is a lon/lat rectangle in degrees, as the R-trees store it.
 type box struct{ min, max [2]float64 }
-
-// hav is the haversine function sin²(x/2).
-func hav(x float64) float64 { s := math.Sin(x / 2); return s * s }
-
-// lonGap is the smallest longitude difference (radians, 0..π) from lon to any longitude of the
-// interval [lo, hi] (degrees, lo ≤ hi, no wrap): 0 inside it, else the nearer end around the circle.
-func lonGap(lon, lo, hi float64) float64 {
-	if lon >= lo && lon <= hi {
-		return 0
-	}
-	around := func(a, b float64) float64 {
-		d := math.Mod(math.Abs(a-b), 360)
-		return math.Min(d, 360-d) * deg
-	}
-	return math.Min(around(lon, lo), around(lon, hi))
-}
-
-// lowerBoundKm is at most the great-circle distance from p to any point of b. By the haversine
-// formula hav(d) = hav(Δφ) + cos φp·cos φq·hav(Δλ); each term is bounded below over the box: Δφ by
-// the latitude gap, cos φq by the cosine at the box's latitude farthest from the equator, and Δλ
-// by the longitude gap around the circle. Each term is monotone, so the bound is valid.
-func lowerBoundKm(p orb.Point, b box) float64 {
-	dLat := math.Max(0, math.Max(b.min[1]-p[1], p[1]-b.max[1])) * deg
-	cosQ := math.Cos(math.Max(math.Abs(b.min[1]), math.Abs(b.max[1])) * deg)
-	h := hav(dLat) + math.Cos(p[1]*deg)*cosQ*hav(lonGap(p[0], b.min[0], b.max[0]))
-	d := 2 * data.EarthRadiusKm * math.Asin(math.Min(1, math.Sqrt(h)))
-	return math.Max(0, d*(1-slack)-slackAbs)
-}
 
 // capBox is a lon/lat box holding every point within rKm (great circle) of c: the exact bounding
 // box of a spherical cap (latitudes φ ± r, longitudes λ ± asin(sin r / cos φ)), enlarged by the
@@ -91,7 +63,9 @@ type segment struct {
 	a, b orb.Point
 	ua   vec3
 	ub   vec3
-	n    vec3 // unit normal of the arc's great circle (a × b); zero for a degenerate segment
+	n    vec3    // unit normal of the arc's great circle (a × b); zero for a degenerate segment
+	mid  vec3    // unit vector of the arc's midpoint
+	half float64 // half the arc's length (radians): every point of the arc is this close to mid
 }
 
 func newSegment(line int, a, b orb.Point) segment {
@@ -99,40 +73,65 @@ func newSegment(line int, a, b orb.Point) segment {
 	if n := s.ua.cross(s.ub); n.norm() > 1e-15 {
 		s.n = n.scale(1 / n.norm())
 	}
+	s.half = math.Acos(math.Max(-1, math.Min(1, s.ua.dot(s.ub)))) / 2
+	if m := (vec3{s.ua[0] + s.ub[0], s.ua[1] + s.ub[1], s.ua[2] + s.ub[2]}); m.norm() > 1e-12 {
+		s.mid = m.scale(1 / m.norm())
+	} else { // antipodal ends: no unique arc
+		s.half = math.Pi
+	}
 	return s
+}
+
+// beyond reports whether every point of the arc is provably farther than km from the point with
+// unit vector up: the angle from up to the midpoint exceeds km/R plus half the arc (with a margin
+// for rounding), and each point of the arc is within half the arc of the midpoint.
+func (s segment) beyond(up vec3, km float64) bool {
+	a := km/data.EarthRadiusKm + s.half
+	return a < math.Pi-1e-6 && up.dot(s.mid) < math.Cos(a)-1e-12
 }
 
 // bounds is a box holding the whole arc: the cap around its midpoint with half its length as
 // radius holds every point of a minor arc.
 func (s segment) bounds() box {
-	m := vec3{s.ua[0] + s.ub[0], s.ua[1] + s.ub[1], s.ua[2] + s.ub[2]}
-	if m.norm() < 1e-12 { // antipodal ends: no unique arc; any cap of radius ≥ π/2 is the sphere
+	if s.half >= math.Pi/2 {
 		return box{[2]float64{-180, -90}, [2]float64{180, 90}}
 	}
-	return capBox(m.point(), data.DistanceKm(s.a, s.b)/2)
+	return capBox(s.mid.point(), data.DistanceKm(s.a, s.b)/2)
 }
 
-// distanceKm is the great-circle distance from p to the nearest point of the arc, and that point:
-// the foot of the perpendicular from p to the arc's great circle when it lies on the arc, else
-// the nearer end.
+// distanceKm is the great-circle distance from p to the nearest point of the arc, and that point.
 func (s segment) distanceKm(p orb.Point) (float64, orb.Point) {
-	da, db := data.DistanceKm(p, s.a), data.DistanceKm(p, s.b)
-	end, dEnd := s.a, da
-	if db < da {
-		end, dEnd = s.b, db
-	}
-	if s.n == (vec3{}) {
-		return dEnd, end
-	}
-	up := unit(p)
-	h := up.dot(s.n)
-	f := vec3{up[0] - h*s.n[0], up[1] - h*s.n[1], up[2] - h*s.n[2]}
-	if f.norm() < 1e-15 || s.ua.cross(f).dot(s.n) < 0 || f.cross(s.ub).dot(s.n) < 0 {
-		return dEnd, end
-	}
-	d := math.Atan2(math.Abs(h), f.norm()) * data.EarthRadiusKm
-	if d >= dEnd {
-		return dEnd, end
+	d, at, f := s.locate(p, unit(p))
+	switch at {
+	case atA:
+		return d, s.a
+	case atB:
+		return d, s.b
 	}
 	return d, f.point()
+}
+
+// Where on an arc its nearest point to a given point is.
+const (
+	atFoot = iota // the foot of the perpendicular, inside the arc
+	atA           // the end a
+	atB           // the end b
+)
+
+// locate is the great-circle distance from p (unit vector up) to the nearest point of the arc,
+// where that point is, and the foot of the perpendicular from p to the arc's great circle (unit
+// length when at is atFoot). The nearest point is the foot when it lies on the arc, else the end
+// nearer to p.
+func (s segment) locate(p orb.Point, up vec3) (float64, int, vec3) {
+	if s.n != (vec3{}) {
+		h := up.dot(s.n)
+		f := vec3{up[0] - h*s.n[0], up[1] - h*s.n[1], up[2] - h*s.n[2]}
+		if fn := f.norm(); fn > 1e-15 && s.ua.cross(f).dot(s.n) >= 0 && f.cross(s.ub).dot(s.n) >= 0 {
+			return math.Atan2(math.Abs(h), fn) * data.EarthRadiusKm, atFoot, f.scale(1 / fn)
+		}
+	}
+	if up.dot(s.ub) > up.dot(s.ua) {
+		return data.DistanceKm(p, s.b), atB, vec3{}
+	}
+	return data.DistanceKm(p, s.a), atA, vec3{}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
+	"github.com/tidwall/rtree"
 
 	"github.com/cpec-digital/indus/data"
 )
@@ -81,36 +82,6 @@ func TestSegmentDistanceSampled(t *testing.T) {
 	}
 }
 
-// TestLowerBound checks that lowerBoundKm never exceeds the distance to a point of the box, and
-// is tight for a point box.
-func TestLowerBound(t *testing.T) {
-	r := rand.New(rand.NewPCG(3, 4))
-	for range 2000 {
-		lo := randPoint(r, -179, 170, -85, 80)
-		b := box{lo, [2]float64{lo[0] + r.Float64()*r.Float64()*9, lo[1] + r.Float64()*r.Float64()*9}}
-		p := randPoint(r, -180, 180, -90, 90)
-		if r.IntN(2) == 0 {
-			p = orb.Point{lo[0] + r.NormFloat64()*5, math.Max(-90, math.Min(90, lo[1]+r.NormFloat64()*5))}
-		}
-		lb := lowerBoundKm(p, b)
-		for range 50 {
-			q := randPoint(r, b.min[0], b.max[0], b.min[1], b.max[1])
-			if d := data.DistanceKm(p, q); d < lb {
-				t.Fatalf("point %v, box %v: bound %.9f km above the distance %.9f to %v", p, b, lb, d, q)
-			}
-		}
-		for _, q := range []orb.Point{b.min, b.max, {b.min[0], b.max[1]}, {b.max[0], b.min[1]}} {
-			if d := data.DistanceKm(p, q); d < lb {
-				t.Fatalf("point %v, box %v: bound %.9f km above the distance %.9f to corner %v", p, b, lb, d, q)
-			}
-		}
-	}
-	p, q := orb.Point{70, 30}, orb.Point{70.3, 30.2}
-	if lb, d := lowerBoundKm(p, box{q, q}), data.DistanceKm(p, q); d-lb > 0.01*d {
-		t.Errorf("point box: bound %.4f km, distance %.4f km: not tight", lb, d)
-	}
-}
-
 // TestCapBox checks that the reach box holds every point of the cap's boundary and is tight.
 func TestCapBox(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
@@ -139,5 +110,54 @@ func TestCapBox(t *testing.T) {
 	b := capBox(orb.Point{70, 30}, 111.19508)
 	if math.Abs(b.max[1]-31) > 1e-4 || math.Abs(b.max[0]-70-math.Asin(math.Sin(deg)/math.Cos(30*deg))/deg) > 1e-4 {
 		t.Errorf("cap of 1° at 30°N: box %v, want lat up to 31 and lon to 70+1.1547", b)
+	}
+}
+
+// TestNearest compares the growing-radius R-tree search with a linear scan, from good and bad
+// starting radii.
+func TestNearest(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	var tr, segTree rtree.RTreeG[int32]
+	pts := make([]orb.Point, 20000)
+	for i := range pts {
+		pts[i] = randPoint(r, 60, 78, 23, 38)
+		tr.Insert(pts[i], pts[i], int32(i))
+	}
+	var segs []segment
+	p := randPoint(r, 60, 78, 23, 38)
+	for k := range 3000 {
+		q := orb.Point{p[0] + r.NormFloat64()*0.05, p[1] + r.NormFloat64()*0.05}
+		segs = append(segs, newSegment(k/100, p, q))
+		b := segs[k].bounds()
+		segTree.Insert(b.min, b.max, int32(k))
+		if p = q; k%100 == 99 {
+			p = randPoint(r, 60, 78, 23, 38)
+		}
+	}
+	for range 300 {
+		q := randPoint(r, 60, 78, 23, 38)
+		d, j := nearest(&tr, q, r.Float64()*5, func(j int32, _ float64) float64 { return data.DistanceKm(q, pts[j]) })
+		ds, k := nearest(&segTree, q, r.Float64()*5, func(k int32, best float64) float64 {
+			if segs[k].beyond(unit(q), best) {
+				return math.Inf(1)
+			}
+			d, _ := segs[k].distanceKm(q)
+			return d
+		})
+		wd, wj, wds, wk := math.Inf(1), int32(-1), math.Inf(1), int32(-1)
+		for i, p := range pts {
+			if dd := data.DistanceKm(q, p); dd < wd {
+				wd, wj = dd, int32(i)
+			}
+		}
+		for i, s := range segs {
+			if dd, _ := s.distanceKm(q); dd < wds {
+				wds, wk = dd, int32(i)
+			}
+		}
+		if d != wd || j != wj || ds != wds || k != wk {
+			t.Fatalf("query %v: nearest point %d at %.9f km, segment %d at %.9f; linear scan %d at %.9f, %d at %.9f",
+				q, j, d, k, ds, wj, wd, wk, wds)
+		}
 	}
 }

@@ -1,7 +1,9 @@
 package fibre
 
 import (
+	"cmp"
 	"math"
+	"slices"
 
 	"github.com/paulmach/orb"
 	"github.com/tidwall/rtree"
@@ -39,42 +41,53 @@ func newPlanner(vs []Village, backbone []orb.LineString, opt Options) *planner {
 			p.segs = append(p.segs, newSegment(li, l[k], l[k+1]))
 		}
 	}
-	p.initNearest()
+	order := zOrder(vs)
+	p.initNearest(order)
 	p.q = queue{score: make([]float64, n), pos: make([]int32, n)}
-	for i, v := range vs {
+	for _, i := range order {
 		p.q.pos[i] = -1
-		if v.Connected {
+		if v := vs[i]; v.Connected {
 			p.connected++
 		} else {
 			p.boxes[i], p.radii[i] = capBox(v.Point, p.best[i]), p.best[i]
-			p.reach.Insert(p.boxes[i].min, p.boxes[i].max, int32(i))
-			p.q.score[i] = p.score(int32(i))
-			p.q.push(int32(i))
+			p.reach.Insert(p.boxes[i].min, p.boxes[i].max, i)
+			p.q.score[i] = p.score(i)
+			p.q.push(i)
 		}
 	}
 	return p
 }
 
 // initNearest finds, for every unconnected village, its nearest connected village and its nearest
-// backbone segment by nearest-first R-tree searches; a village wins a tie with a segment.
-func (p *planner) initNearest() {
+// backbone segment; a village wins a tie with a segment. Trees are built and queried in Z-order
+// (order) so that each query's search radius can start from the previous answer.
+func (p *planner) initNearest(order []int32) {
 	var villages, segs rtree.RTreeG[int32]
-	for i, v := range p.vs {
-		if v.Connected {
-			villages.Insert(v.Point, v.Point, int32(i))
+	for _, i := range order {
+		if v := p.vs[i]; v.Connected {
+			villages.Insert(v.Point, v.Point, i)
 		}
 	}
 	for k, s := range p.segs {
 		b := s.bounds()
 		segs.Insert(b.min, b.max, int32(k))
 	}
-	for i, v := range p.vs {
-		if v.Connected {
+	rv, rs := 0.0, 0.0
+	for _, i := range order {
+		if p.vs[i].Connected {
 			continue
 		}
-		pt := v.Point
-		d, j := nearest(&villages, pt, func(j int32) float64 { return data.DistanceKm(pt, p.vs[j].Point) })
-		ds, k := nearest(&segs, pt, func(k int32) float64 { d, _ := p.segs[k].distanceKm(pt); return d })
+		pt := p.vs[i].Point
+		d, j := nearest(&villages, pt, rv, func(j int32, _ float64) float64 { return data.DistanceKm(pt, p.vs[j].Point) })
+		up := unit(pt)
+		ds, k := nearest(&segs, pt, rs, func(k int32, best float64) float64 {
+			if p.segs[k].beyond(up, best) {
+				return math.Inf(1)
+			}
+			d, _, _ := p.segs[k].locate(pt, up)
+			return d
+		})
+		rv, rs = d, ds
 		if ds < d {
 			d, j = ds, -1-k
 		}
@@ -82,27 +95,50 @@ func (p *planner) initNearest() {
 	}
 }
 
-// nearest is the item of tr nearest to pt by itemKm (exact), the smallest item on a tie, and its
-// distance; +Inf and −1 for an empty tree. Nodes are ranked by lowerBoundKm, which is at most the
-// distance of every item inside them, so items come out in order of distance: once one is farther
-// than the best, none left can tie it.
-func nearest(tr *rtree.RTreeG[int32], pt orb.Point, itemKm func(int32) float64) (float64, int32) {
-	best, arg := math.Inf(1), int32(-1)
-	tr.Nearby(func(min, max [2]float64, j int32, item bool) float64 {
-		if item {
-			return itemKm(j)
+// nearest is the item of tr nearest to pt by itemKm (exact, or +Inf when the item is provably
+// farther than the best so far, its second argument), the smallest item on a tie, and its
+// distance; +Inf and −1 for an empty tree. It searches the reach box of a radius r, starting at
+// hint (at least 1 km) and doubling: the box holds every point within r of pt, and an item has a
+// point at its distance inside its bounds, so once the nearest item found is within r, every item
+// outside the box is farther and every item at the same distance was found.
+func nearest(tr *rtree.RTreeG[int32], pt orb.Point, hint float64, itemKm func(int32, float64) float64) (float64, int32) {
+	if tr.Len() == 0 {
+		return math.Inf(1), -1
+	}
+	for r := max(hint, 1); ; r *= 2 {
+		best, arg := math.Inf(1), int32(-1)
+		b := capBox(pt, r)
+		tr.Search(b.min, b.max, func(_, _ [2]float64, j int32) bool {
+			if d := itemKm(j, best); d < best || d == best && j < arg {
+				best, arg = d, j
+			}
+			return true
+		})
+		if best <= r || r >= math.Pi*data.EarthRadiusKm {
+			return best, arg
 		}
-		return lowerBoundKm(pt, box{min, max})
-	}, func(_, _ [2]float64, j int32, d float64) bool {
-		if d > best {
-			return false
-		}
-		if d < best || j < arg {
-			best, arg = d, j
-		}
-		return true
+	}
+}
+
+// zOrder returns the village indices sorted by the Z-order (Morton) code of their points.
+func zOrder(vs []Village) []int32 {
+	spread := func(v float64) uint64 { // 16 bits of v in [0, 1] to the even bit positions
+		x := uint64(min(max(v, 0), 1) * 0xFFFF)
+		x = (x | x<<8) & 0x00FF00FF
+		x = (x | x<<4) & 0x0F0F0F0F
+		x = (x | x<<2) & 0x33333333
+		return (x | x<<1) & 0x55555555
+	}
+	codes := make([]uint64, len(vs))
+	order := make([]int32, len(vs))
+	for i, v := range vs {
+		codes[i] = spread((v.Point[0]+180)/360) | spread((v.Point[1]+90)/180)<<1
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		return cmp.Or(cmp.Compare(codes[a], codes[b]), cmp.Compare(a, b))
 	})
-	return best, arg
+	return order
 }
 
 // score is value per great-circle km to the nearest connection point (the route factor scales
