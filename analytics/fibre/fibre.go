@@ -1,10 +1,10 @@
 package fibre
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 
 	"github.com/paulmach/orb"
 
@@ -101,7 +101,7 @@ func Plan(villages []Village, backbone []orb.LineString, opt Options) (*Rollout,
 		return nil, err
 	}
 	vs := slices.Clone(villages)
-	sort.Slice(vs, func(i, j int) bool { return vs[i].ID < vs[j].ID })
+	slices.SortFunc(vs, func(a, b Village) int { return cmp.Compare(a.ID, b.ID) })
 	if err := checkVillages(vs); err != nil {
 		return nil, err
 	}
@@ -175,20 +175,20 @@ func checkTarget(target, connected, n int) error {
 	return nil
 }
 
-// checkVillages refuses duplicate ids, points off the globe, negative populations and return
-// periods between 0 and 1 year; vs is sorted by id.
+// checkVillages refuses duplicate ids, points off the globe, negative populations and negative
+// return periods; vs is sorted by id.
 func checkVillages(vs []Village) error {
 	for i, v := range vs {
-		field := fmt.Sprintf("villages[id=%d]", v.ID)
+		field := func(name string) string { return fmt.Sprintf("villages[id=%d]%s", v.ID, name) }
 		switch {
 		case i > 0 && vs[i-1].ID == v.ID:
-			return data.Invalid(field+": duplicate id", "")
+			return data.Invalid(field(": duplicate id"), "")
 		case !onGlobe(v.Point):
-			return data.Invalid(field+".point: not a lon/lat point", fmt.Sprint(v.Point))
+			return data.Invalid(field(".point: not a lon/lat point"), fmt.Sprint(v.Point))
 		case v.Population < 0:
-			return data.Invalid(field+".population: must be ≥ 0", fmt.Sprint(v.Population))
+			return data.Invalid(field(".population: must be ≥ 0"), fmt.Sprint(v.Population))
 		case v.FloodRP < 0:
-			return data.Invalid(field+".flood_rp: must be 0 (no zone) or a return period in years", fmt.Sprint(v.FloodRP))
+			return data.Invalid(field(".flood_rp: must be 0 (no zone) or a return period in years"), fmt.Sprint(v.FloodRP))
 		}
 	}
 	return nil

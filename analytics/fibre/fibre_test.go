@@ -448,3 +448,24 @@ func TestExports(t *testing.T) {
 		}
 	}
 }
+
+// TestTies: two villages at bit-identical distances with equal populations come out smaller id
+// first, whatever the input order.
+func TestTies(t *testing.T) {
+	vs := []Village{{ID: 5, Point: orb.Point{70.125, 30}, Population: 50},
+		{ID: 1, Point: orb.Point{70, 30}, Population: 50, Connected: true},
+		{ID: 3, Point: orb.Point{69.875, 30}, Population: 50}}
+	if data.DistanceKm(vs[0].Point, vs[1].Point) != data.DistanceKm(vs[2].Point, vs[1].Point) {
+		t.Fatal("the test needs equal distances")
+	}
+	for range 2 {
+		ro, err := Plan(vs, nil, Options{Target: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ro.Steps[0].VillageID != 3 || ro.Steps[1].VillageID != 5 || ro.Steps[1].FromID != 1 {
+			t.Errorf("steps %+v: want village 3, then 5 from 1", ro.Steps)
+		}
+		slices.Reverse(vs)
+	}
+}

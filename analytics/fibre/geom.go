@@ -101,7 +101,7 @@ func (s segment) bounds() box {
 
 // distanceKm is the great-circle distance from p to the nearest point of the arc, and that point.
 func (s segment) distanceKm(p orb.Point) (float64, orb.Point) {
-	d, at, f := s.locate(p, unit(p))
+	d, at, f := s.locate(unit(p))
 	switch at {
 	case atA:
 		return d, s.a
@@ -122,7 +122,7 @@ const (
 // where that point is, and the foot of the perpendicular from p to the arc's great circle (unit
 // length when at is atFoot). The nearest point is the foot when it lies on the arc, else the end
 // nearer to p.
-func (s segment) locate(p orb.Point, up vec3) (float64, int, vec3) {
+func (s segment) locate(up vec3) (float64, int, vec3) {
 	if s.n != (vec3{}) {
 		h := up.dot(s.n)
 		f := vec3{up[0] - h*s.n[0], up[1] - h*s.n[1], up[2] - h*s.n[2]}
@@ -131,7 +131,13 @@ func (s segment) locate(p orb.Point, up vec3) (float64, int, vec3) {
 		}
 	}
 	if up.dot(s.ub) > up.dot(s.ua) {
-		return data.DistanceKm(p, s.b), atB, vec3{}
+		return chordKm(up, s.ub), atB, vec3{}
 	}
-	return data.DistanceKm(p, s.a), atA, vec3{}
+	return chordKm(up, s.ua), atA, vec3{}
+}
+
+// chordKm is the great-circle distance between two unit vectors, from their chord: 2R·asin(c/2).
+func chordKm(a, b vec3) float64 {
+	c := vec3{a[0] - b[0], a[1] - b[1], a[2] - b[2]}.norm()
+	return 2 * data.EarthRadiusKm * math.Asin(math.Min(1, c/2))
 }

@@ -114,7 +114,7 @@ func TestCapBox(t *testing.T) {
 }
 
 // TestNearest compares the growing-radius R-tree search with a linear scan, from good and bad
-// starting radii.
+// starting radii and seeds.
 func TestNearest(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
 	var tr, segTree rtree.RTreeG[int32]
@@ -136,8 +136,8 @@ func TestNearest(t *testing.T) {
 	}
 	for range 300 {
 		q := randPoint(r, 60, 78, 23, 38)
-		d, j := nearest(&tr, q, r.Float64()*5, func(j int32, _ float64) float64 { return data.DistanceKm(q, pts[j]) })
-		ds, k := nearest(&segTree, q, r.Float64()*5, func(k int32, best float64) float64 {
+		d, j := nearest(&tr, q, r.Float64()*5, int32(r.IntN(len(pts)+1)-1), func(j int32, _ float64) float64 { return data.DistanceKm(q, pts[j]) })
+		ds, k := nearest(&segTree, q, r.Float64()*5, int32(r.IntN(len(segs)+1)-1), func(k int32, best float64) float64 {
 			if segs[k].beyond(unit(q), best) {
 				return math.Inf(1)
 			}

@@ -72,22 +72,21 @@ func (p *planner) initNearest(order []int32) {
 		b := s.bounds()
 		segs.Insert(b.min, b.max, int32(k))
 	}
-	rv, rs := 0.0, 0.0
+	rv, rs, jv, ks := 0.0, 0.0, int32(-1), int32(-1)
 	for _, i := range order {
 		if p.vs[i].Connected {
 			continue
 		}
-		pt := p.vs[i].Point
-		d, j := nearest(&villages, pt, rv, func(j int32, _ float64) float64 { return data.DistanceKm(pt, p.vs[j].Point) })
-		up := unit(pt)
-		ds, k := nearest(&segs, pt, rs, func(k int32, best float64) float64 {
+		pt, up := p.vs[i].Point, unit(p.vs[i].Point)
+		d, j := nearest(&villages, pt, rv, jv, func(j int32, _ float64) float64 { return data.DistanceKm(pt, p.vs[j].Point) })
+		ds, k := nearest(&segs, pt, rs, ks, func(k int32, best float64) float64 {
 			if p.segs[k].beyond(up, best) {
 				return math.Inf(1)
 			}
-			d, _, _ := p.segs[k].locate(pt, up)
+			d, _, _ := p.segs[k].locate(up)
 			return d
 		})
-		rv, rs = d, ds
+		rv, rs, jv, ks = d, ds, j, k
 		if ds < d {
 			d, j = ds, -1-k
 		}
@@ -97,16 +96,21 @@ func (p *planner) initNearest(order []int32) {
 
 // nearest is the item of tr nearest to pt by itemKm (exact, or +Inf when the item is provably
 // farther than the best so far, its second argument), the smallest item on a tie, and its
-// distance; +Inf and −1 for an empty tree. It searches the reach box of a radius r, starting at
-// hint (at least 1 km) and doubling: the box holds every point within r of pt, and an item has a
-// point at its distance inside its bounds, so once the nearest item found is within r, every item
-// outside the box is farther and every item at the same distance was found.
-func nearest(tr *rtree.RTreeG[int32], pt orb.Point, hint float64, itemKm func(int32, float64) float64) (float64, int32) {
+// distance; +Inf and −1 for an empty tree. It searches the box holding the cap of radius r around
+// pt, with r starting at hint (at least 1 km) and doubling, but never above the distance of the
+// best item so far (seed, if ≥ 0, is tried first). An item has a point at its distance inside its
+// bounds, so once the best item found is within r, every item outside the box is farther and every
+// item at the same distance was found.
+func nearest(tr *rtree.RTreeG[int32], pt orb.Point, hint float64, seed int32, itemKm func(int32, float64) float64) (float64, int32) {
+	best, arg := math.Inf(1), int32(-1)
 	if tr.Len() == 0 {
-		return math.Inf(1), -1
+		return best, arg
+	}
+	if seed >= 0 {
+		best, arg = itemKm(seed, best), seed
 	}
 	for r := max(hint, 1); ; r *= 2 {
-		best, arg := math.Inf(1), int32(-1)
+		r = min(r, best)
 		b := capBox(pt, r)
 		tr.Search(b.min, b.max, func(_, _ [2]float64, j int32) bool {
 			if d := itemKm(j, best); d < best || d == best && j < arg {
