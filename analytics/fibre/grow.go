@@ -1,0 +1,215 @@
+package fibre
+
+import (
+	"cmp"
+	"math"
+	"slices"
+
+	"github.com/paulmach/orb"
+	"github.com/tidwall/rtree"
+
+	"github.com/cpec-digital/indus/data"
+)
+
+// planner is the state of one plan. Villages are addressed by their index in vs (sorted by id, so
+// index order is id order).
+type planner struct {
+	vs    []Village
+	opt   Options
+	segs  []segment
+	value []float64 // population × (1 + w_flood × exposure)
+	best  []float64 // unconnected villages: great-circle km to the nearest connection point
+	from  []int32   // that point: ≥ 0 a village index, < 0 the segment −1−from
+	reach rtree.RTreeG[int32]
+	boxes []box     // the reach box of each unconnected village as stored in reach
+	radii []float64 // the radius (km) that box was built for; always ≥ best
+	q     queue
+
+	connected int // villages connected before the plan
+}
+
+func newPlanner(vs []Village, backbone []orb.LineString, opt Options) *planner {
+	n := len(vs)
+	p := &planner{vs: vs, opt: opt, value: make([]float64, n), best: make([]float64, n),
+		from: make([]int32, n), boxes: make([]box, n), radii: make([]float64, n)}
+	wf := opt.Weights[WeightFlood]
+	for i, v := range vs {
+		p.value[i] = float64(v.Population) * (1 + wf*FloodExposure(v.FloodRP))
+	}
+	for li, l := range backbone {
+		for k := 0; k+1 < len(l); k++ {
+			p.segs = append(p.segs, newSegment(li, l[k], l[k+1]))
+		}
+	}
+	order := zOrder(vs)
+	p.initNearest(order)
+	p.q = queue{score: make([]float64, n), pos: make([]int32, n)}
+	for _, i := range order {
+		p.q.pos[i] = -1
+		if v := vs[i]; v.Connected {
+			p.connected++
+		} else {
+			p.boxes[i], p.radii[i] = capBox(v.Point, p.best[i]), p.best[i]
+			p.reach.Insert(p.boxes[i].min, p.boxes[i].max, i)
+			p.q.score[i] = p.score(i)
+			p.q.push(i)
+		}
+	}
+	return p
+}
+
+// initNearest finds, for every unconnected village, its nearest connected village and its nearest
+// backbone segment; a village wins a tie with a segment. Trees are built and queried in Z-order
+// (order) so that each query's search radius can start from the previous answer.
+func (p *planner) initNearest(order []int32) {
+	var villages, segs rtree.RTreeG[int32]
+	for _, i := range order {
+		if v := p.vs[i]; v.Connected {
+			villages.Insert(v.Point, v.Point, i)
+		}
+	}
+	for k, s := range p.segs {
+		b := s.bounds()
+		segs.Insert(b.min, b.max, int32(k))
+	}
+	rv, rs, jv, ks := 0.0, 0.0, int32(-1), int32(-1)
+	for _, i := range order {
+		if p.vs[i].Connected {
+			continue
+		}
+		pt, up := p.vs[i].Point, unit(p.vs[i].Point)
+		d, j := nearest(&villages, pt, rv, jv, func(j int32, _ float64) float64 { return data.DistanceKm(pt, p.vs[j].Point) })
+		ds, k := nearest(&segs, pt, rs, ks, func(k int32, best float64) float64 {
+			if p.segs[k].beyond(up, best) {
+				return math.Inf(1)
+			}
+			d, _, _ := p.segs[k].locate(up)
+			return d
+		})
+		rv, rs, jv, ks = d, ds, j, k
+		if ds < d {
+			d, j = ds, -1-k
+		}
+		p.best[i], p.from[i] = d, j
+	}
+}
+
+// nearest is the item of tr nearest to pt by itemKm (exact, or +Inf when the item is provably
+// farther than the best so far, its second argument), the smallest item on a tie, and its
+// distance; +Inf and −1 for an empty tree. It searches the box holding the cap of radius r around
+// pt, with r starting at hint (at least 1 km) and doubling, but never above the distance of the
+// best item so far (seed, if ≥ 0, is tried first). An item has a point at its distance inside its
+// bounds, so once the best item found is within r, every item outside the box is farther and every
+// item at the same distance was found.
+func nearest(tr *rtree.RTreeG[int32], pt orb.Point, hint float64, seed int32, itemKm func(int32, float64) float64) (float64, int32) {
+	best, arg := math.Inf(1), int32(-1)
+	if tr.Len() == 0 {
+		return best, arg
+	}
+	if seed >= 0 {
+		best, arg = itemKm(seed, best), seed
+	}
+	for r := max(hint, 1); ; r *= 2 {
+		r = min(r, best)
+		b := capBox(pt, r)
+		tr.Search(b.min, b.max, func(_, _ [2]float64, j int32) bool {
+			if d := itemKm(j, best); d < best || d == best && j < arg {
+				best, arg = d, j
+			}
+			return true
+		})
+		if best <= r || r >= math.Pi*data.EarthRadiusKm {
+			return best, arg
+		}
+	}
+}
+
+// zOrder returns the village indices sorted by the Z-order (Morton) code of their points.
+func zOrder(vs []Village) []int32 {
+	spread := func(v float64) uint64 { // 16 bits of v in [0, 1] to the even bit positions
+		x := uint64(min(max(v, 0), 1) * 0xFFFF)
+		x = (x | x<<8) & 0x00FF00FF
+		x = (x | x<<4) & 0x0F0F0F0F
+		x = (x | x<<2) & 0x33333333
+		return (x | x<<1) & 0x55555555
+	}
+	codes := make([]uint64, len(vs))
+	order := make([]int32, len(vs))
+	for i, v := range vs {
+		codes[i] = spread((v.Point[0]+180)/360) | spread((v.Point[1]+90)/180)<<1
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		return cmp.Or(cmp.Compare(codes[a], codes[b]), cmp.Compare(a, b))
+	})
+	return order
+}
+
+// score is value per great-circle km to the nearest connection point (the route factor scales
+// every candidate alike); +Inf at distance 0.
+func (p *planner) score(i int32) float64 {
+	if p.best[i] == 0 {
+		return math.Inf(1)
+	}
+	return p.value[i] / p.best[i]
+}
+
+// grow connects need villages, best first, and returns the steps.
+func (p *planner) grow(need int) []Step {
+	steps := make([]Step, 0, need)
+	var improved []int32
+	for len(steps) < need {
+		i := p.q.pop()
+		p.reach.Delete(p.boxes[i].min, p.boxes[i].max, i)
+		steps = append(steps, p.step(i, steps))
+		improved = p.connect(i, improved[:0])
+	}
+	return steps
+}
+
+// connect makes village i a connection point. Every unconnected village j whose nearest
+// connection point i becomes has DistanceKm(i, j) < best[j], so i lies in j's ball of radius
+// best[j], hence in its reach box (built for a radius ≥ best[j]): the point query on the reach
+// tree finds every such j. A reach box is rebuilt once best has halved since it was built.
+func (p *planner) connect(i int32, improved []int32) []int32 {
+	pt := p.vs[i].Point
+	p.reach.Search(pt, pt, func(_, _ [2]float64, j int32) bool {
+		if d := data.DistanceKm(pt, p.vs[j].Point); d < p.best[j] {
+			p.best[j], p.from[j] = d, i
+			improved = append(improved, j)
+		}
+		return true
+	})
+	for _, j := range improved {
+		p.q.score[j] = p.score(j)
+		p.q.up(p.q.pos[j])
+		if p.best[j] <= p.radii[j]/2 {
+			p.reach.Delete(p.boxes[j].min, p.boxes[j].max, j)
+			p.boxes[j], p.radii[j] = capBox(p.vs[j].Point, p.best[j]), p.best[j]
+			p.reach.Insert(p.boxes[j].min, p.boxes[j].max, j)
+		}
+	}
+	return improved
+}
+
+// step describes connecting village i after the steps so far.
+func (p *planner) step(i int32, done []Step) Step {
+	v := p.vs[i]
+	s := Step{Order: len(done) + 1, Phase: len(done)/p.opt.PhaseSize + 1, VillageID: v.ID, Point: v.Point,
+		CableKm: p.best[i] * p.opt.RouteFactor, Population: v.Population, FloodRP: v.FloodRP,
+		FloodClass: v.FloodClass, Value: p.value[i]}
+	if f := p.from[i]; f >= 0 {
+		s.FromKind, s.FromID, s.FromPoint = FromVillage, p.vs[f].ID, p.vs[f].Point
+	} else {
+		seg := p.segs[-1-f]
+		_, s.FromPoint = seg.distanceKm(v.Point)
+		s.FromKind, s.FromID = FromBackbone, int64(seg.line)
+	}
+	s.ConnectedTotal, s.PeopleTotal, s.CableKmTotal = p.connected+s.Order, s.Population, s.CableKm
+	if len(done) > 0 {
+		prev := done[len(done)-1]
+		s.PeopleTotal += prev.PeopleTotal
+		s.CableKmTotal += prev.CableKmTotal
+	}
+	return s
+}
