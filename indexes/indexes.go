@@ -44,13 +44,8 @@ func mortonOrder(bounds []orb.Bound, all orb.Bound) []int {
 		i    int
 	}
 	keys := make([]kv, len(bounds))
-	w := math.Max(all.Max[0]-all.Min[0], 1e-12)
-	h := math.Max(all.Max[1]-all.Min[1], 1e-12)
 	for i, b := range bounds {
-		c := b.Center()
-		x := uint32(math.Min(math.Max((c[0]-all.Min[0])/w, 0), 1) * 0xFFFF)
-		y := uint32(math.Min(math.Max((c[1]-all.Min[1])/h, 0), 1) * 0xFFFF)
-		keys[i] = kv{interleave(x) | interleave(y)<<1, i}
+		keys[i] = kv{geo.Morton(b.Center(), all), i}
 	}
 	slices.SortFunc(keys, func(a, b kv) int { return cmp.Or(cmp.Compare(a.code, b.code), a.i-b.i) })
 	out := make([]int, len(keys))
@@ -58,16 +53,6 @@ func mortonOrder(bounds []orb.Bound, all orb.Bound) []int {
 		out[i] = k.i
 	}
 	return out
-}
-
-// interleave spreads the low 16 bits of v to the even bit positions.
-func interleave(v uint32) uint64 {
-	x := uint64(v & 0xFFFF)
-	x = (x | x<<8) & 0x00FF00FF
-	x = (x | x<<4) & 0x0F0F0F0F
-	x = (x | x<<2) & 0x33333333
-	x = (x | x<<1) & 0x55555555
-	return x
 }
 
 // Search calls fn with the index of every feature whose bbox intersects b, in no particular

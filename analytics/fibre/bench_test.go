@@ -6,9 +6,8 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/cpec-digital/indus/data/geo"
 	"github.com/paulmach/orb"
-
-	"github.com/cpec-digital/indus/data"
 )
 
 // indus is a rough course of the Indus from the sea to the Potohar plateau.
@@ -21,10 +20,10 @@ func indus() orb.LineString {
 func densify(l orb.LineString, stepKm float64) orb.LineString {
 	out := orb.LineString{l[0]}
 	for k := 0; k+1 < len(l); k++ {
-		s := newSegment(0, l[k], l[k+1])
-		n := max(1, int(math.Ceil(data.DistanceKm(s.a, s.b)/stepKm)))
+		s := geo.NewArc(l[k], l[k+1])
+		n := max(1, int(math.Ceil(geo.DistanceKm(l[k], l[k+1])/stepKm)))
 		for i := 1; i <= n; i++ {
-			out = append(out, slerp(s.ua, s.ub, float64(i)/float64(n)).point())
+			out = append(out, s.At(float64(i)/float64(n)))
 		}
 	}
 	return out
@@ -47,8 +46,7 @@ func settlements(seed uint64, n, connected int) []Village {
 	for i := range towns {
 		at := randPoint(r, 62, 75, 24.5, 35)
 		if i%3 == 0 {
-			s := newSegment(0, river[i%(len(river)-1)], river[i%(len(river)-1)+1])
-			at = slerp(s.ua, s.ub, r.Float64()).point()
+			at = geo.NewArc(river[i%(len(river)-1)], river[i%(len(river)-1)+1]).At(r.Float64())
 			at[0] += r.NormFloat64() * 0.1
 		}
 		size := 1 / math.Pow(1-r.Float64(), 1/1.2)
@@ -87,7 +85,7 @@ func settlements(seed uint64, n, connected int) []Village {
 func floodZone(v *Village, river orb.LineString) {
 	d := math.Inf(1)
 	for k := 0; k+1 < len(river); k++ {
-		sd, _ := newSegment(0, river[k], river[k+1]).distanceKm(v.Point)
+		sd, _ := newSegment(0, river[k], river[k+1]).DistanceKm(v.Point)
 		d = math.Min(d, sd)
 	}
 	switch {

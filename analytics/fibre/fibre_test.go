@@ -16,6 +16,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/geo"
 )
 
 // randomVillages places n villages in a 3° box; a share of them are connected. With equalPop every
@@ -80,7 +81,7 @@ func kruskalKm(vs []Village, final map[int64]bool) float64 {
 	var es []edge
 	for a := range nodes {
 		for b := a + 1; b < len(nodes); b++ {
-			es = append(es, edge{data.DistanceKm(nodes[a], nodes[b]), a, b})
+			es = append(es, edge{geo.DistanceKm(nodes[a], nodes[b]), a, b})
 		}
 	}
 	sort.Slice(es, func(i, j int) bool { return es[i].d < es[j].d })
@@ -147,10 +148,10 @@ func bruteForce(vs []Village, lines []orb.LineString, wFlood float64, target int
 			}
 			d := math.Inf(1)
 			for j := range conn {
-				d = math.Min(d, data.DistanceKm(vs[j].Point, v.Point))
+				d = math.Min(d, geo.DistanceKm(vs[j].Point, v.Point))
 			}
 			for _, s := range segs {
-				sd, _ := s.distanceKm(v.Point)
+				sd, _ := s.DistanceKm(v.Point)
 				d = math.Min(d, sd)
 			}
 			score := math.Inf(1)
@@ -241,7 +242,7 @@ func checkSteps(t *testing.T, vs []Village, ro *Rollout) {
 			t.Fatalf("step %d: order %d phase %d (phase size %d)", k+1, s.Order, s.Phase, ro.Options.PhaseSize)
 		case s.Population != v.Population || s.FloodRP != v.FloodRP || s.FloodClass != v.FloodClass || s.Point != v.Point:
 			t.Fatalf("step %d: village fields %+v differ from %+v", k+1, s, v)
-		case math.Abs(data.DistanceKm(s.FromPoint, s.Point)*ro.Options.RouteFactor-s.CableKm) > 1e-6:
+		case math.Abs(geo.DistanceKm(s.FromPoint, s.Point)*ro.Options.RouteFactor-s.CableKm) > 1e-6:
 			t.Fatalf("step %d: cable %.6f km, but %v to %v", k+1, s.CableKm, s.FromPoint, s.Point)
 		}
 		linked[s.VillageID] = true
@@ -289,8 +290,8 @@ func TestInvariants(t *testing.T) {
 // 10 km out once w_flood makes its value more than 1.2 times larger; a 100-year zone is not enough.
 func TestFloodWeighting(t *testing.T) {
 	hub := orb.Point{70, 30}
-	east := orb.Point{70 + 12/(111.19508*math.Cos(30*deg)), 30} // ≈ 12 km east
-	north := orb.Point{70, 30 + 10/111.19508}                   // 10 km north
+	east := orb.Point{70 + 12/(111.19508*math.Cos(30*math.Pi/180)), 30} // ≈ 12 km east
+	north := orb.Point{70, 30 + 10/111.19508}                           // 10 km north
 	order := func(rp int, wf float64) []int64 {
 		vs := []Village{{ID: 1, Point: hub, Population: 100, Connected: true},
 			{ID: 2, Point: north, Population: 100},
@@ -455,7 +456,7 @@ func TestTies(t *testing.T) {
 	vs := []Village{{ID: 5, Point: orb.Point{70.125, 30}, Population: 50},
 		{ID: 1, Point: orb.Point{70, 30}, Population: 50, Connected: true},
 		{ID: 3, Point: orb.Point{69.875, 30}, Population: 50}}
-	if data.DistanceKm(vs[0].Point, vs[1].Point) != data.DistanceKm(vs[2].Point, vs[1].Point) {
+	if geo.DistanceKm(vs[0].Point, vs[1].Point) != geo.DistanceKm(vs[2].Point, vs[1].Point) {
 		t.Fatal("the test needs equal distances")
 	}
 	for range 2 {

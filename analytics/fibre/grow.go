@@ -5,10 +5,9 @@ import (
 	"math"
 	"slices"
 
+	"github.com/cpec-digital/indus/data/geo"
 	"github.com/paulmach/orb"
 	"github.com/tidwall/rtree"
-
-	"github.com/cpec-digital/indus/data"
 )
 
 // planner is the state of one plan. Villages are addressed by their index in vs (sorted by id, so
@@ -21,8 +20,8 @@ type planner struct {
 	best  []float64 // unconnected villages: great-circle km to the nearest connection point
 	from  []int32   // that point: ≥ 0 a village index, < 0 the segment −1−from
 	reach rtree.RTreeG[int32]
-	boxes []box     // the reach box of each unconnected village as stored in reach
-	radii []float64 // the radius (km) that box was built for; always ≥ best
+	boxes []orb.Bound // the reach box of each unconnected village as stored in reach
+	radii []float64   // the radius (km) that box was built for; always ≥ best
 	q     queue
 
 	connected int // villages connected before the plan
@@ -31,7 +30,7 @@ type planner struct {
 func newPlanner(vs []Village, backbone []orb.LineString, opt Options) *planner {
 	n := len(vs)
 	p := &planner{vs: vs, opt: opt, value: make([]float64, n), best: make([]float64, n),
-		from: make([]int32, n), boxes: make([]box, n), radii: make([]float64, n)}
+		from: make([]int32, n), boxes: make([]orb.Bound, n), radii: make([]float64, n)}
 	wf := opt.Weights[WeightFlood]
 	for i, v := range vs {
 		p.value[i] = float64(v.Population) * (1 + wf*FloodExposure(v.FloodRP))
@@ -49,8 +48,8 @@ func newPlanner(vs []Village, backbone []orb.LineString, opt Options) *planner {
 		if v := vs[i]; v.Connected {
 			p.connected++
 		} else {
-			p.boxes[i], p.radii[i] = capBox(v.Point, p.best[i]), p.best[i]
-			p.reach.Insert(p.boxes[i].min, p.boxes[i].max, i)
+			p.boxes[i], p.radii[i] = geo.CapBound(v.Point, p.best[i]), p.best[i]
+			p.reach.Insert(p.boxes[i].Min, p.boxes[i].Max, i)
 			p.q.score[i] = p.score(i)
 			p.q.push(i)
 		}
@@ -69,21 +68,21 @@ func (p *planner) initNearest(order []int32) {
 		}
 	}
 	for k, s := range p.segs {
-		b := s.bounds()
-		segs.Insert(b.min, b.max, int32(k))
+		b := s.Bound()
+		segs.Insert(b.Min, b.Max, int32(k))
 	}
 	rv, rs, jv, ks := 0.0, 0.0, int32(-1), int32(-1)
 	for _, i := range order {
 		if p.vs[i].Connected {
 			continue
 		}
-		pt, up := p.vs[i].Point, unit(p.vs[i].Point)
-		d, j := nearest(&villages, pt, rv, jv, func(j int32, _ float64) float64 { return data.DistanceKm(pt, p.vs[j].Point) })
+		pt, up := p.vs[i].Point, geo.UnitOf(p.vs[i].Point)
+		d, j := nearest(&villages, pt, rv, jv, func(j int32, _ float64) float64 { return geo.DistanceKm(pt, p.vs[j].Point) })
 		ds, k := nearest(&segs, pt, rs, ks, func(k int32, best float64) float64 {
-			if p.segs[k].beyond(up, best) {
+			if p.segs[k].Beyond(up, best) {
 				return math.Inf(1)
 			}
-			d, _, _ := p.segs[k].locate(up)
+			d := p.segs[k].UnitDistanceKm(up)
 			return d
 		})
 		rv, rs, jv, ks = d, ds, j, k
@@ -111,14 +110,14 @@ func nearest(tr *rtree.RTreeG[int32], pt orb.Point, hint float64, seed int32, it
 	}
 	for r := max(hint, 1); ; r *= 2 {
 		r = min(r, best)
-		b := capBox(pt, r)
-		tr.Search(b.min, b.max, func(_, _ [2]float64, j int32) bool {
+		b := geo.CapBound(pt, r)
+		tr.Search(b.Min, b.Max, func(_, _ [2]float64, j int32) bool {
 			if d := itemKm(j, best); d < best || d == best && j < arg {
 				best, arg = d, j
 			}
 			return true
 		})
-		if best <= r || r >= math.Pi*data.EarthRadiusKm {
+		if best <= r || r >= math.Pi*geo.EarthRadiusKm {
 			return best, arg
 		}
 	}
@@ -126,17 +125,11 @@ func nearest(tr *rtree.RTreeG[int32], pt orb.Point, hint float64, seed int32, it
 
 // zOrder returns the village indices sorted by the Z-order (Morton) code of their points.
 func zOrder(vs []Village) []int32 {
-	spread := func(v float64) uint64 { // 16 bits of v in [0, 1] to the even bit positions
-		x := uint64(min(max(v, 0), 1) * 0xFFFF)
-		x = (x | x<<8) & 0x00FF00FF
-		x = (x | x<<4) & 0x0F0F0F0F
-		x = (x | x<<2) & 0x33333333
-		return (x | x<<1) & 0x55555555
-	}
+	world := orb.Bound{Min: orb.Point{-180, -90}, Max: orb.Point{180, 90}}
 	codes := make([]uint64, len(vs))
 	order := make([]int32, len(vs))
 	for i, v := range vs {
-		codes[i] = spread((v.Point[0]+180)/360) | spread((v.Point[1]+90)/180)<<1
+		codes[i] = geo.Morton(v.Point, world)
 		order[i] = int32(i)
 	}
 	slices.SortFunc(order, func(a, b int32) int {
@@ -160,7 +153,7 @@ func (p *planner) grow(need int) []Step {
 	var improved []int32
 	for len(steps) < need {
 		i := p.q.pop()
-		p.reach.Delete(p.boxes[i].min, p.boxes[i].max, i)
+		p.reach.Delete(p.boxes[i].Min, p.boxes[i].Max, i)
 		steps = append(steps, p.step(i, steps))
 		improved = p.connect(i, improved[:0])
 	}
@@ -174,7 +167,7 @@ func (p *planner) grow(need int) []Step {
 func (p *planner) connect(i int32, improved []int32) []int32 {
 	pt := p.vs[i].Point
 	p.reach.Search(pt, pt, func(_, _ [2]float64, j int32) bool {
-		if d := data.DistanceKm(pt, p.vs[j].Point); d < p.best[j] {
+		if d := geo.DistanceKm(pt, p.vs[j].Point); d < p.best[j] {
 			p.best[j], p.from[j] = d, i
 			improved = append(improved, j)
 		}
@@ -184,9 +177,9 @@ func (p *planner) connect(i int32, improved []int32) []int32 {
 		p.q.score[j] = p.score(j)
 		p.q.up(p.q.pos[j])
 		if p.best[j] <= p.radii[j]/2 {
-			p.reach.Delete(p.boxes[j].min, p.boxes[j].max, j)
-			p.boxes[j], p.radii[j] = capBox(p.vs[j].Point, p.best[j]), p.best[j]
-			p.reach.Insert(p.boxes[j].min, p.boxes[j].max, j)
+			p.reach.Delete(p.boxes[j].Min, p.boxes[j].Max, j)
+			p.boxes[j], p.radii[j] = geo.CapBound(p.vs[j].Point, p.best[j]), p.best[j]
+			p.reach.Insert(p.boxes[j].Min, p.boxes[j].Max, j)
 		}
 	}
 	return improved
@@ -202,7 +195,7 @@ func (p *planner) step(i int32, done []Step) Step {
 		s.FromKind, s.FromID, s.FromPoint = FromVillage, p.vs[f].ID, p.vs[f].Point
 	} else {
 		seg := p.segs[-1-f]
-		_, s.FromPoint = seg.distanceKm(v.Point)
+		_, s.FromPoint = seg.DistanceKm(v.Point)
 		s.FromKind, s.FromID = FromBackbone, int64(seg.line)
 	}
 	s.ConnectedTotal, s.PeopleTotal, s.CableKmTotal = p.connected+s.Order, s.Population, s.CableKm
