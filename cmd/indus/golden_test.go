@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -25,7 +26,9 @@ var updateGolden = flag.Bool("update-golden", false, "rewrite testdata/golden.js
 
 // golden is what the served bytes hashed to when the file was written: status and SHA-256 of
 // the body, with the server's own address replaced and volatile fields (timings, uptime, the
-// live layer's reference date) removed.
+// live layer's reference date) removed. Risk answers (JSON) are kept whole in a second file and
+// compared value by value: strings and counts exactly, other numbers to 1e-9 (relative), since a
+// different but exact method may add the same terms in another order.
 type golden map[string]string
 
 // TestGolden pins every served byte: tiles (composites and single layers at every zoom, with
@@ -35,19 +38,21 @@ type golden map[string]string
 // intended, and say why in the commit.
 func TestGolden(t *testing.T) {
 	base := startServer(t, binary(t))
-	got := golden{}
+	got, bodies := golden{}, map[string]json.RawMessage{}
 	for _, r := range goldenRequests(t, base) {
-		got[r.name] = r.do(t, base)
-	}
-	path := filepath.Join("testdata", "golden.json")
-	if *updateGolden {
-		b, _ := json.MarshalIndent(got, "", " ")
-		if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
-			t.Fatal(err)
+		var body []byte
+		got[r.name], body = r.do(t, base)
+		if r.numeric() {
+			bodies[r.name] = body
+			got[r.name] = strings.Fields(got[r.name])[0] // the status; the body is compared by value
 		}
-		t.Logf("wrote %d entries to %s", len(got), path)
+	}
+	path, riskPath := filepath.Join("testdata", "golden.json"), filepath.Join("testdata", "golden-risk.json.gz")
+	if *updateGolden {
+		writeGolden(t, path, riskPath, got, bodies)
 		return
 	}
+	checkRisk(t, riskPath, bodies)
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +86,12 @@ type goldenRequest struct {
 
 var goldenClient = &http.Client{Transport: &http.Transport{DisableCompression: true}}
 
-func (r goldenRequest) do(t *testing.T, base string) string {
+// numeric says whether the answer is compared by value (risk JSON) rather than by hash.
+func (r goldenRequest) numeric() bool {
+	return strings.HasPrefix(r.path, "/risk/") && !strings.Contains(r.path, "format=")
+}
+
+func (r goldenRequest) do(t *testing.T, base string) (string, []byte) {
 	t.Helper()
 	req, _ := http.NewRequest(r.method, base+r.path, strings.NewReader(r.body))
 	if r.body != "" {
@@ -98,7 +108,90 @@ func (r goldenRequest) do(t *testing.T, base string) string {
 		b = normalizeJSON(t, b)
 	}
 	sum := sha256.Sum256(b)
-	return fmt.Sprintf("%d %s %s", res.StatusCode, res.Header.Get("ETag"), hex.EncodeToString(sum[:12]))
+	return fmt.Sprintf("%d %s %s", res.StatusCode, res.Header.Get("ETag"), hex.EncodeToString(sum[:12])), b
+}
+
+func writeGolden(t *testing.T, path, riskPath string, got golden, bodies map[string]json.RawMessage) {
+	b, _ := json.MarshalIndent(got, "", " ")
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	json.NewEncoder(zw).Encode(bodies)
+	zw.Close()
+	if err := os.WriteFile(riskPath, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wrote %d entries to %s and %d answers to %s", len(got), path, len(bodies), riskPath)
+}
+
+// checkRisk compares the risk answers with the recorded ones, value by value.
+func checkRisk(t *testing.T, path string, got map[string]json.RawMessage) {
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want map[string]json.RawMessage
+	if err := json.NewDecoder(zr).Decode(&want); err != nil {
+		t.Fatal(err)
+	}
+	worst := 0.0
+	for name, w := range want {
+		var a, b any
+		json.Unmarshal(got[name], &a)
+		json.Unmarshal(w, &b)
+		if msg := sameValue(a, b, "", &worst); msg != "" {
+			t.Errorf("%s: %s", name, msg)
+		}
+	}
+	t.Logf("risk answers: %d compared, largest relative difference %.3g", len(want), worst)
+}
+
+// sameValue compares two decoded JSON values; it returns where they differ, or "".
+func sameValue(a, b any, at string, worst *float64) string {
+	switch y := b.(type) {
+	case map[string]any:
+		x, ok := a.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return at + ": keys differ"
+		}
+		for k := range y {
+			if msg := sameValue(x[k], y[k], at+"."+k, worst); msg != "" {
+				return msg
+			}
+		}
+	case []any:
+		x, ok := a.([]any)
+		if !ok || len(x) != len(y) {
+			return at + ": lengths differ"
+		}
+		for i := range y {
+			if msg := sameValue(x[i], y[i], fmt.Sprintf("%s[%d]", at, i), worst); msg != "" {
+				return msg
+			}
+		}
+	case float64:
+		x, ok := a.(float64)
+		if !ok {
+			return at + ": not a number"
+		}
+		d := math.Abs(x-y) / math.Max(1, math.Abs(y))
+		*worst = math.Max(*worst, d)
+		if d > 1e-9 || (y == math.Trunc(y) && math.Abs(y) > 1 && math.Abs(x-y) > 1e-6*math.Abs(y)) {
+			return fmt.Sprintf("%s: %v, was %v", at, x, y)
+		}
+	default:
+		if fmt.Sprint(a) != fmt.Sprint(b) {
+			return fmt.Sprintf("%s: %v, was %v", at, a, b)
+		}
+	}
+	return ""
 }
 
 // normalizeJSON drops what changes from run to run: timings, uptime and the reference date of
