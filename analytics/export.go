@@ -94,7 +94,10 @@ func ExposedGeoJSON(res *AreaResult) ([]byte, error) {
 			fc.Append(zone)
 			prep := geo.Prepare(shape)
 			for _, l := range pointLayers {
-				l.Search(prep.Bound(), func(i int) bool {
+				for _, i := range l.Indexes(prep.Bound()) {
+					if len(fc.Features) > MaxExportFeatures {
+						break
+					}
 					if p, ok := l.Point(i); ok && prep.Contains(p) {
 						ef := geojson.NewFeature(p)
 						ef.ID = l.ID(i)
@@ -106,8 +109,7 @@ func ExposedGeoJSON(res *AreaResult) ([]byte, error) {
 						ef.Properties["class"] = pc.class
 						fc.Append(ef)
 					}
-					return len(fc.Features) <= MaxExportFeatures
-				})
+				}
 			}
 			if len(fc.Features) > MaxExportFeatures {
 				return nil, &data.Error{Kind: data.KindTooLarge, Msg: "export too large",

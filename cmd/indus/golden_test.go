@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
+	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"flag"
@@ -15,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -86,10 +88,9 @@ type goldenRequest struct {
 
 var goldenClient = &http.Client{Transport: &http.Transport{DisableCompression: true}}
 
-// numeric says whether the answer is compared by value (risk JSON) rather than by hash.
-func (r goldenRequest) numeric() bool {
-	return strings.HasPrefix(r.path, "/risk/") && !strings.Contains(r.path, "format=")
-}
+// numeric says whether the answer is compared by value (risk answers and exports) rather than
+// by hash.
+func (r goldenRequest) numeric() bool { return strings.HasPrefix(r.path, "/risk/") }
 
 func (r goldenRequest) do(t *testing.T, base string) (string, []byte) {
 	t.Helper()
@@ -104,8 +105,11 @@ func (r goldenRequest) do(t *testing.T, base string) (string, []byte) {
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	b = bytes.ReplaceAll(b, []byte(base), []byte("BASE"))
-	if strings.Contains(res.Header.Get("Content-Type"), "json") && len(b) > 0 {
+	switch ct := res.Header.Get("Content-Type"); {
+	case strings.Contains(ct, "json") && len(b) > 0:
 		b = normalizeJSON(t, b)
+	case strings.HasPrefix(ct, "text/csv"):
+		b = csvJSON(t, b)
 	}
 	sum := sha256.Sum256(b)
 	return fmt.Sprintf("%d %s %s", res.StatusCode, res.Header.Get("ETag"), hex.EncodeToString(sum[:12])), b
@@ -224,6 +228,26 @@ func normalizeJSON(t *testing.T, b []byte) []byte {
 	walk(v)
 	out, _ := json.Marshal(v)
 	return out
+}
+
+// csvJSON turns CSV into a JSON array of rows, with numbers as numbers, to compare by value.
+func csvJSON(t *testing.T, b []byte) []byte {
+	rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	if err != nil {
+		t.Fatalf("bad CSV: %v", err)
+	}
+	out := make([][]any, len(rows))
+	for i, row := range rows {
+		for _, cell := range row {
+			if f, err := strconv.ParseFloat(cell, 64); err == nil {
+				out[i] = append(out[i], f)
+			} else {
+				out[i] = append(out[i], cell)
+			}
+		}
+	}
+	js, _ := json.Marshal(out)
+	return js
 }
 
 // goldenRequests is a fixed, seeded set of requests over the default dataset.
