@@ -2,15 +2,9 @@ package data
 
 import (
 	"context"
-	"encoding/binary"
-	"encoding/json"
-	"fmt"
-	"hash/fnv"
-	"math"
+	"os"
 	"sync"
 	"time"
-
-	"github.com/cpec-digital/indus/data/geo"
 )
 
 // Dataset is every layer of a catalog, loaded and validated.
@@ -33,26 +27,65 @@ func (d *Dataset) Layer(id string) (*Layer, bool) {
 	return nil, false
 }
 
-// Progress is told when a layer starts and finishes loading.
+// Progress is told when a layer finishes reading.
 type Progress func(layer string, done, total int, features int)
 
-// LoadOptions tune Load.
+// LoadOptions tune Build and Load.
 type LoadOptions struct {
 	Workers  int      // layers read at once; 0 means 2
 	Progress Progress // may be nil
+	// SpillDir, when set, is where layers are spilled while they are read, so that building a
+	// national dataset needs little memory; empty: layers are built in memory.
+	SpillDir string
 }
 
-// Load reads every catalog layer through r, validates the features (lon/lat range, non-empty
-// geometry, declared fields) and returns the dataset. The first failure cancels the rest.
+// Build reads every catalog layer through r and writes them, with the catalog, as a snapshot at
+// path; it returns the data version. The first failure cancels the rest and no file is left.
+func Build(ctx context.Context, cat *Catalog, r Reader, path string, opt LoadOptions) (string, error) {
+	builders, err := readAll(ctx, cat, r, opt)
+	defer func() {
+		for _, b := range builders {
+			if b != nil {
+				b.Close()
+			}
+		}
+	}()
+	if err != nil {
+		return "", err
+	}
+	return WriteSnapshot(path, cat, builders)
+}
+
+// Load reads every catalog layer through r and returns the dataset: built as a snapshot in a
+// temporary file (in opt.SpillDir, or the system's) that is mapped, then unlinked.
 func Load(ctx context.Context, cat *Catalog, r Reader, opt LoadOptions) (*Dataset, error) {
 	start := time.Now()
+	f, err := os.CreateTemp(opt.SpillDir, "indus-*.snapshot")
+	if err != nil {
+		return nil, err
+	}
+	f.Close()
+	defer os.Remove(f.Name())
+	if _, err := Build(ctx, cat, r, f.Name(), opt); err != nil {
+		return nil, err
+	}
+	ds, err := openSnapshot(f.Name(), cat)
+	if err != nil {
+		return nil, err
+	}
+	ds.LoadTime = time.Since(start)
+	return ds, nil
+}
+
+// readAll reads the layers in parallel into builders, in catalog order.
+func readAll(ctx context.Context, cat *Catalog, r Reader, opt LoadOptions) ([]*Builder, error) {
 	workers := opt.Workers
 	if workers <= 0 {
 		workers = 2
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	layers := make([]*Layer, len(cat.Layers))
+	builders := make([]*Builder, len(cat.Layers))
 	errs := make([]error, len(cat.Layers))
 	sem := make(chan struct{}, workers)
 	var wg sync.WaitGroup
@@ -60,6 +93,7 @@ func Load(ctx context.Context, cat *Catalog, r Reader, opt LoadOptions) (*Datase
 	done := 0
 	for i := range cat.Layers {
 		spec := &cat.Layers[i]
+		builders[i] = NewBuilder(spec, opt.SpillDir)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -70,80 +104,34 @@ func Load(ctx context.Context, cat *Catalog, r Reader, opt LoadOptions) (*Datase
 				return
 			}
 			defer func() { <-sem }()
-			feats, err := r.ReadLayer(ctx, cat, spec)
-			if err == nil {
-				err = validateFeatures(spec, feats)
-			}
-			if err != nil {
-				errs[i] = err
+			if errs[i] = r.ReadLayer(ctx, cat, spec, builders[i]); errs[i] != nil {
 				cancel()
 				return
 			}
-			layers[i] = NewLayer(spec, feats)
 			mu.Lock()
 			done++
 			if opt.Progress != nil {
-				opt.Progress(spec.ID, done, len(cat.Layers), len(feats))
+				opt.Progress(spec.ID, done, len(cat.Layers), builders[i].Len())
 			}
 			mu.Unlock()
 		}()
 	}
 	wg.Wait()
-	for _, err := range errs { // the first real error, not the cancellations it caused
-		if err != nil && err != context.Canceled {
-			return nil, err
-		}
-	}
-	for _, err := range errs { // only cancellations: the caller's context was cancelled
-		if err != nil {
-			return nil, err
-		}
-	}
-	ds := &Dataset{Catalog: cat, Layers: layers, LoadTime: time.Since(start)}
-	ds.Version = version(cat, layers)
-	return ds, nil
+	return builders, firstError(errs)
 }
 
-func validateFeatures(spec *LayerSpec, feats []Feature) error {
-	for i := range feats {
-		f := &feats[i]
-		if f.Geometry == nil {
-			return fmt.Errorf("layer %q: feature %d has no geometry", spec.ID, f.ID)
+// firstError is the first real error, not the cancellations it caused; only cancellations mean
+// the caller's context was cancelled.
+func firstError(errs []error) error {
+	for _, err := range errs {
+		if err != nil && err != context.Canceled {
+			return err
 		}
-		if err := geo.CheckLonLat(f.Geometry); err != nil {
-			return &Error{Kind: KindInvalid, Msg: fmt.Sprintf("layer %q (%s): feature %d", spec.ID, spec.Source.Path, f.ID),
-				Detail: err.Error() + "; is the source's CRS declared correctly?"}
-		}
-		for k := range f.Properties {
-			if _, ok := spec.Field(k); !ok {
-				return fmt.Errorf("layer %q: feature %d has undeclared attribute %q", spec.ID, f.ID, k)
-			}
+	}
+	for _, err := range errs {
+		if err != nil {
+			return err
 		}
 	}
 	return nil
-}
-
-// version hashes the catalog and a summary of each layer's content (count, bound, first and last
-// coordinates) into a short stable string.
-func version(cat *Catalog, layers []*Layer) string {
-	h := fnv.New64a()
-	js, _ := json.Marshal(cat.Layers)
-	h.Write(js)
-	var buf [8]byte
-	put := func(v float64) {
-		binary.LittleEndian.PutUint64(buf[:], math.Float64bits(v))
-		h.Write(buf[:])
-	}
-	for _, l := range layers {
-		put(float64(l.Len()))
-		put(l.Bound.Min[0])
-		put(l.Bound.Min[1])
-		put(l.Bound.Max[0])
-		put(l.Bound.Max[1])
-		for i := range l.Len() {
-			c := l.FeatureBound(i).Center()
-			put(c[0] + c[1]*1e-3 + float64(l.ID(i)))
-		}
-	}
-	return fmt.Sprintf("%016x", h.Sum64())
 }

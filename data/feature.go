@@ -18,9 +18,10 @@ type Feature struct {
 }
 
 // Reader reads the features of one catalog layer from its source, reprojected to EPSG:4326, with
-// exactly the attributes the spec lists (see Coerce). Implementations name the source in errors.
+// exactly the attributes the spec lists (see Coerce), into sink as it goes. Implementations name
+// the source in errors.
 type Reader interface {
-	ReadLayer(ctx context.Context, cat *Catalog, spec *LayerSpec) ([]Feature, error)
+	ReadLayer(ctx context.Context, cat *Catalog, spec *LayerSpec, sink Sink) error
 }
 
 // Coerce converts a raw attribute value to the declared field type, or reports why it cannot.

@@ -15,66 +15,57 @@ import (
 	"github.com/cpec-digital/indus/data/geo"
 )
 
-// Layer is a loaded layer with an R-tree over its features' bounding boxes; it is safe for
-// concurrent readers.
+// Layer is a loaded layer with an R-tree over pages of its features: data.PageSize features at
+// a time, in the Morton order of their bbox centres that the store keeps, so that a national layer
+// of ten million features needs an R-tree of a few hundred thousand items, built in a fraction of
+// a second at start. It is safe for concurrent readers.
 type Layer struct {
 	*data.Layer
-	tree   *rtree.RTreeG[int32] // item = feature index
-	bounds []orb.Bound          // feature bounds, by index
+	tree  *rtree.RTreeG[int32] // item = page number
+	order []int32
 }
 
-// NewLayer indexes l. Features are inserted in Morton (Z-order) order of their bbox centres, which
-// builds a tighter tree faster than input order (tidwall/rtree has no bulk load).
+// NewLayer indexes l's pages (tidwall/rtree has no bulk load; pages are inserted in Morton order,
+// which builds a tighter tree faster than input order).
 func NewLayer(l *data.Layer) *Layer {
-	ix := &Layer{Layer: l, tree: &rtree.RTreeG[int32]{}, bounds: make([]orb.Bound, l.Len())}
-	for i := range ix.bounds {
-		ix.bounds[i] = l.FeatureBound(i)
-	}
-	for _, i := range mortonOrder(ix.bounds, l.Bound) {
-		b := ix.bounds[i]
-		ix.tree.Insert(b.Min, b.Max, int32(i))
+	order, pages := l.Order()
+	ix := &Layer{Layer: l, tree: &rtree.RTreeG[int32]{}, order: order}
+	for p := 0; p+3 < len(pages); p += 4 {
+		ix.tree.Insert([2]float64{pages[p], pages[p+1]}, [2]float64{pages[p+2], pages[p+3]}, int32(p/4))
 	}
 	return ix
 }
 
-// mortonOrder returns feature indexes sorted by the Z-order code of their bbox centres.
-func mortonOrder(bounds []orb.Bound, all orb.Bound) []int {
-	type kv struct {
-		code uint64
-		i    int
-	}
-	keys := make([]kv, len(bounds))
-	for i, b := range bounds {
-		keys[i] = kv{geo.Morton(b.Center(), all), i}
-	}
-	slices.SortFunc(keys, func(a, b kv) int { return cmp.Or(cmp.Compare(a.code, b.code), a.i-b.i) })
-	out := make([]int, len(keys))
-	for i, k := range keys {
-		out[i] = k.i
-	}
-	return out
+// page returns the features of page p.
+func (l *Layer) page(p int32) []int32 {
+	lo := int(p) * data.PageSize
+	return l.order[lo:min(lo+data.PageSize, len(l.order))]
 }
 
 // Search calls fn with the index of every feature whose bbox intersects b, in no particular
 // order, until fn returns false.
 func (l *Layer) Search(b orb.Bound, fn func(i int) bool) {
-	l.tree.Search(b.Min, b.Max, func(_, _ [2]float64, i int32) bool { return fn(int(i)) })
+	l.tree.Search(b.Min, b.Max, func(_, _ [2]float64, p int32) bool {
+		for _, i := range l.page(p) {
+			if l.FeatureBound(int(i)).Intersects(b) && !fn(int(i)) {
+				return false
+			}
+		}
+		return true
+	})
 }
 
 // Indexes returns the indexes of the features whose bbox intersects b, in ascending order (stable
-// across runs, for paging, deterministic tiles and sums).
+// across runs and index layouts, for paging, deterministic tiles and sums).
 func (l *Layer) Indexes(b orb.Bound) []int {
 	var out []int
-	l.tree.Search(b.Min, b.Max, func(_, _ [2]float64, i int32) bool {
-		out = append(out, int(i))
+	l.Search(b, func(i int) bool {
+		out = append(out, i)
 		return true
 	})
 	sort.Ints(out)
 	return out
 }
-
-// FeatureBound returns the bbox of feature i.
-func (l *Layer) FeatureBound(i int) orb.Bound { return l.bounds[i] }
 
 // Neighbor is a feature found by Nearest, with its geodesic distance.
 type Neighbor struct {
@@ -84,9 +75,9 @@ type Neighbor struct {
 }
 
 // Nearest returns up to k features nearest to p by great-circle distance to their bbox (exact
-// for points), nearest first. Candidates come from the R-tree's kNN in equirectangular
-// coordinates scaled at p's latitude; the search goes on until no unseen node can be closer than
-// the k-th result with a 5 % margin, so the answer is exact for the distances Indus handles.
+// for points), nearest first. Pages come from the R-tree's kNN in equirectangular coordinates
+// scaled at p's latitude; the search goes on until no unseen page can be closer than the k-th
+// result with a 5 % margin, so the answer is exact for the distances Indus handles.
 func (l *Layer) Nearest(p orb.Point, k int) []Neighbor { return l.NearestWhere(p, k, nil) }
 
 // NearestWhere is Nearest over the features for which keep returns true (nil keeps all).
@@ -102,17 +93,19 @@ func (l *Layer) NearestWhere(p orb.Point, k int, keep func(i int) bool) []Neighb
 		dy := math.Max(0, math.Max(mn[1]-p[1], p[1]-mx[1]))
 		return math.Hypot(dx, dy) * 111.195 // km on the sphere, approximately
 	}
-	l.tree.Nearby(dist, func(mn, mx [2]float64, i int32, d float64) bool {
+	l.tree.Nearby(dist, func(_, _ [2]float64, pg int32, d float64) bool {
 		if len(res) >= k && d > kth*1.05+0.1 {
 			return false
 		}
-		if keep != nil && !keep(int(i)) {
-			return true
-		}
-		q := geo.ClosestInBound(orb.Bound{Min: mn, Max: mx}, p)
-		res = insertNeighbor(res, Neighbor{Index: int(i), DistKm: geo.DistanceKm(p, q), Location: q}, k)
-		if len(res) == k {
-			kth = res[k-1].DistKm
+		for _, i := range l.page(pg) {
+			if keep != nil && !keep(int(i)) {
+				continue
+			}
+			q := geo.ClosestInBound(l.FeatureBound(int(i)), p)
+			res = insertNeighbor(res, Neighbor{Index: int(i), DistKm: geo.DistanceKm(p, q), Location: q}, k)
+			if len(res) == k {
+				kth = res[k-1].DistKm
+			}
 		}
 		return true
 	})

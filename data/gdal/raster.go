@@ -16,23 +16,23 @@ const stripRows = 256
 // readRaster classifies a raster band by the catalog's class ranges (Min, Max], polygonizes the
 // classes with GDALPolygonize and reads the polygons as features. The class test follows the domain
 // rule min < value <= max; nodata and unclassified cells produce no polygon.
-func readRaster(ctx context.Context, path string, spec *data.LayerSpec) ([]data.Feature, error) {
+func readRaster(ctx context.Context, path string, spec *data.LayerSpec, sink data.Sink) error {
 	rs := spec.Source.Raster
 	src, err := open(path, godal.OFRaster)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer src.Close()
 	if rs.Band > src.RasterCount() {
-		return nil, fmt.Errorf("band %d requested, the raster has %d", rs.Band, src.RasterCount())
+		return fmt.Errorf("band %d requested, the raster has %d", rs.Band, src.RasterCount())
 	}
 	wkt, err := georeference(src)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	classDS, err := classRaster(ctx, src, wkt, rs)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer classDS.Close()
 	sr := godal.CreateSpatialReference(wkt)
@@ -41,22 +41,22 @@ func readRaster(ctx context.Context, path string, spec *data.LayerSpec) ([]data.
 	memOGR := godal.OGRDriverByName("Memory")
 	out, ok := memOGR.Create("polygons", nil)
 	if !ok {
-		return nil, gdalErr("creating the polygon layer", nil)
+		return gdalErr("creating the polygon layer", nil)
 	}
 	defer out.Destroy()
 	layer, err := classLayer(out, sr)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	resetError()
 	if err := polygonize(classDS.RasterBand(1), layer); err != nil {
-		return nil, err
+		return err
 	}
 	names := make(classNames, len(rs.Classes))
 	for i, c := range rs.Classes {
 		names[i] = c.Name
 	}
-	return readFeatures(ctx, layer, spec, names)
+	return readFeatures(ctx, layer, spec, names, sink)
 }
 
 // georeference returns the raster's CRS as WKT; a raster without one is accepted only when its

@@ -29,26 +29,22 @@ func NewReader(workers int) *Reader { return &Reader{pool: newPool(workers)} }
 func (r *Reader) Close() { r.pool.close() }
 
 // ReadLayer reads spec's source: a vector layer, or a raster band turned into class polygons.
-func (r *Reader) ReadLayer(ctx context.Context, cat *data.Catalog, spec *data.LayerSpec) ([]data.Feature, error) {
+func (r *Reader) ReadLayer(ctx context.Context, cat *data.Catalog, spec *data.LayerSpec, sink data.Sink) error {
 	path := cat.ResolvePath(spec.Source.Path)
-	var feats []data.Feature
 	err := r.pool.do(ctx, func() error {
-		var err error
 		if spec.Source.Raster != nil {
-			feats, err = readRaster(ctx, path, spec)
-		} else {
-			feats, err = readVector(ctx, path, spec)
+			return readRaster(ctx, path, spec, sink)
 		}
-		return err
+		return readVector(ctx, path, spec, sink)
 	})
 	if err != nil {
 		var de *data.Error
 		if errors.As(err, &de) {
-			return nil, err
+			return err
 		}
-		return nil, &data.Error{Kind: data.KindInvalid, Msg: fmt.Sprintf("layer %q: reading %s", spec.ID, redact(path)), Err: err}
+		return &data.Error{Kind: data.KindInvalid, Msg: fmt.Sprintf("layer %q: reading %s", spec.ID, redact(path)), Err: err}
 	}
-	return feats, nil
+	return nil
 }
 
 // redact hides a password in a PG: connection string.
@@ -124,157 +120,184 @@ func transformTo4326(src godal.SpatialReference) (ct godal.CoordinateTransform, 
 	return ct, true, nil
 }
 
-func readVector(ctx context.Context, path string, spec *data.LayerSpec) ([]data.Feature, error) {
+func readVector(ctx context.Context, path string, spec *data.LayerSpec, sink data.Sink) error {
 	ds, err := open(path, godal.OFVector)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer ds.Close()
 	var layer godal.Layer
 	if spec.Source.Layer != "" {
 		layer = ds.LayerByName(spec.Source.Layer)
 		if layer == (godal.Layer{}) {
-			return nil, fmt.Errorf("no layer named %q", spec.Source.Layer)
+			return fmt.Errorf("no layer named %q", spec.Source.Layer)
 		}
 	} else {
 		layer = ds.LayerByIndex(0)
 		if layer == (godal.Layer{}) {
-			return nil, errors.New("it has no vector layer")
+			return errors.New("it has no vector layer")
 		}
 	}
-	return readFeatures(ctx, layer, spec, nil)
+	return readFeatures(ctx, layer, spec, nil, sink)
 }
 
 // classNames maps a raster class index (1-based) to its name, for polygons made by readRaster.
 type classNames []string
 
-func readFeatures(ctx context.Context, layer godal.Layer, spec *data.LayerSpec, classes classNames) ([]data.Feature, error) {
+func readFeatures(ctx context.Context, layer godal.Layer, spec *data.LayerSpec, classes classNames, sink data.Sink) error {
 	var ct godal.CoordinateTransform
 	var transform bool
 	if sr := layer.SpatialReference(); sr != (godal.SpatialReference{}) {
 		var err error
 		ct, transform, err = transformTo4326(sr)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if transform {
 			defer ct.Destroy()
 		}
 	}
+	rd, err := newRowReader(layer, spec, classes)
+	if err != nil {
+		return err
+	}
+	rd.ct, rd.transform = ct, transform
+	layer.ResetReading()
+	for n := uint64(0); ; n++ {
+		if n%4096 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		resetError()
+		f := layer.NextFeature()
+		if f == nil {
+			if msg := lastError(); msg != "" {
+				return fmt.Errorf("reading feature %d: %s", n, msg)
+			}
+			return nil
+		}
+		id, geom, err := rd.read(f, n)
+		f.Destroy()
+		if err == nil && geom != nil {
+			err = sink.Add(id, geom, rd.vals)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// column is a declared field: its slot in the layer's fields, and its index and type in the OGR
+// feature definition.
+type column struct {
+	field data.Field
+	slot  int
+	index int
+	ogr   godal.FieldType
+}
+
+// rowReader converts OGR features into an id, a lon/lat geometry and the declared values.
+type rowReader struct {
+	spec       *data.LayerSpec
+	cols       []column
+	idIndex    int
+	classIndex int
+	classSlot  int
+	classes    classNames
+	ct         godal.CoordinateTransform
+	transform  bool
+	vals       []data.Value // reused for every feature
+}
+
+func newRowReader(layer godal.Layer, spec *data.LayerSpec, classes classNames) (*rowReader, error) {
 	def := layer.Definition()
-	var cols []column
-	idIndex := -1
-	for _, f := range spec.Fields {
+	rd := &rowReader{spec: spec, classes: classes, idIndex: -1, classIndex: -1, classSlot: -1, vals: make([]data.Value, len(spec.Fields))}
+	for k, f := range spec.Fields {
 		if classes != nil && f.Name == spec.Source.Raster.ClassField {
+			rd.classSlot = k
 			continue
 		}
 		i := def.FieldIndex(f.Name)
 		if i < 0 {
 			return nil, fmt.Errorf("attribute %q (declared in the catalog) is not in the source", f.Name)
 		}
-		cols = append(cols, column{f, i})
+		rd.cols = append(rd.cols, column{f, k, i, def.FieldDefinition(i).Type()})
 	}
 	if spec.Source.IDField != "" {
-		if idIndex = def.FieldIndex(spec.Source.IDField); idIndex < 0 {
+		if rd.idIndex = def.FieldIndex(spec.Source.IDField); rd.idIndex < 0 {
 			return nil, fmt.Errorf("id_field %q is not in the source", spec.Source.IDField)
 		}
 	}
-	classIndex := -1
 	if classes != nil {
-		classIndex = def.FieldIndex("class")
+		rd.classIndex = def.FieldIndex("class")
 	}
-	layer.ResetReading()
-	var feats []data.Feature
-	for n := uint64(0); ; n++ {
-		if n%4096 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		resetError()
-		f := layer.NextFeature()
-		if f == nil {
-			if msg := lastError(); msg != "" {
-				return nil, fmt.Errorf("reading feature %d: %s", n, msg)
-			}
-			break
-		}
-		feat, keep, err := convertFeature(f, n, ct, transform, cols, idIndex, classIndex, classes, spec)
-		f.Destroy()
-		if err != nil {
-			return nil, err
-		}
-		if keep {
-			feats = append(feats, feat)
-		}
-	}
-	return feats, nil
+	return rd, nil
 }
 
-// column is a declared field and its index in the OGR feature definition.
-type column struct {
-	field data.Field
-	index int
-}
-
-func convertFeature(f *godal.Feature, n uint64, ct godal.CoordinateTransform, transform bool, cols []column,
-	idIndex, classIndex int, classes classNames, spec *data.LayerSpec) (data.Feature, bool, error) {
-	g := f.Geometry()
-	if g == (godal.Geometry{}) || g.IsEmpty() {
-		return data.Feature{}, false, nil // features without geometry are not map features
-	}
-	g.FlattenTo2D()
-	if transform {
-		resetError()
-		if err := g.Transform(ct); err != nil {
-			return data.Feature{}, false, gdalErr(fmt.Sprintf("feature %d: reprojecting to EPSG:4326", n), err)
-		}
-	}
-	raw, err := g.ToWKB()
-	if err != nil {
-		return data.Feature{}, false, gdalErr(fmt.Sprintf("feature %d: exporting geometry", n), err)
-	}
-	geom, err := wkb.Unmarshal(raw)
-	if err != nil {
-		return data.Feature{}, false, fmt.Errorf("feature %d: geometry type %s is not supported: %v", n, g.Name(), err)
-	}
-	geom = dropEmptyParts(geom)
-	if geom == nil {
-		return data.Feature{}, false, nil
+// read converts feature number n; a nil geometry means the feature is skipped (no geometry, or
+// an unclassified raster cell).
+func (rd *rowReader) read(f *godal.Feature, n uint64) (uint64, orb.Geometry, error) {
+	geom, err := rd.geometry(f, n)
+	if err != nil || geom == nil {
+		return 0, nil, err
 	}
 	id := n
 	if fid := f.FID(); fid >= 0 {
 		id = uint64(fid)
 	}
-	if idIndex >= 0 {
-		v := f.FieldAsInteger64(idIndex)
-		if v < 0 || !f.IsFieldSetAndNotNull(idIndex) {
-			return data.Feature{}, false, fmt.Errorf("feature %d: id_field %q is null or negative", n, spec.Source.IDField)
+	if rd.idIndex >= 0 {
+		v := f.FieldAsInteger64(rd.idIndex)
+		if v < 0 || !f.IsFieldSetAndNotNull(rd.idIndex) {
+			return 0, nil, fmt.Errorf("feature %d: id_field %q is null or negative", n, rd.spec.Source.IDField)
 		}
 		id = uint64(v)
 	}
-	props, err := attributes(f, cols)
-	if err != nil {
-		return data.Feature{}, false, fmt.Errorf("feature %d: %w", n, err)
+	if err := rd.attributes(f); err != nil {
+		return 0, nil, fmt.Errorf("feature %d: %w", n, err)
 	}
-	if classes != nil {
-		k := f.FieldAsInteger(classIndex)
-		if k < 1 || k > len(classes) {
-			return data.Feature{}, false, nil // unclassified cells
+	if rd.classes != nil {
+		k := f.FieldAsInteger(rd.classIndex)
+		if k < 1 || k > len(rd.classes) {
+			return 0, nil, nil // unclassified cells
 		}
-		props[spec.Source.Raster.ClassField] = classes[k-1]
+		rd.vals[rd.classSlot] = data.Value{Type: data.FieldString, Str: rd.classes[k-1]}
 	}
-	return data.Feature{ID: id, Geometry: geom, Properties: props}, true, nil
+	return id, geom, nil
 }
 
-// attributes reads the declared fields of f, converted to their declared types; null and unset
-// fields are left out.
-func attributes(f *godal.Feature, cols []column) (map[string]any, error) {
-	props := make(map[string]any, len(cols)+1)
-	for _, c := range cols {
+// geometry returns the feature's geometry in lon/lat, without empty parts; nil when it has none.
+func (rd *rowReader) geometry(f *godal.Feature, n uint64) (orb.Geometry, error) {
+	g := f.Geometry()
+	if g == (godal.Geometry{}) || g.IsEmpty() {
+		return nil, nil // features without geometry are not map features
+	}
+	g.FlattenTo2D()
+	if rd.transform {
+		resetError()
+		if err := g.Transform(rd.ct); err != nil {
+			return nil, gdalErr(fmt.Sprintf("feature %d: reprojecting to EPSG:4326", n), err)
+		}
+	}
+	raw, err := g.ToWKB()
+	if err != nil {
+		return nil, gdalErr(fmt.Sprintf("feature %d: exporting geometry", n), err)
+	}
+	geom, err := wkb.Unmarshal(raw)
+	if err != nil {
+		return nil, fmt.Errorf("feature %d: geometry type %s is not supported: %v", n, g.Name(), err)
+	}
+	return dropEmptyParts(geom), nil
+}
+
+// attributes reads the declared fields of f into rd.vals, converted to their declared types;
+// null and unset fields are null.
+func (rd *rowReader) attributes(f *godal.Feature) error {
+	for _, c := range rd.cols {
+		rd.vals[c.slot] = data.Value{}
 		if !f.IsFieldSetAndNotNull(c.index) {
 			continue
 		}
 		var raw any
-		switch f.FieldDefinition(c.index).Type() {
+		switch c.ogr {
 		case godal.FT_Integer, godal.FT_Integer64:
 			raw = f.FieldAsInteger64(c.index)
 		case godal.FT_Real:
@@ -284,11 +307,11 @@ func attributes(f *godal.Feature, cols []column) (map[string]any, error) {
 		}
 		v, err := data.Coerce(c.field.Type, raw)
 		if err != nil {
-			return nil, fmt.Errorf("attribute %q: %v", c.field.Name, err)
+			return fmt.Errorf("attribute %q: %v", c.field.Name, err)
 		}
-		props[c.field.Name] = v
+		rd.vals[c.slot] = data.ValueOf(v)
 	}
-	return props, nil
+	return nil
 }
 
 // dropEmptyParts removes empty members of multi-geometries; it returns nil if nothing is left.

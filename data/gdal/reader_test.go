@@ -50,9 +50,23 @@ func ogr2ogr(t *testing.T, args ...string) {
 	}
 }
 
+// read reads a layer through r into memory and returns its features.
 func read(t *testing.T, r *Reader, dir string, s *data.LayerSpec) ([]data.Feature, error) {
 	t.Helper()
-	return r.ReadLayer(context.Background(), &data.Catalog{Dir: dir}, s)
+	b := data.NewBuilder(s, "")
+	defer b.Close()
+	if err := r.ReadLayer(context.Background(), &data.Catalog{Dir: dir}, s, b); err != nil {
+		return nil, err
+	}
+	l, err := b.Layer()
+	if err != nil {
+		return nil, err
+	}
+	feats := make([]data.Feature, l.Len())
+	for i := range feats {
+		feats[i] = l.Feature(i)
+	}
+	return feats, nil
 }
 
 func checkFixture(t *testing.T, feats []data.Feature, tol float64) {
