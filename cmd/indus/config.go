@@ -19,7 +19,8 @@ import (
 type config struct {
 	Addr           string        `yaml:"addr"`               // INDUS_ADDR, --addr
 	Catalog        string        `yaml:"catalog"`            // INDUS_CATALOG, --catalog; empty: the embedded Pakistan dataset
-	DataDir        string        `yaml:"data_dir"`           // INDUS_DATA_DIR, --data-dir: where the default dataset is materialized
+	DataDir        string        `yaml:"data_dir"`           // INDUS_DATA_DIR, --data-dir: the default dataset's files and cached snapshots
+	Snapshot       string        `yaml:"snapshot"`           // INDUS_SNAPSHOT, --snapshot: serve this snapshot file
 	PublicURL      string        `yaml:"public_url"`         // INDUS_PUBLIC_URL, --public-url
 	CacheMB        int           `yaml:"cache_mb"`           // INDUS_CACHE_MB, --cache-mb: tile cache size
 	RequestTimeout time.Duration `yaml:"request_timeout"`    // INDUS_REQUEST_TIMEOUT, --request-timeout
@@ -50,13 +51,13 @@ func defaultStateDir() string {
 	return filepath.Join(dir, "indus", "state")
 }
 
-// defaultDataDir is where the embedded dataset is written for GDAL to read.
+// defaultDataDir holds the embedded dataset's files (pakistan/) and cached snapshots (snapshots/).
 func defaultDataDir() string {
 	dir, err := os.UserCacheDir()
 	if err != nil {
 		dir = os.TempDir()
 	}
-	return filepath.Join(dir, "indus", "pakistan")
+	return filepath.Join(dir, "indus")
 }
 
 // flags binds the config to a flag set; the file flag is returned separately.
@@ -64,7 +65,8 @@ func (c *config) flags(fs *flag.FlagSet) *string {
 	file := fs.String("config", os.Getenv("INDUS_CONFIG"), "YAML config file (INDUS_CONFIG)")
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address HOST:PORT (INDUS_ADDR)")
 	fs.StringVar(&c.Catalog, "catalog", c.Catalog, "catalog YAML file; empty: the embedded Pakistan dataset (INDUS_CATALOG)")
-	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "folder for the default dataset's files (INDUS_DATA_DIR; default: user cache dir)")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "folder for the default dataset's files and cached snapshots (INDUS_DATA_DIR; default: user cache dir/indus)")
+	fs.StringVar(&c.Snapshot, "snapshot", c.Snapshot, "serve this snapshot file (from indus build) instead of reading a catalog (INDUS_SNAPSHOT)")
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "base URL clients reach the server at, for TileJSON and links (INDUS_PUBLIC_URL)")
 	fs.IntVar(&c.CacheMB, "cache-mb", c.CacheMB, "tile cache size in MiB (INDUS_CACHE_MB)")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout, "deadline of one request (INDUS_REQUEST_TIMEOUT)")
@@ -114,7 +116,7 @@ func loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 }
 
 func (c *config) env() error {
-	str := map[string]*string{"INDUS_ADDR": &c.Addr, "INDUS_CATALOG": &c.Catalog, "INDUS_DATA_DIR": &c.DataDir,
+	str := map[string]*string{"INDUS_ADDR": &c.Addr, "INDUS_CATALOG": &c.Catalog, "INDUS_DATA_DIR": &c.DataDir, "INDUS_SNAPSHOT": &c.Snapshot,
 		"INDUS_PUBLIC_URL": &c.PublicURL, "INDUS_LOG_LEVEL": &c.LogLevel, "INDUS_LOG_FORMAT": &c.LogFormat,
 		"INDUS_STATE_DIR": &c.StateDir, "INDUS_API_KEY": &c.APIKey, "INDUS_TILE_CACHE_CONTROL": &c.TileCache,
 		"INDUS_CAP_SENDER": &c.CAPSender, "INDUS_CAP_SENDER_NAME": &c.CAPSenderName, "INDUS_CAP_TEMPLATES": &c.CAPTemplates}
@@ -148,6 +150,8 @@ func (c *config) env() error {
 
 func (c *config) check() error {
 	switch {
+	case c.Snapshot != "" && c.Catalog != "":
+		return fmt.Errorf("give a catalog or a snapshot, not both")
 	case c.CacheMB < 0 || c.CacheMB > 1<<20:
 		return fmt.Errorf("cache-mb %d out of range", c.CacheMB)
 	case c.RequestTimeout <= 0 || c.RiskTimeout <= 0:

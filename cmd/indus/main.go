@@ -14,14 +14,12 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/cpec-digital/indus/analytics"
 	"github.com/cpec-digital/indus/analytics/warnings"
 	"github.com/cpec-digital/indus/cmd/indus/internal/httpapi"
-	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/data/gdal"
 	"github.com/cpec-digital/indus/data/pakistan"
 	"github.com/cpec-digital/indus/indexes"
@@ -36,6 +34,8 @@ const usage = `indus: vector tiles and climate-risk answers for the China-Pakist
 
 Usage:
   indus serve [flags]     serve the API (default: the embedded Pakistan dataset on :8080)
+  indus build --out FILE  read a catalog's layers through GDAL into a snapshot file (--catalog;
+                          default: the embedded dataset), for indus serve --snapshot FILE
   indus gen --out DIR     write a dataset (real sources + generated layers + catalog.yaml) to DIR
   indus catalog           print the default catalog (a starting point for your own)
   indus version           print the version
@@ -58,6 +58,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = serve(args, stderr)
 	case "gen":
 		err = gen(args, stdout, stderr)
+	case "build":
+		err = build(args, stdout, stderr)
 	case "catalog":
 		var b []byte
 		if b, err = pakistan.Catalog(pakistan.DefaultOptions()); err == nil {
@@ -91,58 +93,6 @@ func newLogger(cfg config, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
-}
-
-// loadDataset materializes the default dataset if no catalog is given, then reads and indexes
-// every layer through GDAL, logging progress when loading takes more than a moment.
-func loadDataset(ctx context.Context, cfg config, reader *gdal.Reader, log *slog.Logger) (*indexes.Set, error) {
-	start := time.Now()
-	catPath := cfg.Catalog
-	if catPath == "" {
-		dir := cfg.DataDir
-		if dir == "" {
-			dir = defaultDataDir()
-		}
-		var err error
-		if catPath, err = pakistan.Materialize(ctx, dir, pakistan.DefaultOptions(), reader); err != nil {
-			return nil, fmt.Errorf("preparing the default dataset in %s: %w", dir, err)
-		}
-	}
-	cat, err := data.LoadCatalogFile(catPath)
-	if err != nil {
-		return nil, err
-	}
-	var done, total atomic.Int64
-	total.Store(int64(len(cat.Layers)))
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() { // progress indicator: silent for a fast load, a line a second for a slow one
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-				log.Info("loading layers", "done", done.Load(), "total", total.Load(), "elapsed", time.Since(start).Round(time.Millisecond))
-			}
-		}
-	}()
-	ds, err := data.Load(ctx, cat, reader, data.LoadOptions{Workers: cfg.Workers, Progress: func(id string, d, t, n int) {
-		done.Store(int64(d))
-		log.Debug("layer loaded", "layer", id, "features", n, "done", d, "total", t)
-	}})
-	if err != nil {
-		return nil, err
-	}
-	set := indexes.Build(ds)
-	features := 0
-	for _, l := range ds.Layers {
-		features += l.Len()
-	}
-	log.Info("dataset loaded", "catalog", catPath, "layers", len(ds.Layers), "features", features,
-		"read", ds.LoadTime.Round(time.Millisecond), "total", time.Since(start).Round(time.Millisecond), "data_version", ds.Version)
-	return set, nil
 }
 
 func serve(args []string, stderr io.Writer) error {

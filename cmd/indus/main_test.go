@@ -78,20 +78,20 @@ func startProcess(t testing.TB, bin string, env []string, args ...string) (strin
 }
 
 var (
-	dataDirOnce sync.Once
-	dataDir     string
+	sharedOnce sync.Once
+	sharedDir   string
 )
 
 // sharedDataDir is one materialized default dataset for every server the tests start.
 func sharedDataDir(t testing.TB) string {
-	dataDirOnce.Do(func() {
+	sharedOnce.Do(func() {
 		d, err := os.MkdirTemp("", "indus-test-data-")
 		if err != nil {
 			t.Fatal(err)
 		}
-		dataDir = d
+		sharedDir = d
 	})
-	return dataDir
+	return sharedDir
 }
 
 func getJSON(t *testing.T, url string, into any) {
@@ -211,8 +211,8 @@ func TestServeRefusesBadCatalog(t *testing.T) {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if dataDir != "" {
-		os.RemoveAll(dataDir)
+	if sharedDir != "" {
+		os.RemoveAll(sharedDir)
 	}
 	os.Exit(code)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -46,10 +47,12 @@ var floodParams = map[int]struct{ widthKm, depthM float64 }{
 	10: {4, 1.3}, 25: {8, 2.0}, 100: {15, 3.2},
 }
 
-// Output is the generated files: GeoJSON bytes and rasters, by file name.
+// Output is the generated files: GeoJSON bytes and rasters, by file name, and the building
+// footprints (when asked for) as a sequence to stream into a file.
 type Output struct {
-	Vectors map[string][]byte
-	Grids   map[string]*data.Grid
+	Buildings iter.Seq[data.Feature]
+	Vectors   map[string][]byte
+	Grids     map[string]*data.Grid
 }
 
 // generator holds the working state shared by the derived layers.
@@ -98,9 +101,7 @@ func Generate(src *Sources, opt Options) (*Output, error) {
 		return nil, err
 	}
 	if opt.Buildings > 0 {
-		if out.Vectors["buildings.geojson"], err = featureCollection(g.buildings(villages)); err != nil {
-			return nil, err
-		}
+		out.Buildings = g.buildings(villages)
 	}
 	return out, nil
 }

@@ -2,8 +2,10 @@ package pakistan
 
 import (
 	"fmt"
+	"iter"
 	"math"
 
+	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/data/geo"
 	"github.com/paulmach/orb"
 )
@@ -152,22 +154,26 @@ func (g *generator) facilities(vs []village) []feature {
 }
 
 // buildings scatters small rectangular footprints (8-25 m a side) around the villages, for scale
-// tests of a million or more polygons.
-func (g *generator) buildings(vs []village) []feature {
-	fs := make([]feature, g.opt.Buildings)
-	for i := range fs {
-		v := vs[g.rng.IntN(len(vs))]
-		r := 0.004 * math.Sqrt(-2*math.Log(1-g.rng.Float64()))
-		a := g.rng.Float64() * 2 * math.Pi
-		c := orb.Point{v.point[0] + r*math.Cos(a), v.point[1] + r*math.Sin(a)}
-		w := (8 + 17*g.rng.Float64()) / 111320 / math.Cos(c[1]*math.Pi/180) / 2
-		h := (8 + 17*g.rng.Float64()) / 110574 / 2
-		ring := [][2]float64{{c[0] - w, c[1] - h}, {c[0] + w, c[1] - h}, {c[0] + w, c[1] + h}, {c[0] - w, c[1] + h}, {c[0] - w, c[1] - h}}
-		for k := range ring {
-			ring[k] = [2]float64{math.Round(ring[k][0]*1e7) / 1e7, math.Round(ring[k][1]*1e7) / 1e7}
+// tests of millions of polygons. It yields them one at a time, so that any number can be written
+// in bounded memory; the draws continue the generator's seeded sequence.
+func (g *generator) buildings(vs []village) iter.Seq[data.Feature] {
+	return func(yield func(data.Feature) bool) {
+		for i := range g.opt.Buildings {
+			v := vs[g.rng.IntN(len(vs))]
+			r := 0.004 * math.Sqrt(-2*math.Log(1-g.rng.Float64()))
+			a := g.rng.Float64() * 2 * math.Pi
+			c := orb.Point{v.point[0] + r*math.Cos(a), v.point[1] + r*math.Sin(a)}
+			w := (8 + 17*g.rng.Float64()) / 111320 / math.Cos(c[1]*math.Pi/180) / 2
+			h := (8 + 17*g.rng.Float64()) / 110574 / 2
+			ring := orb.Ring{{c[0] - w, c[1] - h}, {c[0] + w, c[1] - h}, {c[0] + w, c[1] + h}, {c[0] - w, c[1] + h}, {c[0] - w, c[1] - h}}
+			for k := range ring {
+				ring[k] = orb.Point{math.Round(ring[k][0]*1e7) / 1e7, math.Round(ring[k][1]*1e7) / 1e7}
+			}
+			f := data.Feature{ID: uint64(i + 1), Geometry: orb.Polygon{ring},
+				Properties: map[string]any{"building_id": int64(i + 1), "village_id": int64(v.id)}}
+			if !yield(f) {
+				return
+			}
 		}
-		fs[i] = feature{ID: i + 1, Geometry: geometry{"Polygon", [][][2]float64{ring}},
-			Properties: map[string]any{"building_id": i + 1, "village_id": v.id}}
 	}
-	return fs
 }

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"iter"
 	"os"
 	"path/filepath"
 	"text/template"
@@ -20,10 +21,15 @@ import (
 //go:embed catalog.yaml.tmpl
 var catalogFS embed.FS
 
-// GridWriter writes a raster to a file (the GDAL adapter writes GeoTIFF).
-type GridWriter interface {
+// Writer writes rasters and big vector layers to files (the GDAL adapter writes GeoTIFF and
+// FlatGeobuf).
+type Writer interface {
 	WriteGeoTIFF(ctx context.Context, path string, g *data.Grid) error
+	WriteFlatGeobuf(ctx context.Context, path string, fields []data.Field, feats iter.Seq[data.Feature]) error
 }
+
+// buildingFields are the attributes of the buildings layer.
+var buildingFields = []data.Field{{Name: "building_id", Type: data.FieldInteger}, {Name: "village_id", Type: data.FieldInteger}}
 
 // Catalog renders the catalog YAML for a dataset generated with opt.
 func Catalog(opt Options) ([]byte, error) {
@@ -43,11 +49,11 @@ func Catalog(opt Options) ([]byte, error) {
 const stampFile = ".indus-dataset.json"
 
 // generatorVersion changes whenever the generator's output changes, so that stale folders are rebuilt.
-const generatorVersion = 3
+const generatorVersion = 4
 
 // Materialize writes the real sources, the generated layers and catalog.yaml into dir and returns
 // the catalog's path. A folder already made with the same options and generator version is reused.
-func Materialize(ctx context.Context, dir string, opt Options, w GridWriter) (string, error) {
+func Materialize(ctx context.Context, dir string, opt Options, w Writer) (string, error) {
 	catPath := filepath.Join(dir, "catalog.yaml")
 	stamp, _ := json.Marshal(struct {
 		Version int
@@ -83,6 +89,11 @@ func Materialize(ctx context.Context, dir string, opt Options, w GridWriter) (st
 	for name, g := range out.Grids {
 		if err := w.WriteGeoTIFF(ctx, filepath.Join(dir, name), g); err != nil {
 			return "", fmt.Errorf("writing %s: %w", name, err)
+		}
+	}
+	if out.Buildings != nil {
+		if err := w.WriteFlatGeobuf(ctx, filepath.Join(dir, "buildings.fgb"), buildingFields, out.Buildings); err != nil {
+			return "", fmt.Errorf("writing buildings.fgb: %w", err)
 		}
 	}
 	cat, err := Catalog(opt)
