@@ -33,6 +33,10 @@ func (p *pieces) of(set *indexes.Set, l *indexes.Layer) *indexes.Layer {
 	if s, ok := p.layers[l]; ok {
 		return s
 	}
+	if !needsPieces(l) {
+		p.layers[l] = l // small polygons (building footprints): the layer is its own pieces
+		return l
+	}
 	var feats []data.Feature
 	for i := range l.Len() {
 		g := l.Geometry(i)
@@ -53,4 +57,14 @@ func (p *pieces) of(set *indexes.Set, l *indexes.Layer) *indexes.Layer {
 	s := indexes.NewLayer(out)
 	p.layers[l] = s
 	return s
+}
+
+// needsPieces reports whether any polygon of l has more vertices than a piece may.
+func needsPieces(l *indexes.Layer) bool {
+	for i := range l.Len() {
+		if l.Points(i) > maxPieceVertices {
+			return true
+		}
+	}
+	return false
 }

@@ -3,6 +3,7 @@ package data
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/paulmach/orb"
 
@@ -188,7 +189,7 @@ func decompose(g orb.Geometry) (uint8, [][][]orb.Point, error) {
 			return kindLineString, [][][]orb.Point{{t}}, nil
 		}
 	case orb.MultiLineString:
-		if len(t) > 0 {
+		if len(t) > 0 && !slices.ContainsFunc(t, func(l orb.LineString) bool { return len(l) < 2 }) {
 			return kindMultiLineString, [][][]orb.Point{lines(t)}, nil
 		}
 	case orb.Polygon:
@@ -196,7 +197,7 @@ func decompose(g orb.Geometry) (uint8, [][][]orb.Point, error) {
 			return kindPolygon, [][][]orb.Point{rings(t)}, nil
 		}
 	case orb.MultiPolygon:
-		if len(t) > 0 {
+		if len(t) > 0 && !slices.ContainsFunc(t, func(p orb.Polygon) bool { return len(p) == 0 || len(p[0]) < 4 }) {
 			parts := make([][][]orb.Point, len(t))
 			for i, p := range t {
 				parts[i] = rings(p)

@@ -149,6 +149,15 @@ func (l *Layer) Geometry(i int) orb.Geometry {
 	return nil
 }
 
+// Points returns the number of points of feature i (over all its parts and rings).
+func (l *Layer) Points(i int) int {
+	s := &l.geom
+	ps := s.partsOf(i)
+	first := s.pointsOf(s.ringsOf(ps.lo).lo).lo
+	last := s.pointsOf(s.ringsOf(ps.hi-1).hi - 1).hi
+	return last - first
+}
+
 // FeatureBound returns the bbox of feature i (of polygons' exteriors, as orb computes it).
 func (l *Layer) FeatureBound(i int) orb.Bound {
 	if b := l.geom.bounds; b != nil {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cpec-digital/indus/data/geo"
 	"github.com/paulmach/orb"
 )
 
@@ -70,6 +71,11 @@ func checkLayer(t *testing.T, l *Layer, feats []Feature) {
 		g := l.Feature(i)
 		if g.ID != f.ID || !reflect.DeepEqual(g.Geometry, f.Geometry) || !reflect.DeepEqual(g.Properties, f.Properties) {
 			t.Fatalf("feature %d: got %v %v %v\nwant %v %v %v", i, g.ID, g.Geometry, g.Properties, f.ID, f.Geometry, f.Properties)
+		}
+		n := 0
+		geo.EachPoint(f.Geometry, func(orb.Point) bool { n++; return true })
+		if l.Points(i) != n {
+			t.Fatalf("feature %d: %d points, want %d", i, l.Points(i), n)
 		}
 		if b := l.FeatureBound(i); b != f.Geometry.Bound() {
 			t.Fatalf("feature %d bound %v, want %v", i, b, f.Geometry.Bound())
