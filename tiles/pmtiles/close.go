@@ -33,7 +33,7 @@ func (w *Writer) Close(meta Metadata) (Stats, error) {
 	if js, err = p.pack(nil, js); err != nil {
 		return Stats{}, err
 	}
-	l, err := plan(w.entries, &p)
+	l, err := plan(w.entries, &p, maxRoot)
 	if err != nil {
 		return Stats{}, err
 	}

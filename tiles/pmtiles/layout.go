@@ -19,20 +19,20 @@ type layout struct {
 	count  int    // leaf directories
 }
 
-// plan puts every entry in the root directory if it fits, else splits them into leaves of a
-// size that makes the root fit.
-func plan(es []entry, p *packer) (layout, error) {
+// plan puts every entry in the root directory if it compresses to limit bytes or fewer, else
+// splits them into leaves of a size that makes the root fit.
+func plan(es []entry, p *packer, limit int) (layout, error) {
 	raw := appendDirectory(nil, es)
 	// gzip shrinks at most about 1032 times, so a larger raw root cannot fit; skip compressing it.
-	if len(raw) <= 1032*maxRoot {
+	if len(raw) <= 1032*limit {
 		root, err := p.pack(nil, raw)
-		if err != nil || len(root) <= maxRoot {
+		if err != nil || len(root) <= limit {
 			return layout{root: root}, err
 		}
 	}
 	for size := firstLeaf; ; size += size / 2 {
 		l, err := split(es, size, p, raw[:0])
-		if err != nil || len(l.root) <= maxRoot {
+		if err != nil || len(l.root) <= limit {
 			return l, err
 		}
 	}
