@@ -24,11 +24,11 @@ type Compression uint8
 
 // The compressions of the spec.
 const (
-	UnknownCompression Compression = 0
-	NoCompression      Compression = 1
-	Gzip               Compression = 2
-	Brotli             Compression = 3
-	Zstd               Compression = 4
+	UnknownCompression Compression = 0 // not said
+	NoCompression      Compression = 1 // stored as is
+	Gzip               Compression = 2 // gzip (RFC 1952)
+	Brotli             Compression = 3 // brotli (RFC 7932)
+	Zstd               Compression = 4 // Zstandard (RFC 8878)
 )
 
 // TileType names the format of the tiles.
@@ -36,32 +36,32 @@ type TileType uint8
 
 // The tile types of the spec.
 const (
-	UnknownType TileType = 0
-	MVT         TileType = 1
-	PNG         TileType = 2
-	JPEG        TileType = 3
-	WebP        TileType = 4
-	AVIF        TileType = 5
-	MLT         TileType = 6
+	UnknownType TileType = 0 // unknown or other
+	MVT         TileType = 1 // Mapbox Vector Tile
+	PNG         TileType = 2 // PNG image
+	JPEG        TileType = 3 // JPEG image
+	WebP        TileType = 4 // WebP image
+	AVIF        TileType = 5 // AVIF image
+	MLT         TileType = 6 // MapLibre Tile
 )
 
 // Header is the decoded 127-byte header of an archive.
 type Header struct {
-	RootOffset, RootLength         uint64 // root directory
-	MetadataOffset, MetadataLength uint64 // JSON metadata
-	LeafOffset, LeafLength         uint64 // all leaf directories
-	DataOffset, DataLength         uint64 // all tile data
-	Addressed                      uint64 // tiles addressed, runs counted in full
-	Entries                        uint64 // tile entries (run length > 0)
-	Contents                       uint64 // distinct tile blobs in the data section
-	Clustered                      bool   // tile data is in tile id order
-	InternalCompression            Compression
-	TileCompression                Compression
+	RootOffset, RootLength         uint64      // root directory
+	MetadataOffset, MetadataLength uint64      // JSON metadata
+	LeafOffset, LeafLength         uint64      // all leaf directories
+	DataOffset, DataLength         uint64      // all tile data
+	Addressed                      uint64      // tiles addressed, runs counted in full
+	Entries                        uint64      // tile entries (run length > 0)
+	Contents                       uint64      // distinct tile blobs in the data section
+	Clustered                      bool        // tile data is in tile id order
+	InternalCompression            Compression // of the directories and metadata
+	TileCompression                Compression // of every tile
 	TileType                       TileType
-	MinZoom, MaxZoom               uint8
+	MinZoom, MaxZoom               uint8      // zooms of the tiles
 	Bounds                         [4]float64 // west, south, east, north in degrees
-	CenterZoom                     uint8
-	Center                         [2]float64 // longitude, latitude in degrees
+	CenterZoom                     uint8      // a zoom to show first
+	Center                         [2]float64 // longitude, latitude in degrees to show first
 }
 
 // encode returns the 127 bytes of h.
