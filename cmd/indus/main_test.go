@@ -79,7 +79,7 @@ func startProcess(t testing.TB, bin string, env []string, args ...string) (strin
 
 var (
 	sharedOnce sync.Once
-	sharedDir   string
+	sharedDir  string
 )
 
 // sharedDataDir is one materialized default dataset for every server the tests start.
