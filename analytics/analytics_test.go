@@ -259,6 +259,13 @@ func TestDeadline(t *testing.T) {
 	if data.KindOf(err) != data.KindTimeout {
 		t.Fatalf("err = %v, want a timeout", err)
 	}
+	// a deadline the estimate cannot meet: refused before any work, with the reason
+	short, cancel2 := context.WithTimeout(context.Background(), time.Microsecond)
+	defer cancel2()
+	_, err = engine().Area(short, r)
+	if data.KindOf(err) != data.KindTooLarge || !strings.Contains(err.Error(), "too large to answer in time") {
+		t.Fatalf("err = %v, want an early refusal", err)
+	}
 }
 
 func TestPoint(t *testing.T) {
@@ -382,6 +389,42 @@ func BenchmarkAreaSmall(b *testing.B) {
 	for b.Loop() {
 		if _, err := e.Area(context.Background(), r); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// An admin query read from the precomputed units equals the one computed, for every subset of
+// layers; ranks read from them too.
+func TestAdminUnitsFromTheTable(t *testing.T) {
+	bodies := []string{
+		`{"admin":{"layer":"provinces","id":"PK-XX"}}`,
+		`{"admin":{"layer":"provinces","id":"PK-XX"},"exposure":["villages"]}`,
+		`{"admin":{"layer":"provinces","id":"PK-YY"},"hazards":["flood"],"exposure":["roads","facilities"]}`,
+	}
+	cold := engine()
+	warm := engine()
+	if err := warm.Warm(warm.current()); err != nil {
+		t.Fatal(err)
+	}
+	for _, body := range bodies {
+		r, _ := ParseAreaRequest([]byte(body))
+		a, err := cold.Area(context.Background(), r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r2, _ := ParseAreaRequest([]byte(body))
+		b, err := warm.Area(context.Background(), r2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := warm.fromUnits(warm.current(), b.Query, nil, nil); !ok {
+			t.Fatalf("%s: not answered from the table", body)
+		}
+		a.TimingMs, b.TimingMs = 0, 0
+		ja, _ := json.Marshal(a)
+		jb, _ := json.Marshal(b)
+		if string(ja) != string(jb) {
+			t.Errorf("%s:\ncomputed   %s\nfrom table %s", body, ja, jb)
 		}
 	}
 }

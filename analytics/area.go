@@ -5,19 +5,12 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strings"
 	"time"
 
-	"github.com/paulmach/orb"
-
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/geo"
 	"github.com/cpec-digital/indus/indexes"
 )
-
-// Exposure is what one exposure layer has inside an area: for points "count" plus the sum of each
-// numeric field and the count of each true boolean field; for lines "length_km"; for polygons
-// "area_km2".
-type Exposure map[string]float64
 
 // ClassResult is the hazard area and exposure of one hazard class.
 type ClassResult struct {
@@ -35,6 +28,7 @@ type HazardResult struct {
 	Classes      []ClassResult `json:"classes"`
 	Total        ClassResult   `json:"total"`
 	Damaging     ClassResult   `json:"damaging"` // classes at or above the damaging depth
+	zones        *zones
 	pieces       []piece
 }
 
@@ -68,10 +62,10 @@ type AreaResult struct {
 	set         *indexes.Set        // the data it was computed on
 }
 
-// piece is a part of the query area inside one hazard polygon (kept for GeoJSON export).
+// piece is a zone piece that meets the query (kept for the GeoJSON export).
 type piece struct {
-	class  string
-	region *region
+	index int
+	rel   relation
 }
 
 // Area answers an area query on the served data, within ctx's deadline.
@@ -86,9 +80,14 @@ func (e *Engine) Area(ctx context.Context, r *AreaRequest) (*AreaResult, error) 
 	if err != nil {
 		return nil, err
 	}
-	res, err := e.compute(ctx, set, q, haz, exp)
-	if err != nil {
-		return nil, err
+	res, ok := e.fromUnits(set, q, haz, exp)
+	if !ok {
+		if err := e.refuseLate(ctx, set, q, haz, exp); err != nil {
+			return nil, err
+		}
+		if res, err = e.compute(ctx, set, q, haz, exp); err != nil {
+			return nil, err
+		}
 	}
 	res.Input = r
 	res.TimingMs = math.Round(float64(time.Since(start).Microseconds())/10) / 100
@@ -98,18 +97,15 @@ func (e *Engine) Area(ctx context.Context, r *AreaRequest) (*AreaResult, error) 
 // compute measures hazards and exposure inside a validated query.
 func (e *Engine) compute(ctx context.Context, set *indexes.Set, q *Query, haz, exp []*indexes.Layer) (*AreaResult, error) {
 	res := &AreaResult{Query: q, DataVersion: set.Dataset.Version, InArea: map[string]Exposure{}, set: set}
-	haz, exp = e.subdivided(set, haz), e.subdivided(set, exp)
 	for _, l := range exp {
-		whole := newRegion(func() (orb.MultiPolygon, error) { return q.Shape, nil }, q.prep)
-		whole.q = q
-		x, err := exposureIn(ctx, l, whole)
+		x, err := inArea(ctx, l, q)
 		if err != nil {
 			return nil, err
 		}
 		res.InArea[l.Spec.ID] = x
 	}
 	for _, h := range haz {
-		hr, err := e.hazard(ctx, h, exp, q)
+		hr, err := e.hazard(ctx, set, h, exp, q)
 		if err != nil {
 			return nil, err
 		}
@@ -127,12 +123,10 @@ type classes struct {
 	order  []string
 }
 
-func newClasses(h *indexes.Layer) *classes {
+func newClasses(z *zones) *classes {
 	c := &classes{byName: map[string]*ClassResult{}}
-	if rs := h.Spec.Source.Raster; rs != nil {
-		for _, rc := range rs.Classes {
-			c.get(rc.Name)
-		}
+	for _, name := range z.names {
+		c.get(name)
 	}
 	return c
 }
@@ -147,92 +141,50 @@ func (c *classes) get(name string) *ClassResult {
 	return cr
 }
 
-// hazard measures one hazard layer inside the query, by class: polygon pieces and what lies in
-// them, then points by the class they fall in, then the totals. A hazard layer's polygons must
-// not overlap (true of classified rasters).
-func (e *Engine) hazard(ctx context.Context, h *indexes.Layer, exp []*indexes.Layer, q *Query) (*HazardResult, error) {
-	hr := &HazardResult{Layer: h.Spec.ID, Hazard: h.Spec.Hazard.Type, ReturnPeriod: h.Spec.Hazard.ReturnPeriod}
-	cs := newClasses(h)
-	if err := hazardPieces(ctx, h, exp, q, hr, cs); err != nil {
+// hazard measures one hazard layer inside the query, by class: the zones' areas, the points and
+// polygons by the class their (representative) point falls in, the lengths of lines in each
+// class, then the totals. A hazard layer's polygons must not overlap (true of classified rasters).
+func (e *Engine) hazard(ctx context.Context, set *indexes.Set, h *indexes.Layer, exp []*indexes.Layer, q *Query) (*HazardResult, error) {
+	z := e.zones(set, h)
+	hr := &HazardResult{Layer: h.Spec.ID, Hazard: h.Spec.Hazard.Type, ReturnPeriod: h.Spec.Hazard.ReturnPeriod, zones: z}
+	cs := newClasses(z)
+	if err := zoneAreas(ctx, z, q, hr, cs); err != nil {
 		return nil, err
 	}
 	for _, l := range exp {
-		if isPoints(l) {
-			if err := e.hazardPoints(ctx, h, l, q, cs); err != nil {
-				return nil, err
-			}
+		var err error
+		switch l.Shape() {
+		case data.Points:
+			err = pointsByClass(ctx, e.classes(set, h, l), z, l, q, cs)
+		case data.Polygons:
+			err = polygonsByClass(ctx, e.classes(set, h, l), z, l, q, cs)
+		case data.Lines:
+			err = linesByClass(ctx, z, l, q, cs)
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
 	e.rollUp(hr, h, exp, q, cs)
 	return hr, nil
 }
 
-// hazardPieces intersects the query with every polygon piece of the hazard layer, adding its area
-// and the exposure of line and polygon layers inside it to its class.
-func hazardPieces(ctx context.Context, h *indexes.Layer, exp []*indexes.Layer, q *Query, hr *HazardResult, cs *classes) error {
-	field := h.Spec.FieldIndex(h.Spec.Hazard.ClassField)
-	for _, i := range h.Indexes(q.Bound) {
+// zoneAreas adds the area inside the query of every zone piece that meets it to the piece's class.
+func zoneAreas(ctx context.Context, z *zones, q *Query, hr *HazardResult, cs *classes) error {
+	for _, j := range z.pieces.Indexes(q.Bound) {
 		if err := deadline(ctx); err != nil {
 			return err
 		}
-		class := h.Value(i, field).String()
-		cr := cs.get(class)
-		reg, area, err := q.regionOf(h.Geometry(i), h.FeatureBound(i))
-		if err != nil {
-			return err
+		rel := relate(q.prep, z.pieces.FeatureBound(j))
+		area := z.areas[j]
+		if rel == crossing {
+			area = geo.IntersectionAreaM2(z.shapes[j], q.shape) / 1e6
 		}
-		if reg == nil {
+		if rel == outside || area <= 0 {
 			continue
 		}
-		cr.AreaKm2 += area
-		hr.pieces = append(hr.pieces, piece{class: class, region: reg})
-		for _, l := range exp {
-			if isPoints(l) {
-				continue // counted by hazardPoints, by the class each point falls in
-			}
-			x, err := exposureIn(ctx, l, reg)
-			if err != nil {
-				return err
-			}
-			add(cr.Exposure, l.Spec.ID, x)
-		}
-	}
-	return nil
-}
-
-// hazardPoints counts every point of l in the query in the class of the hazard polygon it lies in
-// (looked up once per data version), which is the same as counting points per piece.
-func (e *Engine) hazardPoints(ctx context.Context, h, l *indexes.Layer, q *Query, cs *classes) error {
-	table := e.pointClasses(h, l)
-	per := map[string]Exposure{}
-	var err error
-	l.Search(q.Bound, func(i int) bool {
-		if err = deadline(ctx); err != nil {
-			return false
-		}
-		c := table.of[i]
-		if p, _ := l.Point(i); c < 0 || !q.prep.Contains(p) {
-			return true
-		}
-		name := table.names[c]
-		x := per[name]
-		if x == nil {
-			x = zeroExposure(l)
-			per[name] = x
-		}
-		addPoint(x, l, i)
-		return true
-	})
-	if err != nil {
-		return err
-	}
-	names := make([]string, 0, len(per))
-	for name := range per {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		add(cs.get(name).Exposure, l.Spec.ID, per[name])
+		cs.get(z.names[z.class[j]]).AreaKm2 += area
+		hr.pieces = append(hr.pieces, piece{index: j, rel: rel})
 	}
 	return nil
 }
@@ -277,47 +229,6 @@ func (e *Engine) rollUp(hr *HazardResult, h *indexes.Layer, exp []*indexes.Layer
 	}
 	hr.Total.Share = hr.Total.AreaKm2 / q.AreaKm2
 	hr.Damaging.Share = hr.Damaging.AreaKm2 / q.AreaKm2
-}
-
-func zeroExposure(l *indexes.Layer) Exposure {
-	x := Exposure{}
-	switch l.Shape() {
-	case data.Points:
-		x["count"] = 0
-		for _, f := range l.Spec.Fields {
-			if summable(l.Spec, f) {
-				x[f.Name] = 0
-			}
-		}
-	case data.Lines:
-		x["length_km"] = 0
-	default:
-		x["area_km2"] = 0
-	}
-	return x
-}
-
-func add(into map[string]Exposure, id string, x Exposure) {
-	m := into[id]
-	if m == nil {
-		m = Exposure{}
-		into[id] = m
-	}
-	for k, v := range x {
-		m[k] += v
-	}
-}
-
-// summable says which attributes exposure sums: numbers and booleans, but not identifiers.
-func summable(spec *data.LayerSpec, f data.Field) bool {
-	if f.Name == spec.Source.IDField || f.Name == spec.KeyField || strings.HasSuffix(f.Name, "_id") || f.Name == "id" {
-		return false
-	}
-	switch f.Type {
-	case data.FieldInteger, data.FieldNumber, data.FieldBoolean:
-		return true
-	}
-	return false
 }
 
 // summarize groups hazard layers by hazard type and computes the expected annual exposed

@@ -7,48 +7,113 @@ import (
 	"github.com/cpec-digital/indus/indexes"
 )
 
-// classTable is, for every feature of a point layer, the index of the hazard class it lies in
-// (-1: none).
+// classTable is, for every feature of an exposure layer, the class of the hazard zone its point
+// (points) or representative point (polygons, ST_PointOnSurface) lies in, or -1; for polygons
+// also whether the feature lies wholly inside one zone piece (its area then goes to that class
+// whole) and whether it meets any zone (its area is then split by exact intersections).
 type classTable struct {
 	of    []int16
-	names []string
+	whole []uint64 // bitset
+	meets []uint64 // bitset
 }
 
-// pointClasses looks up, once per data version, the class of every point of l in hazard layer h.
-func (e *Engine) pointClasses(h, l *indexes.Layer) *classTable {
-	e.classes.mu.Lock()
-	defer e.classes.mu.Unlock()
-	key := [2]*indexes.Layer{h, l}
-	if t, ok := e.classes.tables[key]; ok {
+func bit(b []uint64, i int) bool { return b[i>>6]&(1<<(uint(i)&63)) != 0 }
+func setBit(b []uint64, i int)   { b[i>>6] |= 1 << (uint(i) & 63) }
+
+// classes returns the class table of layer l in hazard layer h, built once per data version.
+func (e *Engine) classes(set *indexes.Set, h, l *indexes.Layer) *classTable {
+	z := e.zones(set, h)
+	c := &e.cache
+	c.mu.Lock()
+	t, ok := c.tables[[2]*indexes.Layer{h, l}]
+	c.mu.Unlock()
+	if ok {
 		return t
 	}
-	if e.classes.tables == nil || len(e.classes.tables) > 256 {
-		e.classes.tables = map[[2]*indexes.Layer]*classTable{}
+	if isPoints(l) {
+		t = pointTable(z, l)
+	} else {
+		t = polygonTable(z, l)
 	}
-	t := &classTable{of: make([]int16, l.Len())}
-	index := map[string]int16{}
-	field := h.Spec.FieldIndex(h.Spec.Hazard.ClassField)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.version == set.Dataset.Version {
+		c.tables[[2]*indexes.Layer{h, l}] = t
+	}
+	return t
+}
+
+func newClassTable(n int) *classTable {
+	t := &classTable{of: make([]int16, n), whole: make([]uint64, (n+63)/64), meets: make([]uint64, (n+63)/64)}
 	for i := range t.of {
 		t.of[i] = -1
-		p, ok := l.Point(i)
-		if !ok {
-			continue
+	}
+	return t
+}
+
+// pointTable looks up the zone of every point.
+func pointTable(z *zones, l *indexes.Layer) *classTable {
+	t := newClassTable(l.Len())
+	for i := range t.of {
+		if p, ok := l.Point(i); ok {
+			t.of[i] = z.at(p)
 		}
-		h.Search(orb.Bound{Min: p, Max: p}, func(j int) bool {
-			if !geo.Contains(h.Geometry(j), p) {
+	}
+	return t
+}
+
+// polygonTable visits, zone piece by zone piece, the polygons whose bbox meets it: those that do
+// meet it are marked, and one whose representative point the piece holds takes its class (whole
+// when its bbox lies inside the piece; on the border of two classes, the deeper one).
+func polygonTable(z *zones, l *indexes.Layer) *classTable {
+	t := newClassTable(l.Len())
+	for j := range z.pieces.Len() {
+		prep := z.preps[j]
+		l.Search(z.pieces.FeatureBound(j), func(i int) bool {
+			fb := l.FeatureBound(i)
+			crosses := prep.Crosses(fb)
+			if bit(t.whole, i) || (!crosses && !prep.Contains(fb.Min)) {
 				return true
 			}
-			name := h.Value(j, field).String()
-			c, ok := index[name]
-			if !ok {
-				c = int16(len(t.names))
-				index[name] = c
-				t.names = append(t.names, name)
+			setBit(t.meets, i)
+			if t.of[i] < z.class[j] { // on the border of two classes, the deeper one
+				if rp, ok := geo.PointOnSurface(l.Geometry(i)); ok && prep.Covers(rp) {
+					t.of[i] = z.class[j]
+					if !crosses {
+						setBit(t.whole, i)
+					}
+				}
 			}
-			t.of[i] = c
-			return false
+			return true
 		})
 	}
-	e.classes.tables[key] = t
 	return t
+}
+
+func isPoints(l *indexes.Layer) bool {
+	if l.Len() == 0 {
+		return false
+	}
+	_, ok := l.Point(0)
+	return ok
+}
+
+// relation is where a feature's bbox lies with respect to a polygon.
+type relation int
+
+const (
+	outside relation = iota
+	inside
+	crossing
+)
+
+// relate tells where bbox b lies with respect to a prepared polygon.
+func relate(p *geo.Prepared, b orb.Bound) relation {
+	switch {
+	case p.Crosses(b):
+		return crossing
+	case p.Contains(b.Min):
+		return inside
+	}
+	return outside
 }

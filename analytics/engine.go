@@ -40,12 +40,9 @@ type Engine struct {
 	cfg     Config
 	current func() *indexes.Set
 	ranks   rankCache
-	pieces  pieces
-	classes struct {
-		mu     sync.Mutex
-		tables map[[2]*indexes.Layer]*classTable
-	}
-	health struct {
+	cache   zoneCache
+	units   units
+	health  struct {
 		mu          sync.Mutex
 		people, fac *indexes.Layer
 		km          []float32
@@ -117,34 +114,27 @@ func DefaultExposure(l *indexes.Layer) bool {
 	return l.Spec.Theme == data.ThemeHydrology && line
 }
 
-// subdivided swaps polygon layers for their subdivided indexes (see pieces).
-func (e *Engine) subdivided(set *indexes.Set, ls []*indexes.Layer) []*indexes.Layer {
-	out := make([]*indexes.Layer, len(ls))
-	for i, l := range ls {
-		out[i] = l
-		if l.Shape() == data.Polygons {
-			out[i] = e.pieces.of(set, l)
-		}
-	}
-	return out
+// Warm prepares, for the data in set, the zones of every hazard layer, the class tables of the
+// default exposure layers and the answers of every admin unit, so that queries do not pay for
+// them.
+func (e *Engine) Warm(set *indexes.Set) error {
+	e.warmTables(set)
+	return e.warmUnits(context.Background(), set)
 }
 
-// Warm builds the subdivided indexes of every polygon layer, so that the first query does not
-// pay for it.
-func (e *Engine) Warm(set *indexes.Set) {
+func (e *Engine) warmTables(set *indexes.Set) {
 	people, ok1 := set.Layer(e.cfg.PopulationLayer)
 	fac, ok2 := set.Layer(e.cfg.FacilityLayer)
 	if ok1 && ok2 {
 		e.healthDistances(people, fac)
 	}
-	layers := e.subdivided(set, set.Layers())
-	for _, h := range layers {
+	for _, h := range set.Layers() {
 		if h.Spec.Hazard == nil {
 			continue
 		}
-		for _, l := range layers {
-			if isPoints(l) && DefaultExposure(l) {
-				e.pointClasses(h, l)
+		for _, l := range set.Layers() {
+			if DefaultExposure(l) && l.Shape() != data.Lines {
+				e.classes(set, h, l)
 			}
 		}
 	}

@@ -77,20 +77,17 @@ func ExposedGeoJSON(res *AreaResult) ([]byte, error) {
 	sort.Slice(pointLayers, func(i, j int) bool { return pointLayers[i].Spec.ID < pointLayers[j].Spec.ID })
 	for _, h := range res.Hazards {
 		for _, pc := range h.pieces {
-			shape, err := pc.region.geometry()
+			shape, area, err := h.zones.clipped(pc, res.Query)
 			if err != nil {
 				return nil, err
 			}
 			if len(shape) == 0 {
 				continue
 			}
-			var g orb.Geometry = shape
-			if len(shape) == 1 {
-				g = shape[0]
-			}
-			zone := geojson.NewFeature(g)
+			class := h.zones.names[h.zones.class[pc.index]]
+			zone := geojson.NewFeature(geo.Single(shape))
 			zone.Properties = geojson.Properties{"kind": "hazard_zone", "layer": h.Layer, "hazard": h.Hazard,
-				"return_period": h.ReturnPeriod, "class": pc.class, "area_km2": geo.AreaKm2(shape)}
+				"return_period": h.ReturnPeriod, "class": class, "area_km2": area}
 			fc.Append(zone)
 			prep := geo.Prepare(shape)
 			for _, l := range pointLayers {
@@ -106,7 +103,7 @@ func ExposedGeoJSON(res *AreaResult) ([]byte, error) {
 						ef.Properties["layer"] = l.Spec.ID
 						ef.Properties["hazard_layer"] = h.Layer
 						ef.Properties["return_period"] = h.ReturnPeriod
-						ef.Properties["class"] = pc.class
+						ef.Properties["class"] = class
 						fc.Append(ef)
 					}
 				}
@@ -118,4 +115,18 @@ func ExposedGeoJSON(res *AreaResult) ([]byte, error) {
 		}
 	}
 	return json.Marshal(fc)
+}
+
+// clipped is a zone piece inside the query, as polygons (an overlay when it crosses the query's
+// edge), and its area.
+func (z *zones) clipped(pc piece, q *Query) (orb.MultiPolygon, float64, error) {
+	mp := geo.Polygons(z.pieces.Geometry(pc.index))
+	if pc.rel == inside {
+		return mp, z.areas[pc.index], nil
+	}
+	out, err := geo.NewOperand(mp).Intersect(q.op)
+	if err != nil {
+		return nil, 0, &data.Error{Kind: data.KindInternal, Msg: "overlay failed", Err: err}
+	}
+	return out, geo.IntersectionAreaM2(z.shapes[pc.index], q.shape) / 1e6, nil
 }

@@ -1,6 +1,7 @@
 package analytics
 
 import (
+	"context"
 	"math"
 	"slices"
 
@@ -35,8 +36,9 @@ const (
 	methodRank = "INFORM min-max: each indicator normalized to 0-10 over the units ranked (density log-transformed); hazard & exposure = geometric mean of the normalized damaging area share and exposed population share; vulnerability = normalized log density; lack of coping capacity = mean of the normalized no-fibre and far-from-health shares; risk = cube root of the product."
 )
 
-// indicators computes the raw indicators for an area result.
-func (e *Engine) indicators(set *indexes.Set, res *AreaResult, q *Query) Indicators {
+// indicators computes the raw indicators for an area result; far gives the share of villages far
+// from health care (asked only when there are villages).
+func (e *Engine) indicators(res *AreaResult, q *Query, far func() float64) Indicators {
 	var in Indicators
 	if len(res.Summary) > 0 {
 		s := res.Summary[0]
@@ -51,7 +53,7 @@ func (e *Engine) indicators(set *indexes.Set, res *AreaResult, q *Query) Indicat
 	in.Villages = int(n)
 	if n > 0 {
 		in.NoFibreShare = 1 - pop[e.cfg.ConnectivityField]/n
-		in.FarFromHealth = e.farShare(set, q)
+		in.FarFromHealth = far()
 	}
 	return in
 }
@@ -65,22 +67,17 @@ func (e *Engine) farShare(set *indexes.Set, q *Query) float64 {
 		return 0
 	}
 	dist := e.healthDistances(people, fac)
-	far, n := 0, 0
-	people.Search(q.Bound, func(i int) bool {
-		p, ok := people.Point(i)
-		if !ok || !q.prep.Contains(p) {
-			return true
-		}
-		n++
+	m, err := q.members(context.Background(), people)
+	if err != nil || len(m.idx) == 0 {
+		return 0
+	}
+	far := 0
+	for _, i := range m.idx {
 		if float64(dist[i]) > e.cfg.FarFromHealthKm {
 			far++
 		}
-		return true
-	})
-	if n == 0 {
-		return 0
 	}
-	return float64(far) / float64(n)
+	return float64(far) / float64(len(m.idx))
 }
 
 // healthDistances is the distance in km from every feature of people to its nearest health
@@ -115,7 +112,12 @@ func (e *Engine) kindIn(fac *indexes.Layer, kinds []string) func(i int) bool {
 }
 
 func (e *Engine) riskIndex(set *indexes.Set, res *AreaResult, q *Query) *RiskIndex {
-	in := e.indicators(set, res, q)
+	return e.riskIndexWith(res, q, func() float64 { return e.farShare(set, q) })
+}
+
+// riskIndexWith is riskIndex with the far-from-health share given.
+func (e *Engine) riskIndexWith(res *AreaResult, q *Query, far func() float64) *RiskIndex {
+	in := e.indicators(res, q, far)
 	he := 10 * math.Sqrt(in.DamagingAreaShare*in.ExposedPopShare)
 	v := 10 * math.Min(1, math.Log10(1+in.DensityPerKm2)/math.Log10(1001))
 	lcc := 10 * (in.NoFibreShare + in.FarFromHealth) / 2

@@ -54,17 +54,17 @@ type Query struct {
 	Bound    orb.Bound        `json:"-"`
 	Shape    orb.MultiPolygon `json:"-"`
 	Warnings []string         `json:"warnings,omitempty"`
-	op       geo.Operand
-	prep     *geo.Prepared
-	convex   []geo.Convex // non-nil when every ring is convex
-	parts    []queryPart  // otherwise: the query cut into parts of <= 256 vertices
+	op       geo.Operand      // for overlays (the GeoJSON export)
+	prep     *geo.Prepared    // for points, lines and bboxes
+	shape    *geo.Shape       // for exact intersection areas
+	found    map[*indexes.Layer]*members
+	unit     *unitRef // the admin unit, for a query of one
 }
 
-// queryPart is one part of a subdivided query, for overlays that touch only the query's
-// vertices near a data polygon.
-type queryPart struct {
-	bound orb.Bound
-	op    geo.Operand
+// unitRef names a feature of an admin layer.
+type unitRef struct {
+	layer string
+	index int
 }
 
 // ParseAreaRequest decodes a request body strictly (unknown keys are refused).
@@ -223,6 +223,7 @@ func (q *Query) fromAdmin(set *indexes.Set, ref *AdminRef) error {
 			return data.Invalid("not an area", fmt.Sprintf("layer %q has %s features", ref.Layer, g.GeoJSONType()))
 		}
 		q.Shape = q.Shape.Clone()
+		q.unit = &unitRef{l.Spec.ID, i}
 		return nil
 	}
 	return data.Errorf(data.KindNotFound, "no unit %q in layer %q (key field %q)", ref.ID, ref.Layer, key)
@@ -284,13 +285,6 @@ func (q *Query) finish() error {
 	q.op = op
 	q.Bound = q.Shape.Bound()
 	q.prep = geo.Prepare(q.Shape)
-	q.convex = geo.ConvexParts(q.Shape)
-	if q.convex == nil {
-		for _, p := range q.Shape {
-			for _, part := range geo.Subdivide(p, maxPieceVertices) {
-				q.parts = append(q.parts, queryPart{bound: part.Bound(), op: geo.NewOperand(part)})
-			}
-		}
-	}
+	q.shape = geo.NewShape(q.Shape)
 	return nil
 }

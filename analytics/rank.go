@@ -6,10 +6,10 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"sync"
 
 	"github.com/cpec-digital/indus/data"
-	"github.com/cpec-digital/indus/data/geo"
 	"github.com/cpec-digital/indus/indexes"
 )
 
@@ -117,16 +117,19 @@ func (e *Engine) rankUnits(ctx context.Context, set *indexes.Set, al *indexes.La
 	}
 	var units []RankUnit
 	for i := range al.Len() {
-		q := &Query{Kind: "admin", Shape: geo.Polygons(al.Geometry(i))}
-		if q.Shape == nil {
-			return nil, data.Invalid("not an area layer", al.Spec.ID)
+		id := strconv.FormatUint(al.ID(i), 10)
+		if al.Spec.FieldIndex(al.Spec.KeyField) >= 0 {
+			id = unitID(al, i)
 		}
-		if err := q.finish(); err != nil {
+		q, err := BuildQuery(set, &AreaRequest{Admin: &AdminRef{Layer: al.Spec.ID, ID: id}})
+		if err != nil {
 			return nil, fmt.Errorf("unit %d of %s: %w", al.ID(i), al.Spec.ID, err)
 		}
-		res, err := e.compute(ctx, set, q, haz, exp)
-		if err != nil {
-			return nil, err
+		res, ok := e.fromUnits(set, q, haz, exp)
+		if !ok {
+			if res, err = e.compute(ctx, set, q, haz, exp); err != nil {
+				return nil, err
+			}
 		}
 		u := RankUnit{ID: al.ID(i), AreaKm2: q.AreaKm2, Indicators: res.RiskIndex.Indicators,
 			Population: res.InArea[e.cfg.PopulationLayer][e.cfg.PopulationField]}

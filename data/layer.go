@@ -233,3 +233,16 @@ func (l *Layer) Order() ([]int32, []float64) { return l.order, l.pages }
 
 // PageSize is the number of features in one index page.
 const PageSize = 16
+
+// ShapeOf returns the kind of a geometry.
+func ShapeOf(g orb.Geometry) Shape {
+	switch g.(type) {
+	case orb.Point, orb.MultiPoint:
+		return Points
+	case orb.LineString, orb.MultiLineString:
+		return Lines
+	case orb.Polygon, orb.MultiPolygon:
+		return Polygons
+	}
+	return Empty
+}

@@ -55,6 +55,17 @@ func (l *Layer) Search(b orb.Bound, fn func(i int) bool) {
 	})
 }
 
+// Count estimates how many features have a bbox meeting b, from the index pages that meet it
+// (at most data.PageSize too many per page), without reading any feature.
+func (l *Layer) Count(b orb.Bound) int {
+	n := 0
+	l.tree.Search(b.Min, b.Max, func(_, _ [2]float64, p int32) bool {
+		n += len(l.page(p))
+		return true
+	})
+	return n
+}
+
 // Indexes returns the indexes of the features whose bbox intersects b, in ascending order (stable
 // across runs and index layouts, for paging, deterministic tiles and sums).
 func (l *Layer) Indexes(b orb.Bound) []int {

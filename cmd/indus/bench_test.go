@@ -49,7 +49,9 @@ func defaultSet(b *testing.B) *indexes.Set {
 func BenchmarkRiskArea(b *testing.B) {
 	set := defaultSet(b)
 	e := analytics.NewEngine(analytics.DefaultConfig(), func() *indexes.Set { return set })
-	e.Warm(set)
+	if err := e.Warm(set); err != nil {
+		b.Fatal(err)
+	}
 	for _, bc := range []struct{ name, body string }{
 		{"district", `{"geometry":{"type":"Polygon","coordinates":[[[68.6,27.5],[69.1,27.5],[69.1,27.95],[68.6,27.95],[68.6,27.5]]]}}`},
 		{"province", `{"admin":{"layer":"provinces","id":"PK-SD"}}`},

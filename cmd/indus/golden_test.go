@@ -24,7 +24,10 @@ import (
 	"github.com/paulmach/orb/maptile"
 )
 
-var updateGolden = flag.Bool("update-golden", false, "rewrite testdata/golden.json from the running code")
+var (
+	updateGolden = flag.Bool("update-golden", false, "rewrite testdata/golden.json from the running code")
+	reportGolden = flag.Bool("report-golden", false, "list every difference of the risk answers, not only the first")
+)
 
 // golden is what the served bytes hashed to when the file was written: status and SHA-256 of
 // the body, with the server's own address replaced and volatile fields (timings, uptime, the
@@ -150,11 +153,47 @@ func checkRisk(t *testing.T, path string, got map[string]json.RawMessage) {
 		var a, b any
 		json.Unmarshal(got[name], &a)
 		json.Unmarshal(w, &b)
+		if *reportGolden {
+			for _, d := range differences(a, b, "") {
+				t.Logf("%s: %s", name, d)
+			}
+		}
 		if msg := sameValue(a, b, "", &worst); msg != "" {
 			t.Errorf("%s: %s", name, msg)
 		}
 	}
 	t.Logf("risk answers: %d compared, largest relative difference %.3g", len(want), worst)
+}
+
+// differences lists every place where two decoded JSON values differ beyond the tolerance.
+func differences(a, b any, at string) []string {
+	var out []string
+	switch y := b.(type) {
+	case map[string]any:
+		x, _ := a.(map[string]any)
+		for k := range y {
+			out = append(out, differences(x[k], y[k], at+"."+k)...)
+		}
+		for k := range x {
+			if _, ok := y[k]; !ok {
+				out = append(out, at+"."+k+": new")
+			}
+		}
+	case []any:
+		x, _ := a.([]any)
+		if len(x) != len(y) {
+			return []string{at + ": lengths differ"}
+		}
+		for i := range y {
+			out = append(out, differences(x[i], y[i], fmt.Sprintf("%s[%d]", at, i))...)
+		}
+	default:
+		var w float64
+		if msg := sameValue(a, b, at, &w); msg != "" {
+			out = append(out, msg)
+		}
+	}
+	return out
 }
 
 // sameValue compares two decoded JSON values; it returns where they differ, or "".

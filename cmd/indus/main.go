@@ -147,7 +147,7 @@ func wire(cfg config, set *indexes.Set, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	a.risk = analytics.NewEngine(analytics.DefaultConfig(), a.served.Load)
-	go a.risk.Warm(set) // subdivide polygon layers for risk queries in the background
+	go a.warm(set) // prepare risk queries in the background
 	if a.warn, err = startWarnings(cfg, a.served, a.tiles, log); err != nil {
 		a.tiles.Close()
 		return nil, err
@@ -156,6 +156,17 @@ func wire(cfg config, set *indexes.Set, log *slog.Logger) (*app, error) {
 		Version: version, APIKey: cfg.APIKey, TileCacheControl: cfg.TileCache},
 		httpapi.Services{Features: features.New(a.served.Load), Tiles: a.tiles, Risk: a.risk, Warnings: a.warn}, log)
 	return a, nil
+}
+
+// warm prepares the risk engine for set (zones, class tables, admin units), logging how long it
+// took; queries asked meanwhile are answered without the tables.
+func (a *app) warm(set *indexes.Set) {
+	start := time.Now()
+	if err := a.risk.Warm(set); err != nil {
+		a.log.Warn("preparing risk queries", "err", err)
+		return
+	}
+	a.log.Info("risk queries prepared", "data_version", set.Dataset.Version, "took", time.Since(start).Round(time.Millisecond))
 }
 
 func (a *app) close() {
@@ -178,7 +189,7 @@ func (a *app) reloads(load func() (*indexes.Set, error)) {
 			continue
 		}
 		a.served.SetBase(next) // the data version changes, so cached tiles of the old data are not served
-		a.risk.Warm(next)
+		a.warm(next)
 	}
 }
 

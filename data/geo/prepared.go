@@ -98,6 +98,21 @@ func (p *Prepared) Contains(q orb.Point) bool {
 	return in
 }
 
+// Covers reports whether q is inside the polygon or on its boundary (the closed polygon, as
+// PostGIS's ST_Intersects sees a point).
+func (p *Prepared) Covers(q orb.Point) bool {
+	if !p.bound.Contains(q) {
+		return false
+	}
+	for _, e := range p.bands[p.band(q[1])] {
+		if orient(e.a, e.b, q) == 0 && min(e.a[0], e.b[0]) <= q[0] && q[0] <= max(e.a[0], e.b[0]) &&
+			min(e.a[1], e.b[1]) <= q[1] && q[1] <= max(e.a[1], e.b[1]) {
+			return true
+		}
+	}
+	return p.Contains(q)
+}
+
 // Crosses reports whether any polygon edge meets the rectangle b.
 func (p *Prepared) Crosses(b orb.Bound) bool {
 	if !p.bound.Intersects(b) {
@@ -151,14 +166,7 @@ func segmentInside(a, b orb.Point, ps []*Prepared, ts []float64, total *float64)
 	}
 	ts = append(ts[:0], 0, 1)
 	for _, p := range ps {
-		lo, hi := p.band(sb.Min[1]), p.band(sb.Max[1])
-		for k := lo; k <= hi; k++ {
-			for _, e := range p.bands[k] {
-				if t, ok := SegmentParam(a, b, e.a, e.b); ok {
-					ts = append(ts, t)
-				}
-			}
-		}
+		ts = p.Cuts(a, b, ts)
 	}
 	slices.Sort(ts)
 	at := func(t float64) orb.Point { return orb.Point{a[0] + t*(b[0]-a[0]), a[1] + t*(b[1]-a[1])} }
@@ -172,6 +180,19 @@ func segmentInside(a, b orb.Point, ps []*Prepared, ts []float64, total *float64)
 		}
 		if in {
 			*total += DistanceKm(at(ts[j]), at(ts[j+1]))
+		}
+	}
+	return ts
+}
+
+// Cuts appends to ts the parameters t in [0, 1] at which segment a-b meets the polygon's edges.
+func (p *Prepared) Cuts(a, b orb.Point, ts []float64) []float64 {
+	lo, hi := p.band(min(a[1], b[1])), p.band(max(a[1], b[1]))
+	for k := lo; k <= hi; k++ {
+		for _, e := range p.bands[k] {
+			if t, ok := SegmentParam(a, b, e.a, e.b); ok {
+				ts = append(ts, t)
+			}
 		}
 	}
 	return ts

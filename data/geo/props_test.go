@@ -267,3 +267,15 @@ func BenchmarkDistanceKm(b *testing.B) {
 		DistanceKm(p, q)
 	}
 }
+
+func TestCoversIncludesTheBoundary(t *testing.T) {
+	p := Prepare(orb.MultiPolygon{box(68.5, 27.5, 69.1, 27.95)})
+	for _, q := range []orb.Point{{68.5, 27.7}, {69.1, 27.7}, {68.8, 27.5}, {68.8, 27.95}, {68.5, 27.5}, {68.8, 27.7}} {
+		if !p.Covers(q) {
+			t.Errorf("%v not covered", q)
+		}
+	}
+	if p.Covers(orb.Point{69.2, 27.7}) || p.Covers(orb.Point{68.8, 27.96}) {
+		t.Error("an outside point covered")
+	}
+}

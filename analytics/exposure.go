@@ -1,0 +1,351 @@
+package analytics
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/paulmach/orb"
+
+	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/geo"
+	"github.com/cpec-digital/indus/indexes"
+)
+
+// Exposure is what one exposure layer has inside an area: for points "count" plus the sum of each
+// numeric field and the count of each true boolean field; for lines "length_km"; for polygons
+// "count" (of the features whose representative point, as ST_PointOnSurface, lies there) and
+// "area_km2" (their exact area there).
+type Exposure map[string]float64
+
+func zeroExposure(l *indexes.Layer) Exposure {
+	x := Exposure{}
+	switch l.Shape() {
+	case data.Points:
+		x["count"] = 0
+		for _, f := range l.Spec.Fields {
+			if summable(l.Spec, f) {
+				x[f.Name] = 0
+			}
+		}
+	case data.Lines:
+		x["length_km"] = 0
+	default:
+		x["count"], x["area_km2"] = 0, 0
+	}
+	return x
+}
+
+func add(into map[string]Exposure, id string, x Exposure) {
+	m := into[id]
+	if m == nil {
+		m = Exposure{}
+		into[id] = m
+	}
+	for k, v := range x {
+		m[k] += v
+	}
+}
+
+// summable says which attributes exposure sums: numbers and booleans, but not identifiers.
+func summable(spec *data.LayerSpec, f data.Field) bool {
+	if f.Name == spec.Source.IDField || f.Name == spec.KeyField || strings.HasSuffix(f.Name, "_id") || f.Name == "id" {
+		return false
+	}
+	switch f.Type {
+	case data.FieldInteger, data.FieldNumber, data.FieldBoolean:
+		return true
+	}
+	return false
+}
+
+// addPoint counts a point feature and adds its numeric and true boolean attributes.
+func addPoint(x Exposure, l *indexes.Layer, i int) {
+	x["count"]++
+	for k, fd := range l.Spec.Fields {
+		if !summable(l.Spec, fd) {
+			continue
+		}
+		if v, ok := l.Value(i, k).Float(); ok {
+			x[fd.Name] += v
+		}
+	}
+}
+
+// members are the features of one layer in a query, in index order: points it covers, lines
+// and polygons it meets (with where their bbox lies, and for polygons whether it covers their
+// representative point). A query finds them once per layer for every measure.
+type members struct {
+	idx     []int
+	rel     []relation
+	counted []bool
+}
+
+// members returns (and keeps) the features of l in the query.
+func (q *Query) members(ctx context.Context, l *indexes.Layer) (*members, error) {
+	if m, ok := q.found[l]; ok {
+		return m, nil
+	}
+	m := &members{}
+	for _, i := range l.Indexes(q.Bound) {
+		if err := deadline(ctx); err != nil {
+			return nil, err
+		}
+		if p, ok := l.Point(i); ok {
+			if q.prep.Covers(p) {
+				m.add(i, inside, true)
+			}
+			continue
+		}
+		rel := relate(q.prep, l.FeatureBound(i))
+		if rel == outside {
+			continue
+		}
+		g := l.Geometry(i)
+		m.add(i, rel, rel == inside || (data.ShapeOf(g) == data.Polygons && q.covers(g)))
+	}
+	if q.found == nil {
+		q.found = map[*indexes.Layer]*members{}
+	}
+	q.found[l] = m
+	return m, nil
+}
+
+func (m *members) add(i int, rel relation, counted bool) {
+	m.idx, m.rel, m.counted = append(m.idx, i), append(m.rel, rel), append(m.counted, counted)
+}
+
+// inArea measures layer l in the whole query area.
+func inArea(ctx context.Context, l *indexes.Layer, q *Query) (Exposure, error) {
+	x := zeroExposure(l)
+	m, err := q.members(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+	for k, i := range m.idx {
+		switch g := l.Geometry(i).(type) {
+		case orb.Point:
+			addPoint(x, l, i)
+		case orb.LineString, orb.MultiLineString:
+			x["length_km"] += lineKm(g, m.rel[k], q.prep)
+		case orb.Polygon, orb.MultiPolygon:
+			if m.counted[k] {
+				x["count"]++
+			}
+			x["area_km2"] += polygonKm2(g, m.rel[k], q)
+		}
+	}
+	return x, nil
+}
+
+// lineKm is the length of a line inside the prepared polygons (all of them), whole when its bbox
+// lies inside them.
+func lineKm(g orb.Geometry, rel relation, preps ...*geo.Prepared) float64 {
+	if rel == inside {
+		return geo.LengthKm(g)
+	}
+	return geo.LengthInsideKm(g, preps...)
+}
+
+// polygonKm2 is the area of polygonal g inside the query.
+func polygonKm2(g orb.Geometry, rel relation, q *Query) float64 {
+	mp := geo.Polygons(g)
+	if rel == inside {
+		return geo.AreaKm2(mp)
+	}
+	return geo.IntersectionAreaM2(geo.NewShape(mp), q.shape) / 1e6
+}
+
+// covers reports whether the representative point of polygonal g lies in the query.
+func (q *Query) covers(g orb.Geometry) bool {
+	rp, ok := geo.PointOnSurface(g)
+	return ok && q.prep.Covers(rp)
+}
+
+// pointsByClass counts every point of l in the query in the class of the zone it lies in.
+func pointsByClass(ctx context.Context, t *classTable, z *zones, l *indexes.Layer, q *Query, cs *classes) error {
+	per := make([]Exposure, len(z.names))
+	m, err := q.members(ctx, l)
+	if err != nil {
+		return err
+	}
+	for _, i := range m.idx {
+		c := t.of[i]
+		if c < 0 {
+			continue
+		}
+		if per[c] == nil {
+			per[c] = zeroExposure(l)
+		}
+		addPoint(per[c], l, i)
+	}
+	for c, x := range per {
+		if x != nil {
+			add(cs.get(z.names[c]).Exposure, l.Spec.ID, x)
+		}
+	}
+	return nil
+}
+
+// polygonsByClass counts the polygons of l in the query by the zone class of their
+// representative point, and adds their exact areas to the classes of the zones they lie in:
+// whole when a polygon lies inside one zone piece, split by exact intersections when it meets
+// several or a zone's edge.
+func polygonsByClass(ctx context.Context, t *classTable, z *zones, l *indexes.Layer, q *Query, cs *classes) error {
+	per := make([]Exposure, len(z.names))
+	get := func(c int16) Exposure {
+		if per[c] == nil {
+			per[c] = Exposure{"count": 0, "area_km2": 0}
+		}
+		return per[c]
+	}
+	m, err := q.members(ctx, l)
+	if err != nil {
+		return err
+	}
+	for k, i := range m.idx {
+		if k%1024 == 0 {
+			if err := deadline(ctx); err != nil {
+				return err
+			}
+		}
+		if !bit(t.meets, i) {
+			continue
+		}
+		fb, rel, g := l.FeatureBound(i), m.rel[k], l.Geometry(i)
+		if c := t.of[i]; c >= 0 && m.counted[k] {
+			get(c)["count"]++
+		}
+		if bit(t.whole, i) {
+			get(t.of[i])["area_km2"] += polygonKm2(g, rel, q)
+			continue
+		}
+		splitArea(g, fb, rel, z, q, get)
+	}
+	for c, x := range per {
+		if x != nil {
+			add(cs.get(z.names[c]).Exposure, l.Spec.ID, x)
+		}
+	}
+	return nil
+}
+
+// splitArea adds the exact area of polygonal g in each zone piece (and the query) to the piece's
+// class.
+func splitArea(g orb.Geometry, fb orb.Bound, rel relation, z *zones, q *Query, get func(int16) Exposure) {
+	shape := geo.NewShape(geo.Polygons(g))
+	for _, j := range z.pieces.Indexes(fb) {
+		var a float64
+		if rel == inside {
+			a = geo.IntersectionAreaM2(shape, z.shapes[j])
+		} else {
+			a = geo.IntersectionAreaM2(shape, z.shapes[j], q.shape)
+		}
+		if a > 0 {
+			get(z.class[j])["area_km2"] += a / 1e6
+		}
+	}
+}
+
+// linesByClass adds the length of the lines of l inside the query to the class of the zone each
+// stretch lies in: every segment near a zone is cut where it meets the query's and the zones'
+// edges, and each stretch between cuts goes to the class of the piece holding its midpoint.
+func linesByClass(ctx context.Context, z *zones, l *indexes.Layer, q *Query, cs *classes) error {
+	per := make([]float64, len(z.names))
+	var ts []float64
+	var near []int
+	m, err := q.members(ctx, l)
+	if err != nil {
+		return err
+	}
+	for k, i := range m.idx {
+		rel := m.rel[k]
+		nz := nearZones(z, clampBound(l.FeatureBound(i), q.Bound))
+		if len(nz.all) == 0 {
+			continue
+		}
+		for _, line := range geo.Lines(l.Geometry(i)) {
+			for k := 0; k+1 < len(line); k++ {
+				ts, near = segmentByClass(line[k], line[k+1], rel, nz, q, per, ts, near)
+			}
+		}
+	}
+	for c, km := range per {
+		if km > 0 {
+			add(cs.get(z.names[c]).Exposure, l.Spec.ID, Exposure{"length_km": km})
+		}
+	}
+	return nil
+}
+
+// zoneSet is the zone pieces near one feature: few are scanned, many are searched.
+type zoneSet struct {
+	z   *zones
+	all []int
+}
+
+func nearZones(z *zones, b orb.Bound) zoneSet {
+	if b.Min[0] > b.Max[0] || b.Min[1] > b.Max[1] {
+		return zoneSet{z: z}
+	}
+	return zoneSet{z: z, all: z.pieces.Indexes(b)}
+}
+
+// within appends the pieces whose bbox meets b, in index order.
+func (s zoneSet) within(b orb.Bound, out []int) []int {
+	out = out[:0]
+	if len(s.all) <= 64 {
+		for _, j := range s.all {
+			if s.z.pieces.FeatureBound(j).Intersects(b) {
+				out = append(out, j)
+			}
+		}
+		return out
+	}
+	s.z.pieces.Search(b, func(j int) bool { out = append(out, j); return true })
+	slices.Sort(out)
+	return out
+}
+
+func clampBound(a, b orb.Bound) orb.Bound {
+	return orb.Bound{Min: orb.Point{max(a.Min[0], b.Min[0]), max(a.Min[1], b.Min[1])},
+		Max: orb.Point{min(a.Max[0], b.Max[0]), min(a.Max[1], b.Max[1])}}
+}
+
+// segmentByClass splits segment a-b as linesByClass says; ts and near are scratch space.
+func segmentByClass(a, b orb.Point, rel relation, nz zoneSet, q *Query, per []float64, ts []float64, near []int) ([]float64, []int) {
+	sb := orb.Bound{Min: orb.Point{min(a[0], b[0]), min(a[1], b[1])}, Max: orb.Point{max(a[0], b[0]), max(a[1], b[1])}}
+	if !sb.Intersects(q.Bound) {
+		return ts, near
+	}
+	near = nz.within(sb, near)
+	if len(near) == 0 {
+		return ts, near
+	}
+	z := nz.z
+	ts = append(ts[:0], 0, 1)
+	if rel == crossing {
+		ts = q.prep.Cuts(a, b, ts)
+	}
+	for _, j := range near {
+		ts = z.preps[j].Cuts(a, b, ts)
+	}
+	slices.Sort(ts)
+	at := func(t float64) orb.Point { return orb.Point{a[0] + t*(b[0]-a[0]), a[1] + t*(b[1]-a[1])} }
+	for k := 0; k+1 < len(ts); k++ {
+		if ts[k+1] <= ts[k] {
+			continue
+		}
+		mid := at((ts[k] + ts[k+1]) / 2)
+		if rel == crossing && !q.prep.Contains(mid) {
+			continue
+		}
+		for _, j := range near {
+			if z.preps[j].Contains(mid) {
+				per[z.class[j]] += geo.DistanceKm(at(ts[k]), at(ts[k+1]))
+				break
+			}
+		}
+	}
+	return ts, near
+}
