@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 
@@ -47,7 +48,7 @@ func (e *Engine) warmUnits(ctx context.Context, set *indexes.Set) error {
 		for i := range al.Len() {
 			q, err := BuildQuery(set, &AreaRequest{Admin: &AdminRef{Layer: al.Spec.ID, ID: unitID(al, i)}})
 			if err != nil {
-				return err
+				return fmt.Errorf("unit %s of %s: %w", unitID(al, i), al.Spec.ID, err)
 			}
 			res, err := e.compute(ctx, set, q, haz, exp)
 			if err != nil {

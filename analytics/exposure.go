@@ -79,6 +79,7 @@ type members struct {
 	idx     []int
 	rel     []relation
 	counted []bool
+	area    []float64 // polygons: km² inside the query
 }
 
 // members returns (and keeps) the features of l in the query.
@@ -102,7 +103,12 @@ func (q *Query) members(ctx context.Context, l *indexes.Layer) (*members, error)
 			continue
 		}
 		g := l.Geometry(i)
-		m.add(i, rel, rel == inside || (data.ShapeOf(g) == data.Polygons && q.covers(g)))
+		if data.ShapeOf(g) != data.Polygons {
+			m.add(i, rel, false)
+			continue
+		}
+		m.add(i, rel, rel == inside || q.covers(g))
+		m.area = append(m.area, polygonKm2(g, rel, q))
 	}
 	if q.found == nil {
 		q.found = map[*indexes.Layer]*members{}
@@ -132,7 +138,7 @@ func inArea(ctx context.Context, l *indexes.Layer, q *Query) (Exposure, error) {
 			if m.counted[k] {
 				x["count"]++
 			}
-			x["area_km2"] += polygonKm2(g, m.rel[k], q)
+			x["area_km2"] += m.area[k]
 		}
 	}
 	return x, nil
@@ -212,15 +218,14 @@ func polygonsByClass(ctx context.Context, t *classTable, z *zones, l *indexes.La
 		if !bit(t.meets, i) {
 			continue
 		}
-		fb, rel, g := l.FeatureBound(i), m.rel[k], l.Geometry(i)
 		if c := t.of[i]; c >= 0 && m.counted[k] {
 			get(c)["count"]++
 		}
 		if bit(t.whole, i) {
-			get(t.of[i])["area_km2"] += polygonKm2(g, rel, q)
+			get(t.of[i])["area_km2"] += m.area[k]
 			continue
 		}
-		splitArea(g, fb, rel, z, q, get)
+		splitArea(l.Geometry(i), l.FeatureBound(i), m.rel[k], z, q, get)
 	}
 	for c, x := range per {
 		if x != nil {

@@ -272,7 +272,7 @@ func (q *Query) fromLine(raw json.RawMessage, bufferM float64) error {
 // finish validates the shape (no self-intersections, non-zero area) and prepares it.
 func (q *Query) finish() error {
 	op := geo.NewOperand(q.Shape)
-	if err := op.Validate(); err != nil {
+	if err := op.Validate(); err != nil && q.Kind != "admin" { // admin units are the data's own
 		return data.Invalid("invalid polygon", err.Error()+" (self-intersecting or overlapping rings are not accepted)")
 	}
 	q.AreaKm2 = geo.AreaKm2(q.Shape)
