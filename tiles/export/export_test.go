@@ -190,7 +190,7 @@ func compare(t *testing.T, a *archive, set *indexes.Set, layers []string, b orb.
 func TestArchiveHoldsTheServedTiles(t *testing.T) {
 	set := testSet()
 	bbox := orb.Bound{Min: orb.Point{66.6, 24.8}, Max: orb.Point{69.2, 28.4}} // wider than the data
-	layers := []string{"villages", "flood", "river"} // any order: tiles hold catalog order
+	layers := []string{"villages", "flood", "river"}                          // any order: tiles hold catalog order
 	path, sum, _ := export(t, set, Options{Layers: layers, MinZoom: 0, MaxZoom: 10, Bound: bbox, Workers: 3})
 	a := readArchive(t, path)
 	full, empty := compare(t, a, set, layers, bbox, 0, 10)
