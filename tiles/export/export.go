@@ -153,8 +153,11 @@ func (e *Exporter) Tiles() *tiles.Service { return e.ts }
 // Layers returns the layer ids of the tiles, in catalog order.
 func (e *Exporter) Layers() []string { return append([]string(nil), e.ids...) }
 
-// Bound returns the export's bbox.
-func (e *Exporter) Bound() orb.Bound { return e.opt.Bound }
+// Options returns the options with their defaults filled in (the bbox, the workers).
+func (e *Exporter) Options() Options { return e.opt }
+
+// DataVersion returns the version of the dataset exported.
+func (e *Exporter) DataVersion() string { return e.set.Dataset.Version }
 
 // Run writes the archive to path (replacing a file there only once it is complete).
 func (e *Exporter) Run(ctx context.Context, path string) (Summary, error) {
