@@ -147,9 +147,6 @@ func extend(b, o orb.Bound) orb.Bound {
 // Close releases the tile service.
 func (e *Exporter) Close() { e.ts.Close() }
 
-// Tiles returns the tile service the export draws with (for comparisons).
-func (e *Exporter) Tiles() *tiles.Service { return e.ts }
-
 // Layers returns the layer ids of the tiles, in catalog order.
 func (e *Exporter) Layers() []string { return append([]string(nil), e.ids...) }
 
