@@ -106,7 +106,8 @@ func TestStylesValidate(t *testing.T) {
 }
 
 func TestWebFiles(t *testing.T) {
-	for _, f := range []string{"index.html", "app.js", "app.css", "vendor/maplibre-gl.js", "vendor/maplibre-gl.css", "vendor/LICENSE.txt"} {
+	for _, f := range []string{"index.html", "app.js", "app.css", "vendor/maplibre-gl.js", "vendor/maplibre-gl.css", "vendor/LICENSE.txt",
+		"vendor/pmtiles.js", "vendor/pmtiles-LICENSE.txt", "vendor/fflate-LICENSE.txt"} {
 		b, err := readWeb(f)
 		if err != nil || len(b) == 0 {
 			t.Errorf("%s: %v", f, err)

@@ -8,7 +8,7 @@ import (
 //go:embed web/static
 var web embed.FS
 
-// Web is the viewer's files (index.html, app.js, app.css and the vendored MapLibre GL JS), served
+// Web is the viewer's files (index.html, app.js, app.css, the vendored MapLibre GL JS and PMTiles), served
 // by the HTTP layer under /map/.
 func Web() fs.FS {
 	sub, _ := fs.Sub(web, "web/static")

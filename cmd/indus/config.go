@@ -34,6 +34,7 @@ type config struct {
 	CAPSender      string        `yaml:"cap_sender"`         // INDUS_CAP_SENDER, --cap-sender: CAP <sender> of the warnings
 	CAPSenderName  string        `yaml:"cap_sender_name"`    // INDUS_CAP_SENDER_NAME, --cap-sender-name: CAP <senderName>
 	CAPTemplates   string        `yaml:"cap_templates"`      // INDUS_CAP_TEMPLATES, --cap-templates: folder of CAP text templates
+	PMTiles        []string      `yaml:"pmtiles"`            // INDUS_PMTILES (comma list), --pmtiles (repeatable): NAME=PATH_OR_URL archives to serve
 }
 
 func defaultConfig() config {
@@ -79,6 +80,7 @@ func (c *config) flags(fs *flag.FlagSet) *string {
 	fs.StringVar(&c.CAPSender, "cap-sender", c.CAPSender, "CAP sender of the flood warnings: no spaces, commas, < or & (INDUS_CAP_SENDER)")
 	fs.StringVar(&c.CAPSenderName, "cap-sender-name", c.CAPSenderName, "CAP senderName of the flood warnings; empty: none (INDUS_CAP_SENDER_NAME)")
 	fs.StringVar(&c.CAPTemplates, "cap-templates", c.CAPTemplates, "folder of CAP text templates, one LANG.tmpl each; default: built-in en-US and ur-PK (INDUS_CAP_TEMPLATES)")
+	fs.Var(&archiveList{list: &c.PMTiles}, "pmtiles", "serve a PMTiles archive NAME=PATH_OR_URL under /pmtiles/NAME; repeatable (INDUS_PMTILES, a comma list)")
 	return file
 }
 
@@ -125,6 +127,9 @@ func (c *config) env() error {
 			*p = v
 		}
 	}
+	if v, ok := os.LookupEnv("INDUS_PMTILES"); ok {
+		c.PMTiles = splitComma(v) // NAME=PATH_OR_URL,...
+	}
 	ints := map[string]*int{"INDUS_CACHE_MB": &c.CacheMB, "INDUS_GDAL_WORKERS": &c.Workers}
 	for k, p := range ints {
 		if v, ok := os.LookupEnv(k); ok {
@@ -160,6 +165,9 @@ func (c *config) check() error {
 		return fmt.Errorf("gdal-workers %d out of range 1-64", c.Workers)
 	case c.LogFormat != "text" && c.LogFormat != "json":
 		return fmt.Errorf("log-format %q: want text or json", c.LogFormat)
+	}
+	if _, err := archiveSpecs(c.PMTiles); err != nil {
+		return err
 	}
 	if err := warnings.CheckSender(c.CAPSender); err != nil {
 		return err

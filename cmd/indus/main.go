@@ -25,6 +25,7 @@ import (
 	"github.com/cpec-digital/indus/indexes"
 	"github.com/cpec-digital/indus/indexes/features"
 	"github.com/cpec-digital/indus/tiles"
+	"github.com/cpec-digital/indus/tiles/archive"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -36,6 +37,9 @@ Usage:
   indus serve [flags]     serve the API (default: the embedded Pakistan dataset on :8080)
   indus build --out FILE  read a catalog's layers through GDAL into a snapshot file (--catalog;
                           default: the embedded dataset), for indus serve --snapshot FILE
+  indus export pmtiles --layers L1,L2 --minzoom N --maxzoom M [--bbox w,s,e,n] --out FILE
+                          write the tiles serve would serve into a PMTiles archive (--catalog,
+                          --snapshot as for serve)
   indus gen --out DIR     write a dataset (real sources + generated layers + catalog.yaml) to DIR
   indus catalog           print the default catalog (a starting point for your own)
   indus version           print the version
@@ -60,6 +64,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = gen(args, stdout, stderr)
 	case "build":
 		err = build(args, stdout, stderr)
+	case "export":
+		err = exportCmd(args, stdout, stderr)
 	case "catalog":
 		var b []byte
 		if b, err = pakistan.Catalog(pakistan.DefaultOptions()); err == nil {
@@ -105,13 +111,18 @@ func serve(args []string, stderr io.Writer) error {
 	log := newLogger(cfg, stderr)
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
+	arch, err := openArchives(ctx, cfg) // before the data: a bad archive fails fast
+	if err != nil {
+		return err
+	}
+	defer arch.Close()
 	reader := gdal.NewReader(cfg.Workers)
 	defer reader.Close()
 	set, err := loadDataset(ctx, cfg, reader, log)
 	if err != nil {
 		return err
 	}
-	a, err := wire(cfg, set, log)
+	a, err := wire(cfg, set, arch, log)
 	if err != nil {
 		return err
 	}
@@ -136,7 +147,7 @@ type app struct {
 }
 
 // wire builds the services over set and the HTTP server over them.
-func wire(cfg config, set *indexes.Set, log *slog.Logger) (*app, error) {
+func wire(cfg config, set *indexes.Set, arch *archive.Set, log *slog.Logger) (*app, error) {
 	a := &app{log: log, served: indexes.NewServed(set)}
 	cacheBytes := int64(cfg.CacheMB) << 20
 	if cacheBytes == 0 {
@@ -154,7 +165,7 @@ func wire(cfg config, set *indexes.Set, log *slog.Logger) (*app, error) {
 	}
 	a.srv = httpapi.New(httpapi.Config{PublicURL: cfg.PublicURL, RequestTimeout: cfg.RequestTimeout, RiskTimeout: cfg.RiskTimeout,
 		Version: version, APIKey: cfg.APIKey, TileCacheControl: cfg.TileCache},
-		httpapi.Services{Features: features.New(a.served.Load), Tiles: a.tiles, Risk: a.risk, Warnings: a.warn}, log)
+		httpapi.Services{Features: features.New(a.served.Load), Tiles: a.tiles, Risk: a.risk, Warnings: a.warn, Archives: arch}, log)
 	return a, nil
 }
 

@@ -16,6 +16,11 @@
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
   map.on('error', (e) => indus.errors.push(String(e && e.error && e.error.message || e)));
 
+  // PMTiles archives (indus export pmtiles) are read straight from a file server or CDN with
+  // Range requests: a source url of pmtiles://https://host/name.pmtiles.
+  const archives = new pmtiles.Protocol();
+  maplibregl.addProtocol('pmtiles', archives.tile);
+
   indus.ready = Promise.all([
     fetch(api('/catalog')).then((r) => r.json()),
     fetch(api('/styles/legend.json')).then((r) => r.json()),
@@ -26,6 +31,35 @@
     addOverlays();
     startWarnings();
   });
+
+  // ---------------------------------------------------------------- PMTiles archives
+  // indus.addArchive(url) shows every vector layer of the archive at url (also ?pmtiles=URL in
+  // the page address) in plain colours and resolves to the ids of the style layers it added.
+  const palette = ['#1b9e77', '#d95f02', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d', '#666666'];
+  let archiveCount = 0;
+  indus.addArchive = async (url) => {
+    const archive = new pmtiles.PMTiles(url);
+    archives.add(archive);
+    const meta = await archive.getMetadata();
+    const src = 'pmtiles-' + (++archiveCount);
+    map.addSource(src, { type: 'vector', url: 'pmtiles://' + url });
+    const ids = [];
+    (meta.vector_layers || []).forEach((vl, i) => {
+      const color = palette[i % palette.length];
+      const base = { source: src, 'source-layer': vl.id, metadata: { 'indus:archive': url, 'indus:archive-layer': vl.id } };
+      const add = (kind, type, filter, paint) => {
+        const id = `${src}-${vl.id}-${kind}`;
+        map.addLayer({ ...base, id, type, filter: ['==', '$type', filter], paint });
+        ids.push(id);
+      };
+      add('fill', 'fill', 'Polygon', { 'fill-color': color, 'fill-opacity': 0.35 });
+      add('line', 'line', 'LineString', { 'line-color': color, 'line-width': 1.5 });
+      add('point', 'circle', 'Point', { 'circle-color': color, 'circle-radius': 3 });
+    });
+    return ids;
+  };
+  const archiveParam = new URLSearchParams(location.search).get('pmtiles');
+  if (archiveParam) indus.ready.then(() => indus.addArchive(archiveParam));
 
   // ---------------------------------------------------------------- layer panel
   function styleLayersOf(pred) {

@@ -1,10 +1,12 @@
 // Drives the Indus viewer in Debian's chromium with Playwright and checks what a planner sees.
-//   node browser.mjs BASE_URL OUT_DIR API_KEY
+//   node browser.mjs BASE_URL OUT_DIR API_KEY [PMTILES_URL]
+// With PMTILES_URL (an archive from indus export pmtiles on a server honouring Range, with CORS),
+// it also shows the archive through the pmtiles:// protocol and checks that its features render.
 // Exits 0 when every check passes; prints one JSON line with what it measured.
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 
-const [base, outDir, apiKey] = process.argv.slice(2);
+const [base, outDir, apiKey, archiveURL] = process.argv.slice(2);
 mkdirSync(outDir, { recursive: true });
 const fail = (msg) => { console.error('FAIL: ' + msg); process.exitCode = 1; throw new Error(msg); };
 const browser = await chromium.launch({
@@ -111,6 +113,25 @@ try {
   result.warningFeatures = drawn;
 
   await page.screenshot({ path: outDir + '/viewer.png' });
+
+  // A PMTiles archive read through the pmtiles:// protocol: its layers render over the lower Indus.
+  if (archiveURL) {
+    await page.evaluate(() => { for (const t of window.indus.catalog.themes) window.indus.setThemeVisible(t.id, false); });
+    const ids = await page.evaluate((u) => window.indus.addArchive(u), archiveURL);
+    await page.evaluate(() => window.indus.map.jumpTo({ center: [68.4, 26.2], zoom: 8 }));
+    await idle();
+    const fromArchive = await page.evaluate((ids) => {
+      const count = {};
+      for (const f of window.indus.map.queryRenderedFeatures({ layers: ids })) {
+        if (!f.layer.source.startsWith('pmtiles-')) continue;
+        count[f.sourceLayer] = (count[f.sourceLayer] || 0) + 1;
+      }
+      return count;
+    }, ids);
+    result.pmtilesFeatures = fromArchive;
+    if (!fromArchive.flood_rp100 || !fromArchive.villages) fail('archive features not rendered: ' + JSON.stringify(fromArchive));
+    await page.screenshot({ path: outDir + '/pmtiles.png' });
+  }
   const bad = consoleErrors.filter((e) => !/favicon/.test(e));
   if (bad.length) fail('console errors: ' + bad.join(' | '));
   console.log(JSON.stringify(result));

@@ -21,6 +21,7 @@ import (
 	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/indexes/features"
 	"github.com/cpec-digital/indus/tiles"
+	"github.com/cpec-digital/indus/tiles/archive"
 )
 
 // statusOf is the one table that maps error kinds to HTTP statuses.
@@ -57,12 +58,14 @@ type Config struct {
 	Heartbeat time.Duration
 }
 
-// Services are the domain services the server calls; Warnings may be nil (no gauge layer).
+// Services are the domain services the server calls; Warnings may be nil (no gauge layer),
+// Archives nil (no PMTiles archives).
 type Services struct {
 	Features *features.Service
 	Tiles    *tiles.Service
 	Risk     *analytics.Engine
 	Warnings *warnings.Service
+	Archives *archive.Set
 }
 
 // Server serves the Indus API over Fiber.
@@ -74,6 +77,7 @@ type Server struct {
 	tiles  *tiles.Service
 	risk   *analytics.Engine
 	warn   *warnings.Service
+	arch   *archive.Set
 	start  time.Time
 	closed atomic.Bool
 }
@@ -96,7 +100,7 @@ func New(cfg Config, svc Services, log *slog.Logger) *Server {
 		cfg.TileCacheControl = "public, max-age=300"
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
-	s := &Server{cfg: cfg, log: log, start: time.Now(), feat: svc.Features, tiles: svc.Tiles, risk: svc.Risk, warn: svc.Warnings}
+	s := &Server{cfg: cfg, log: log, start: time.Now(), feat: svc.Features, tiles: svc.Tiles, risk: svc.Risk, warn: svc.Warnings, arch: svc.Archives}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "indus",
 		DisableStartupMessage: true,
@@ -138,6 +142,8 @@ func (s *Server) routes() {
 	s.app.Get("/collections/:id/items", s.items)
 	s.app.Get("/tiles/:layers/:z/:x/:y.:ext", s.tile)
 	s.app.Get("/tiles/:tileset", s.tileJSON)
+	s.app.Get("/pmtiles/:name/:z/:x/:y.:ext", s.archiveTile)
+	s.app.Get("/pmtiles/:file", s.archiveTileJSON)
 	s.app.Post("/risk/area", s.riskArea)
 	s.app.Get("/risk/point", s.riskPoint)
 	s.app.Get("/risk/rank", s.riskRank)
@@ -238,7 +244,7 @@ func (s *Server) landing(c *fiber.Ctx) error {
 		"version":      s.cfg.Version,
 		"data_version": sum.Version,
 		"dataset":      sum.Dataset,
-		"links": []features.Link{
+		"links": append([]features.Link{
 			{Rel: "self", Href: base + "/", Type: "application/json", Title: "this page"},
 			{Rel: "data", Href: base + "/collections", Type: "application/json", Title: "collections (OGC API - Features)"},
 			{Rel: "describedby", Href: base + "/catalog", Type: "application/json", Title: "layer catalog with metadata"},
@@ -248,7 +254,7 @@ func (s *Server) landing(c *fiber.Ctx) error {
 			{Rel: "warnings", Href: base + "/warnings", Type: "application/json", Title: "flood warnings"},
 			{Rel: "styles", Href: base + "/styles", Type: "application/json", Title: "MapLibre styles of the 7 themes"},
 			{Rel: "map", Href: base + "/map/", Type: "text/html", Title: "web map viewer"},
-		},
+		}, s.archiveLinks(base)...),
 	})
 }
 
@@ -262,5 +268,6 @@ func (s *Server) health(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"status": status, "layers": sum.Layers, "features": sum.Features,
 		"data_version": sum.Version, "uptime_s": int(time.Since(s.start).Seconds()),
 		"tile_cache": fiber.Map{"enabled": st.Enabled, "hits": st.Hits, "misses": st.Misses, "computed": st.Computed,
-			"invalidated": st.Invalidated, "entries": st.Entries, "bytes": st.CostBytes}})
+			"invalidated": st.Invalidated, "entries": st.Entries, "bytes": st.CostBytes},
+		"pmtiles": s.arch.List()})
 }

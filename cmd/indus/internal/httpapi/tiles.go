@@ -54,6 +54,12 @@ func (s *Server) tile(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return s.sendTile(c, t)
+}
+
+// sendTile writes a tile: 204 when empty, the gzip bytes when accepted (else inflated), the
+// tiles' Cache-Control, an ETag per encoding and 304 for a matching If-None-Match.
+func (s *Server) sendTile(c *fiber.Ctx, t *tiles.Tile) error {
 	c.Set(fiber.HeaderCacheControl, s.cfg.TileCacheControl)
 	c.Set(fiber.HeaderVary, fiber.HeaderAcceptEncoding)
 	if t.Empty {

@@ -1,0 +1,82 @@
+package archive
+
+import (
+	"encoding/json"
+	"math"
+)
+
+// TileJSON is a TileJSON 3.0.0 document of an archive, from its header and metadata.
+type TileJSON struct {
+	TileJSON     string          `json:"tilejson"`
+	Name         string          `json:"name"`
+	Description  string          `json:"description,omitempty"`
+	Version      string          `json:"version,omitempty"`
+	Attribution  string          `json:"attribution,omitempty"`
+	Scheme       string          `json:"scheme"`
+	Tiles        []string        `json:"tiles"`
+	MinZoom      int             `json:"minzoom"`
+	MaxZoom      int             `json:"maxzoom"`
+	Bounds       [4]float64      `json:"bounds"`
+	Center       [3]float64      `json:"center"`
+	VectorLayers json.RawMessage `json:"vector_layers"`
+}
+
+// TileJSON describes archive name; tileURL is the absolute URL template of its tiles.
+func (s *Set) TileJSON(name, tileURL string) (*TileJSON, error) {
+	a, err := s.get(name)
+	if err != nil {
+		return nil, err
+	}
+	h := a.header
+	round := func(v float64) float64 { return math.Round(v*1e7) / 1e7 }
+	tj := &TileJSON{TileJSON: "3.0.0", Name: a.text("name"), Description: a.text("description"), Version: a.text("version"),
+		Attribution: a.text("attribution"), Scheme: "xyz", Tiles: []string{tileURL},
+		MinZoom: int(h.MinZoom), MaxZoom: int(h.MaxZoom),
+		Bounds:       [4]float64{round(h.Bounds[0]), round(h.Bounds[1]), round(h.Bounds[2]), round(h.Bounds[3])},
+		Center:       [3]float64{round(h.Center[0]), round(h.Center[1]), float64(h.CenterZoom)},
+		VectorLayers: a.meta["vector_layers"],
+	}
+	if tj.Name == "" {
+		tj.Name = name
+	}
+	if len(tj.VectorLayers) == 0 {
+		tj.VectorLayers = json.RawMessage("[]")
+	}
+	return tj, nil
+}
+
+// text returns a string field of the metadata, or "".
+func (a *archive) text(key string) string {
+	var s string
+	if json.Unmarshal(a.meta[key], &s) != nil {
+		return ""
+	}
+	return s
+}
+
+// Info describes a served archive (for the health page and links).
+type Info struct {
+	Name     string `json:"name"`
+	Location string `json:"location"` // credentials and query strings left out
+	Remote   bool   `json:"remote"`
+	MinZoom  int    `json:"minzoom"`
+	MaxZoom  int    `json:"maxzoom"`
+	Tiles    uint64 `json:"tiles"`  // tiles addressed
+	Unique   uint64 `json:"unique"` // distinct tile contents
+	Bytes    uint64 `json:"bytes"`  // the archive's length
+}
+
+// List describes the archives in the order they were given.
+func (s *Set) List() []Info {
+	out := []Info{}
+	if s == nil {
+		return out
+	}
+	for _, a := range s.order {
+		h := a.header
+		size := max(h.DataOffset+h.DataLength, h.LeafOffset+h.LeafLength, h.MetadataOffset+h.MetadataLength)
+		out = append(out, Info{Name: a.spec.Name, Location: redact(a.spec.Location), Remote: remote(a.spec.Location),
+			MinZoom: int(h.MinZoom), MaxZoom: int(h.MaxZoom), Tiles: h.Addressed, Unique: h.Contents, Bytes: size})
+	}
+	return out
+}
