@@ -44,20 +44,24 @@ func (e *Engine) warmUnits(ctx context.Context, set *indexes.Set) error {
 	if err != nil {
 		return err
 	}
+	var refs []AdminRef
 	for _, al := range AdminLayers(set) {
 		for i := range al.Len() {
-			q, err := BuildQuery(set, &AreaRequest{Admin: &AdminRef{Layer: al.Spec.ID, ID: unitID(al, i)}})
-			if err != nil {
-				return fmt.Errorf("unit %s of %s: %w", unitID(al, i), al.Spec.ID, err)
-			}
-			res, err := e.compute(ctx, set, q, haz, exp)
-			if err != nil {
-				return err
-			}
-			e.storeUnit(set, q, &unitAnswer{res: res, far: e.farShare(set, q)})
+			refs = append(refs, AdminRef{Layer: al.Spec.ID, ID: unitID(al, i)})
 		}
 	}
-	return nil
+	return parallel(len(refs), func(i int) error {
+		q, err := BuildQuery(set, &AreaRequest{Admin: &refs[i]})
+		if err != nil {
+			return fmt.Errorf("unit %s of %s: %w", refs[i].ID, refs[i].Layer, err)
+		}
+		res, err := e.compute(ctx, set, q, haz, exp)
+		if err != nil {
+			return err
+		}
+		e.storeUnit(set, q, &unitAnswer{res: res, far: e.farShare(set, q)})
+		return nil
+	})
 }
 
 func unitID(l *indexes.Layer, i int) string {

@@ -64,30 +64,60 @@ func pointTable(z *zones, l *indexes.Layer) *classTable {
 
 // polygonTable visits, zone piece by zone piece, the polygons whose bbox meets it: those that do
 // meet it are marked, and one whose representative point the piece holds takes its class (whole
-// when its bbox lies inside the piece; on the border of two classes, the deeper one).
+// when its bbox lies inside the piece; on the border of two classes, the deeper one). Index pages
+// wholly inside or outside a piece are decided at once.
 func polygonTable(z *zones, l *indexes.Layer) *classTable {
 	t := newClassTable(l.Len())
 	for j := range z.pieces.Len() {
-		prep := z.preps[j]
-		l.Search(z.pieces.FeatureBound(j), func(i int) bool {
-			fb := l.FeatureBound(i)
-			crosses := prep.Crosses(fb)
-			if bit(t.whole, i) || (!crosses && !prep.Contains(fb.Min)) {
-				return true
-			}
-			setBit(t.meets, i)
-			if t.of[i] < z.class[j] { // on the border of two classes, the deeper one
-				if rp, ok := geo.PointOnSurface(l.Geometry(i)); ok && prep.Covers(rp) {
-					t.of[i] = z.class[j]
-					if !crosses {
-						setBit(t.whole, i)
-					}
+		prep, class := z.preps[j], z.class[j]
+		l.Pages(z.pieces.FeatureBound(j), func(pb orb.Bound, fs []int32) bool {
+			switch relate(prep, pb) {
+			case inside:
+				for _, i := range fs {
+					t.within(int(i), class)
+				}
+			case crossing:
+				for _, i := range fs {
+					t.mark(int(i), class, prep, l)
 				}
 			}
 			return true
 		})
 	}
 	return t
+}
+
+// within records that polygon i lies inside a piece of class c.
+func (t *classTable) within(i int, c int16) {
+	if bit(t.whole, i) {
+		return
+	}
+	setBit(t.meets, i)
+	if t.of[i] < c {
+		t.of[i] = c
+		setBit(t.whole, i)
+	}
+}
+
+// mark records polygon i against a piece of class c whose edge may cross its bbox.
+func (t *classTable) mark(i int, c int16, prep *geo.Prepared, l *indexes.Layer) {
+	fb := l.FeatureBound(i)
+	switch relate(prep, fb) {
+	case outside:
+		return
+	case inside:
+		t.within(i, c)
+		return
+	}
+	if bit(t.whole, i) {
+		return
+	}
+	setBit(t.meets, i)
+	if t.of[i] < c { // on the border of two classes, the deeper one
+		if rp, ok := geo.PointOnSurface(l.Geometry(i)); ok && prep.Covers(rp) {
+			t.of[i] = c
+		}
+	}
 }
 
 func isPoints(l *indexes.Layer) bool {

@@ -128,14 +128,16 @@ func (e *Engine) warmTables(set *indexes.Set) {
 	if ok1 && ok2 {
 		e.healthDistances(people, fac)
 	}
+	var pairs [][2]*indexes.Layer
 	for _, h := range set.Layers() {
-		if h.Spec.Hazard == nil {
-			continue
-		}
 		for _, l := range set.Layers() {
-			if DefaultExposure(l) && l.Shape() != data.Lines {
-				e.classes(set, h, l)
+			if h.Spec.Hazard != nil && DefaultExposure(l) && l.Shape() != data.Lines {
+				pairs = append(pairs, [2]*indexes.Layer{h, l})
 			}
 		}
 	}
+	parallel(len(pairs), func(i int) error {
+		e.classes(set, pairs[i][0], pairs[i][1])
+		return nil
+	})
 }

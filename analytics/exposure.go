@@ -82,33 +82,37 @@ type members struct {
 	area    []float64 // polygons: km² inside the query
 }
 
-// members returns (and keeps) the features of l in the query.
+// members returns (and keeps) the features of l in the query. Index pages wholly inside the
+// query (most of them, for a dense layer) take all their features without looking at each.
 func (q *Query) members(ctx context.Context, l *indexes.Layer) (*members, error) {
 	if m, ok := q.found[l]; ok {
 		return m, nil
 	}
-	m := &members{}
-	for _, i := range l.Indexes(q.Bound) {
-		if err := deadline(ctx); err != nil {
-			return nil, err
+	var found []member
+	var err error
+	l.Pages(q.Bound, func(pb orb.Bound, fs []int32) bool {
+		if err = deadline(ctx); err != nil {
+			return false
 		}
-		if p, ok := l.Point(i); ok {
-			if q.prep.Covers(p) {
-				m.add(i, inside, true)
+		whole := relate(q.prep, pb)
+		for _, i := range fs {
+			rel := whole
+			if rel == crossing {
+				rel = q.relate(l, int(i))
 			}
-			continue
+			if rel != outside {
+				found = append(found, member{i, rel})
+			}
 		}
-		rel := relate(q.prep, l.FeatureBound(i))
-		if rel == outside {
-			continue
-		}
-		g := l.Geometry(i)
-		if data.ShapeOf(g) != data.Polygons {
-			m.add(i, rel, false)
-			continue
-		}
-		m.add(i, rel, rel == inside || q.covers(g))
-		m.area = append(m.area, polygonKm2(g, rel, q))
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(found, func(a, b member) int { return int(a.i - b.i) })
+	m := &members{}
+	for _, f := range found {
+		m.add(l, q, int(f.i), f.rel)
 	}
 	if q.found == nil {
 		q.found = map[*indexes.Layer]*members{}
@@ -117,8 +121,39 @@ func (q *Query) members(ctx context.Context, l *indexes.Layer) (*members, error)
 	return m, nil
 }
 
-func (m *members) add(i int, rel relation, counted bool) {
-	m.idx, m.rel, m.counted = append(m.idx, i), append(m.rel, rel), append(m.counted, counted)
+// member is a feature found in a query and where its bbox lies.
+type member struct {
+	i   int32
+	rel relation
+}
+
+// relate tells where feature i of l lies with respect to the query: a point inside or outside,
+// another feature by its bbox.
+func (q *Query) relate(l *indexes.Layer, i int) relation {
+	if p, ok := l.Point(i); ok {
+		if q.prep.Covers(p) {
+			return inside
+		}
+		return outside
+	}
+	return relate(q.prep, l.FeatureBound(i))
+}
+
+// add keeps feature i with its relation; a polygon also with whether it counts in the query and
+// its area there.
+func (m *members) add(l *indexes.Layer, q *Query, i int, rel relation) {
+	m.idx, m.rel = append(m.idx, i), append(m.rel, rel)
+	if _, ok := l.Point(i); ok {
+		m.counted = append(m.counted, true)
+		return
+	}
+	g := l.Geometry(i)
+	if data.ShapeOf(g) != data.Polygons {
+		m.counted = append(m.counted, false)
+		return
+	}
+	m.counted = append(m.counted, rel == inside || q.covers(g))
+	m.area = append(m.area, polygonKm2(g, rel, q))
 }
 
 // inArea measures layer l in the whole query area.

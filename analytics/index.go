@@ -90,14 +90,18 @@ func (e *Engine) healthDistances(people, fac *indexes.Layer) []float32 {
 	}
 	health := e.kindIn(fac, e.cfg.HealthKinds)
 	km := make([]float32, people.Len())
-	for i := range km {
-		km[i] = float32(math.Inf(1))
-		if p, ok := people.Point(i); ok {
-			if nb := fac.NearestWhere(p, 1, health); len(nb) == 1 {
-				km[i] = float32(nb[0].DistKm)
+	const chunk = 4096
+	parallel((len(km)+chunk-1)/chunk, func(c int) error {
+		for i := c * chunk; i < min(len(km), (c+1)*chunk); i++ {
+			km[i] = float32(math.Inf(1))
+			if p, ok := people.Point(i); ok {
+				if nb := fac.NearestWhere(p, 1, health); len(nb) == 1 {
+					km[i] = float32(nb[0].DistKm)
+				}
 			}
 		}
-	}
+		return nil
+	})
 	e.health.people, e.health.fac, e.health.km = people, fac, km
 	return km
 }
