@@ -45,6 +45,9 @@ type Config struct {
 	FeedMax       int           // entries of the Atom feed [100]
 	FeedCancelled time.Duration // a cancelled warning stays in the Atom feed this long after its Cancel [24h]
 	Assessor      Assessor      // measures the exposure of each Alert and Update area; nil: warnings without impact
+	VillageLayer  string        // villages listed by Villages [villages]
+	FibreField    string        // boolean field of VillageLayer: on the fibre network [fibre]
+	PopField      string        // people of a village, summed by Villages [population]
 }
 
 // DefaultConfig fits the Pakistan catalog.
@@ -56,7 +59,7 @@ func DefaultConfig(journal string) Config {
 		DownLonField: "downstream_lon", DownLatField: "downstream_lat", AdminLayer: "provinces", HazardType: "flood",
 		ReachBufferKm: 20, ExpiresAfter: 24 * time.Hour, MaxFuture: time.Hour, MaxAge: 366 * 24 * time.Hour,
 		MaxBatch: 1000, KeepReadings: 10000, Buffer: 256, History: 10000, CompactBytes: 64 << 20,
-		FeedMax: 100, FeedCancelled: 24 * time.Hour}
+		FeedMax: 100, FeedCancelled: 24 * time.Hour, VillageLayer: "villages", FibreField: "fibre", PopField: "population"}
 }
 
 // Invalidator drops cached tiles of a layer in an area (the tile service implements it).

@@ -147,6 +147,7 @@ func (s *Server) routes() {
 	s.app.Get("/warnings", s.listWarnings)
 	s.app.Get("/warnings.atom", s.atomFeed)
 	s.app.Get("/warnings/:file", s.getWarning)
+	s.app.Get("/warnings/:id/villages", s.warningVillages)
 	s.app.Get("/styles", s.styleIndex)
 	s.app.Get("/styles/:file", s.style)
 	s.app.Use("/map", func(c *fiber.Ctx) error {
