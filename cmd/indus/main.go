@@ -146,9 +146,11 @@ func wire(cfg config, set *indexes.Set, log *slog.Logger) (*app, error) {
 	if a.tiles, err = tiles.New(tiles.Config{CacheBytes: cacheBytes}, a.served.Load, log); err != nil {
 		return nil, err
 	}
-	a.risk = analytics.NewEngine(analytics.DefaultConfig(), a.served.Load)
+	riskCfg := analytics.DefaultConfig()
+	a.risk = analytics.NewEngine(riskCfg, a.served.Load)
 	go a.risk.Warm(set) // subdivide polygon layers for risk queries in the background
-	if a.warn, err = startWarnings(cfg, a.served, a.tiles, log); err != nil {
+	impact := newImpactAssessor(a.risk, riskCfg, a.served)
+	if a.warn, err = startWarnings(cfg, a.served, a.tiles, impact, log); err != nil {
 		a.tiles.Close()
 		return nil, err
 	}
@@ -197,8 +199,9 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 	return a.srv.Shutdown(sctx)
 }
 
-// startWarnings starts the flood warning service when the catalog has a gauge layer.
-func startWarnings(cfg config, served *indexes.Served, ts *tiles.Service, log *slog.Logger) (*warnings.Service, error) {
+// startWarnings starts the flood warning service when the catalog has a gauge layer; assess
+// measures the impact of each warning area.
+func startWarnings(cfg config, served *indexes.Served, ts *tiles.Service, assess warnings.Assessor, log *slog.Logger) (*warnings.Service, error) {
 	wc := warnings.DefaultConfig("")
 	if _, ok := served.Load().Layer(wc.GaugeLayer); !ok {
 		log.Warn("flood warnings disabled: the catalog has no gauge layer", "layer", wc.GaugeLayer)
@@ -213,6 +216,7 @@ func startWarnings(cfg config, served *indexes.Served, ts *tiles.Service, log *s
 	}
 	wc.JournalPath = filepath.Join(dir, "warnings.journal")
 	wc.Sender, wc.SenderName, wc.Templates = cfg.CAPSender, cfg.CAPSenderName, cfg.CAPTemplates
+	wc.Assessor = assess
 	if cfg.APIKey == "" {
 		log.Warn("no API key: POST /warnings/readings is disabled (set INDUS_API_KEY)")
 	}
