@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/cpec-digital/indus/analytics"
+	"github.com/cpec-digital/indus/analytics/planning"
 	"github.com/cpec-digital/indus/analytics/warnings"
 	"github.com/cpec-digital/indus/cmd/indus/internal/httpapi"
 	"github.com/cpec-digital/indus/data/gdal"
@@ -156,7 +157,8 @@ func wire(cfg config, set *indexes.Set, log *slog.Logger) (*app, error) {
 	}
 	a.srv = httpapi.New(httpapi.Config{PublicURL: cfg.PublicURL, RequestTimeout: cfg.RequestTimeout, RiskTimeout: cfg.RiskTimeout,
 		Version: version, APIKey: cfg.APIKey, TileCacheControl: cfg.TileCache},
-		httpapi.Services{Features: features.New(a.served.Load), Tiles: a.tiles, Risk: a.risk, Warnings: a.warn}, log)
+		httpapi.Services{Features: features.New(a.served.Load), Tiles: a.tiles, Risk: a.risk, Warnings: a.warn,
+			Planner: planning.New(planning.DefaultConfig(), a.served.Load)}, log)
 	return a, nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"github.com/cpec-digital/indus/analytics"
+	"github.com/cpec-digital/indus/analytics/planning"
 	"github.com/cpec-digital/indus/analytics/warnings"
 	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/indexes/features"
@@ -63,6 +64,7 @@ type Services struct {
 	Tiles    *tiles.Service
 	Risk     *analytics.Engine
 	Warnings *warnings.Service
+	Planner  *planning.Planner // may be nil
 }
 
 // Server serves the Indus API over Fiber.
@@ -74,6 +76,7 @@ type Server struct {
 	tiles  *tiles.Service
 	risk   *analytics.Engine
 	warn   *warnings.Service
+	plan   *planning.Planner
 	start  time.Time
 	closed atomic.Bool
 }
@@ -96,7 +99,7 @@ func New(cfg Config, svc Services, log *slog.Logger) *Server {
 		cfg.TileCacheControl = "public, max-age=300"
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
-	s := &Server{cfg: cfg, log: log, start: time.Now(), feat: svc.Features, tiles: svc.Tiles, risk: svc.Risk, warn: svc.Warnings}
+	s := &Server{cfg: cfg, log: log, start: time.Now(), feat: svc.Features, tiles: svc.Tiles, risk: svc.Risk, warn: svc.Warnings, plan: svc.Planner}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "indus",
 		DisableStartupMessage: true,
@@ -141,6 +144,7 @@ func (s *Server) routes() {
 	s.app.Post("/risk/area", s.riskArea)
 	s.app.Get("/risk/point", s.riskPoint)
 	s.app.Get("/risk/rank", s.riskRank)
+	s.app.Post("/plan/fibre", s.planFibre)
 	s.app.Post("/warnings/readings", s.requireKey, s.postReadings)
 	s.app.Get("/warnings/readings", s.getReadings)
 	s.app.Get("/warnings/stream", s.stream)
