@@ -118,8 +118,8 @@ func (s *Service) capInfo(w *Warning, t Text) capInfo {
 		Urgency: cat.urgency(), Severity: w.Severity, Certainty: w.Certainty, Onset: capTime(w.Reading.Observed),
 		Expires: capTime(w.Expires), SenderName: s.cfg.SenderName, Headline: t.Headline, Description: t.Description,
 		Instruction: t.Instruction,
-		Parameters: []capValue{{"river", w.River}, {"station", w.StationName}, {"category", w.CategoryName},
-			{"discharge_cusecs", fmt.Sprintf("%.0f", w.Reading.DischargeCusecs)}},
+		Parameters: append([]capValue{{"river", w.River}, {"station", w.StationName}, {"category", w.CategoryName},
+			{"discharge_cusecs", fmt.Sprintf("%.0f", w.Reading.DischargeCusecs)}}, w.Impact.parameters()...),
 		Area: capArea{AreaDesc: t.AreaDesc, Polygon: strings.Join(poly, " ")}}
 	if cat == Normal {
 		info.Urgency = "Past"

@@ -111,6 +111,7 @@ type Warning struct {
 	AreaDesc     string    `json:"area_desc"`
 	Area         orb.Ring  `json:"-"`
 	Headline     string    `json:"headline"`
+	Impact       *Impact   `json:"impact,omitempty"` // exposure of the area when issued (Alert, Update)
 	previous     *Warning
 }
 

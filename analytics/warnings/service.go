@@ -44,6 +44,10 @@ type Config struct {
 	CompactBytes  int64         // at start, a journal larger than this is compacted into a snapshot [64 MiB]
 	FeedMax       int           // entries of the Atom feed [100]
 	FeedCancelled time.Duration // a cancelled warning stays in the Atom feed this long after its Cancel [24h]
+	Assessor      Assessor      // measures the exposure of each Alert and Update area; nil: warnings without impact
+	VillageLayer  string        // villages listed by Villages [villages]
+	FibreField    string        // boolean field of VillageLayer: on the fibre network [fibre]
+	PopField      string        // people of a village, summed by Villages [population]
 }
 
 // DefaultConfig fits the Pakistan catalog.
@@ -55,7 +59,7 @@ func DefaultConfig(journal string) Config {
 		DownLonField: "downstream_lon", DownLatField: "downstream_lat", AdminLayer: "provinces", HazardType: "flood",
 		ReachBufferKm: 20, ExpiresAfter: 24 * time.Hour, MaxFuture: time.Hour, MaxAge: 366 * 24 * time.Hour,
 		MaxBatch: 1000, KeepReadings: 10000, Buffer: 256, History: 10000, CompactBytes: 64 << 20,
-		FeedMax: 100, FeedCancelled: 24 * time.Hour}
+		FeedMax: 100, FeedCancelled: 24 * time.Hour, VillageLayer: "villages", FibreField: "fibre", PopField: "population"}
 }
 
 // Invalidator drops cached tiles of a layer in an area (the tile service implements it).
@@ -371,8 +375,6 @@ func (s *Service) applyBatch(fresh []Reading) {
 
 // apply records a reading and moves the station's warning state; it returns the change, if any.
 // The caller holds s.mu (or is the single-threaded replay).
-// apply records a reading and moves the station's warning state; it returns the change, if any.
-// The caller holds s.mu (or is the single-threaded replay).
 func (s *Service) apply(r Reading) *change {
 	st := s.stations[r.Station]
 	if st == nil || !s.record(r) {
@@ -452,6 +454,7 @@ func (s *Service) version(st *Station, r Reading, cat Category, cur *Warning) *W
 	} else {
 		w.ReturnPeriod = cat.ReturnPeriod()
 		w.Area, w.AreaDesc = s.area(st, w.ReturnPeriod)
+		w.Impact = s.impact(st.ID, w.Area) // at apply time, so that a replay computes the same
 	}
 	w.Headline = s.texts.headline(w)
 	return w
@@ -486,10 +489,12 @@ func (s *Service) publishLocked(changed []change) {
 }
 
 func (w *Warning) properties() map[string]any {
-	return map[string]any{"warning_id": w.ID, "identifier": w.Identifier, "station_id": w.Station, "station": w.StationName,
+	p := map[string]any{"warning_id": w.ID, "identifier": w.Identifier, "station_id": w.Station, "station": w.StationName,
 		"river": w.River, "category": w.CategoryName, "severity": w.Severity, "msg_type": w.MsgType, "status": w.Status,
 		"sent": capTime(w.Sent), "discharge_cusecs": w.Reading.DischargeCusecs, "return_period": int64(w.ReturnPeriod),
 		"province": w.Province, "headline": w.Headline}
+	w.Impact.properties(p)
+	return p
 }
 
 // area draws the warning area: the flood zones of the return period the category matches, within
@@ -590,7 +595,7 @@ func (s *Service) Get(id string) (*Warning, bool) {
 // layerSpec is the catalog entry of the live warnings layer, with its 18 metadata elements.
 func layerSpec() *data.LayerSpec {
 	return &data.LayerSpec{ID: LayerID, Theme: data.ThemeHydrology, MinZoom: 0, MaxZoom: 14, KeyField: "warning_id",
-		Fields: []data.Field{
+		Fields: append([]data.Field{
 			{Name: "warning_id", Type: data.FieldString, Description: "Warning episode id"},
 			{Name: "identifier", Type: data.FieldString, Description: "CAP identifier of the current message"},
 			{Name: "station_id", Type: data.FieldString, Description: "Gauge station"},
@@ -605,7 +610,7 @@ func layerSpec() *data.LayerSpec {
 			{Name: "return_period", Type: data.FieldInteger, Description: "Flood layer the area is drawn from"},
 			{Name: "province", Type: data.FieldString, Description: "ISO 3166-2 code of the station's province"},
 			{Name: "headline", Type: data.FieldString, Description: "Headline"},
-		},
+		}, impactFields()...),
 		Metadata: data.Metadata{Identifier: "indus:pk:warnings", Title: "Active flood warnings",
 			Abstract: "Flood warnings issued from river gauge readings: one polygon per active warning, updated in real time.",
 			Theme:    data.ThemeHydrology, Keywords: []string{"flood warning", "early warning", "CAP", "gauge"},

@@ -73,11 +73,14 @@ func (f *fakeInvalidator) Invalidate(layer string, b orb.Bound) int {
 
 var t0 = time.Date(2022, 8, 25, 6, 0, 0, 0, time.UTC)
 
-func newService(t *testing.T, journal string) (*Service, *indexes.Served, *fakeInvalidator) {
+func newService(t *testing.T, journal string, tweaks ...func(*Config)) (*Service, *indexes.Served, *fakeInvalidator) {
 	t.Helper()
 	cur := indexes.NewServed(fixture())
 	inv := &fakeInvalidator{}
 	cfg := DefaultConfig(journal)
+	for _, tweak := range tweaks {
+		tweak(&cfg)
+	}
 	s, err := newWithClock(cfg, cur, inv, func() time.Time { return t0.Add(48 * time.Hour) })
 	if err != nil {
 		t.Fatal(err)

@@ -36,6 +36,9 @@ type TextData struct {
 	ObservedPKT  string // observation time in Pakistan Standard Time (UTC+5): 2022-08-25 11:00
 	ReturnPeriod int    // years of the flood layer the area is drawn from
 	AreaDesc     string // the English description of the warning area
+
+	// Impact is what the area holds (Alert, Update); nil in a Cancel or without an assessor.
+	Impact *TextImpact
 }
 
 // textData is the template data of a warning version.
@@ -43,7 +46,8 @@ func textData(w *Warning) TextData {
 	pkt := time.FixedZone("PKT", 5*3600)
 	return TextData{MsgType: w.MsgType, Category: w.CategoryName, Level: int(w.Category), Station: w.StationName,
 		River: w.River, Discharge: thousands(w.Reading.DischargeCusecs), Observed: capTime(w.Reading.Observed),
-		ObservedPKT: w.Reading.Observed.In(pkt).Format("2006-01-02 15:04"), ReturnPeriod: w.ReturnPeriod, AreaDesc: w.AreaDesc}
+		ObservedPKT: w.Reading.Observed.In(pkt).Format("2006-01-02 15:04"), ReturnPeriod: w.ReturnPeriod, AreaDesc: w.AreaDesc,
+		Impact: w.Impact.text()}
 }
 
 // Text is the rendered texts of one language.
@@ -137,7 +141,9 @@ func parseLanguage(fsys fs.FS, name, shown string) (*language, error) {
 	return l, nil
 }
 
-// sampleData covers every message type and category, to check templates at load.
+// sampleData covers every message type and category (the first six, indexed by category), then
+// every category again with an impact and with one lacking its optional figures, to check
+// templates at load.
 func sampleData() []TextData {
 	var out []TextData
 	for c := Normal; c <= Exceptional; c++ {
@@ -145,6 +151,16 @@ func sampleData() []TextData {
 		out = append(out, TextData{MsgType: msg, Category: c.String(), Level: int(c), Station: "Sukkur", River: "Indus",
 			Discharge: "580,000", Observed: "2022-08-25T06:00:00-00:00", ObservedPKT: "2022-08-25 11:00",
 			ReturnPeriod: c.ReturnPeriod(), AreaDesc: "Indus river from Sukkur, 58 km either side of the reach, 25-year flood zones"})
+	}
+	full := &TextImpact{People: "412,350", Villages: "517", WithFibre: "371", WithoutFibre: "146", Health: "9",
+		Shelters: "12", ShelterCapacity: "18,000", RouteKm: "84.2", Buildings: "96,410"}
+	partial := &TextImpact{People: "412,350", Villages: "517", WithFibre: "371", WithoutFibre: "146", Health: "9",
+		Shelters: "0", RouteKm: "0.0"}
+	for _, imp := range []*TextImpact{full, partial} {
+		for _, d := range out[1 : Exceptional+1] {
+			d.Impact = imp
+			out = append(out, d)
+		}
 	}
 	return out
 }

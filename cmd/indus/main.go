@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/cpec-digital/indus/analytics"
+	"github.com/cpec-digital/indus/analytics/planning"
 	"github.com/cpec-digital/indus/analytics/warnings"
 	"github.com/cpec-digital/indus/cmd/indus/internal/httpapi"
 	"github.com/cpec-digital/indus/data/gdal"
@@ -157,15 +158,18 @@ func wire(cfg config, set *indexes.Set, arch *archive.Set, log *slog.Logger) (*a
 	if a.tiles, err = tiles.New(tiles.Config{CacheBytes: cacheBytes}, a.served.Load, log); err != nil {
 		return nil, err
 	}
-	a.risk = analytics.NewEngine(analytics.DefaultConfig(), a.served.Load)
+	riskCfg := analytics.DefaultConfig()
+	a.risk = analytics.NewEngine(riskCfg, a.served.Load)
 	go a.warm(set) // prepare risk queries in the background
-	if a.warn, err = startWarnings(cfg, a.served, a.tiles, log); err != nil {
+	impact := newImpactAssessor(a.risk, riskCfg, a.served)
+	if a.warn, err = startWarnings(cfg, a.served, a.tiles, impact, log); err != nil {
 		a.tiles.Close()
 		return nil, err
 	}
 	a.srv = httpapi.New(httpapi.Config{PublicURL: cfg.PublicURL, RequestTimeout: cfg.RequestTimeout, RiskTimeout: cfg.RiskTimeout,
 		Version: version, APIKey: cfg.APIKey, TileCacheControl: cfg.TileCache},
-		httpapi.Services{Features: features.New(a.served.Load), Tiles: a.tiles, Risk: a.risk, Warnings: a.warn, Archives: arch}, log)
+		httpapi.Services{Features: features.New(a.served.Load), Tiles: a.tiles, Risk: a.risk, Warnings: a.warn, Archives: arch,
+			Planner: planning.New(planning.DefaultConfig(), a.served.Load)}, log)
 	return a, nil
 }
 
@@ -219,8 +223,9 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 	return a.srv.Shutdown(sctx)
 }
 
-// startWarnings starts the flood warning service when the catalog has a gauge layer.
-func startWarnings(cfg config, served *indexes.Served, ts *tiles.Service, log *slog.Logger) (*warnings.Service, error) {
+// startWarnings starts the flood warning service when the catalog has a gauge layer; assess
+// measures the impact of each warning area.
+func startWarnings(cfg config, served *indexes.Served, ts *tiles.Service, assess warnings.Assessor, log *slog.Logger) (*warnings.Service, error) {
 	wc := warnings.DefaultConfig("")
 	if _, ok := served.Load().Layer(wc.GaugeLayer); !ok {
 		log.Warn("flood warnings disabled: the catalog has no gauge layer", "layer", wc.GaugeLayer)
@@ -235,6 +240,7 @@ func startWarnings(cfg config, served *indexes.Served, ts *tiles.Service, log *s
 	}
 	wc.JournalPath = filepath.Join(dir, "warnings.journal")
 	wc.Sender, wc.SenderName, wc.Templates = cfg.CAPSender, cfg.CAPSenderName, cfg.CAPTemplates
+	wc.Assessor = assess
 	if cfg.APIKey == "" {
 		log.Warn("no API key: POST /warnings/readings is disabled (set INDUS_API_KEY)")
 	}

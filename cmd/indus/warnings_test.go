@@ -82,7 +82,9 @@ func etag(t *testing.T, url string) (string, int) {
 
 // TestWarningsEndToEnd: readings that cross thresholds give a warning in /warnings, valid CAP XML,
 // an SSE event at a subscriber whose area meets it and none at one whose area does not, a changed
-// ETag on the tile it touches and an unchanged one elsewhere, and the same state after a restart.
+// ETag on the tile it touches and an unchanged one elsewhere, an impact equal to /risk/area's
+// answer on the warning's polygon, and the same state (JSON and CAP, impact included) after a
+// restart that replays the journal.
 func TestWarningsEndToEnd(t *testing.T) {
 	bin := binary(t)
 	state := filepath.Join(t.TempDir(), "state")
@@ -133,7 +135,7 @@ func TestWarningsEndToEnd(t *testing.T) {
 
 	select {
 	case ev := <-near:
-		if ev.event != "enter" || !strings.Contains(ev.data, `"category":"High"`) {
+		if ev.event != "enter" || !strings.Contains(ev.data, `"category":"High"`) || !strings.Contains(ev.data, `"exposed_population":`) {
 			t.Fatalf("near subscriber got %+v", ev)
 		}
 	case <-time.After(10 * time.Second):
@@ -196,6 +198,11 @@ func TestWarningsEndToEnd(t *testing.T) {
 	if items.NumberMatched != 1 {
 		t.Errorf("/collections/warnings/items: %d features", items.NumberMatched)
 	}
+	impact := impactMatchesRisk(t, base, list.Warnings[0].ID)
+	if msg := itemHasImpact(warningItem(t, base, list.Warnings[0].ID), impact); msg != "" {
+		t.Errorf("/collections/warnings/items: %s", msg)
+	}
+	docs := warningDocs(t, base, list.Warnings[0].Identifier)
 	hitAfter, code := etag(t, tileURL(hit))
 	missAfter, _ := etag(t, tileURL(miss))
 	if code != 200 || hitAfter == hitBefore {
@@ -208,13 +215,16 @@ func TestWarningsEndToEnd(t *testing.T) {
 	// Restart on the same journal: the same state.
 	cmd.Process.Signal(syscall.SIGTERM)
 	cmd.Wait()
-	base2, _ := startProcess(t, bin, env)
+	base2, _ := startProcess(t, bin, env, "--cap-sender-name", "Flood Forecasting Division") // the same configuration
 	var again struct {
 		Warnings []struct{ Identifier, Category string } `json:"warnings"`
 	}
 	getJSON(t, base2+"/warnings?status=active", &again)
 	if len(again.Warnings) != 1 || again.Warnings[0].Identifier != list.Warnings[0].Identifier || again.Warnings[0].Category != "High" {
 		t.Fatalf("after restart: %+v", again.Warnings)
+	}
+	if after := warningDocs(t, base2, list.Warnings[0].Identifier); after != docs {
+		t.Errorf("JSON and CAP differ after the replay:\n%s\nwas\n%s", after, docs)
 	}
 }
 

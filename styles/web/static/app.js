@@ -30,6 +30,7 @@
     buildPanel(catalog, legend);
     addOverlays();
     startWarnings();
+    startPlanner(catalog);
   });
 
   // ---------------------------------------------------------------- PMTiles archives
@@ -132,6 +133,10 @@
     map.addLayer({ id: 'draw-fill', type: 'fill', source: 'draw', filter: ['==', '$type', 'Polygon'], paint: { 'fill-color': '#ffff00', 'fill-opacity': 0.15 } });
     map.addLayer({ id: 'draw-line', type: 'line', source: 'draw', paint: { 'line-color': '#111', 'line-width': 2, 'line-dasharray': [2, 1] } });
     map.addLayer({ id: 'draw-points', type: 'circle', source: 'draw', filter: ['==', '$type', 'Point'], paint: { 'circle-radius': 4, 'circle-color': '#111' } });
+    map.addSource('fibre-plan', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
+    map.addLayer({ id: 'fibre-plan-links', type: 'line', source: 'fibre-plan', filter: ['==', ['get', 'kind'], 'link'], paint: { 'line-color': '#7b3294', 'line-width': 1.6 } });
+    map.addLayer({ id: 'fibre-plan-villages', type: 'circle', source: 'fibre-plan', filter: ['==', ['get', 'kind'], 'village'],
+      paint: { 'circle-radius': 3, 'circle-color': ['case', ['>', ['get', 'flood_rp'], 0], '#c2a5cf', '#7b3294'], 'circle-stroke-color': '#40004b', 'circle-stroke-width': 0.6 } });
     map.addSource('live-warnings', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
     map.addLayer({ id: 'live-warnings-fill', type: 'fill', source: 'live-warnings', paint: { 'fill-color': '#ef3b2c', 'fill-opacity': 0.3 } });
     map.addLayer({ id: 'live-warnings-line', type: 'line', source: 'live-warnings', paint: { 'line-color': '#99000d', 'line-width': 2.5 } });
@@ -242,12 +247,73 @@
     };
   }
 
+  // ---------------------------------------------------------------- fibre roll-out plan
+  function startPlanner(catalog) {
+    if (catalog.layers.some((l) => l.id === 'provinces')) {
+      fetch(api('/collections/provinces/items')).then((r) => r.json()).then((fc) => {
+        const opts = fc.features.map((f) => f.properties).sort((a, b) => String(a.name_en).localeCompare(b.name_en));
+        $('plan-admin').insertAdjacentHTML('beforeend', opts.map((p) => `<option value="${esc(p.iso_3166_2)}">${esc(p.name_en)}</option>`).join(''));
+      });
+    }
+    $('plan-run').onclick = () => indus.planFibre(planForm());
+    $('plan-clear').onclick = () => { map.getSource('fibre-plan').setData({ type: 'FeatureCollection', features: [] }); $('plan').innerHTML = ''; };
+  }
+  function planForm() {
+    const body = { target: Number($('plan-target').value), weights: { flood: Number($('plan-flood').value), backbone: $('plan-backbone').checked ? 1 : 0 } };
+    if ($('plan-admin').value) body.admin = { layer: 'provinces', id: $('plan-admin').value };
+    return body;
+  }
+  indus.planFibre = async (body) => {
+    $('plan').innerHTML = '<p class="hint">Planning…</p>';
+    const r = await fetch(api('/plan/fibre'), request(body));
+    const res = await r.json();
+    if (!r.ok) {
+      $('plan').innerHTML = `<p class="error">${esc(res.error)}${res.detail ? ': ' + esc(res.detail) : ''}</p>`;
+      indus.lastPlan = { error: res };
+      return indus.lastPlan;
+    }
+    const feats = [];
+    for (const s of res.steps) {
+      const props = { kind: 'link', order: s.order, village_id: s.village_id, cable_km: s.cable_km, population: s.population, flood_rp: s.flood_rp };
+      feats.push({ type: 'Feature', properties: props, geometry: { type: 'LineString', coordinates: [[s.from_lon, s.from_lat], [s.lon, s.lat]] } });
+      feats.push({ type: 'Feature', properties: { ...props, kind: 'village' }, geometry: { type: 'Point', coordinates: [s.lon, s.lat] } });
+    }
+    map.getSource('fibre-plan').setData({ type: 'FeatureCollection', features: feats });
+    renderPlan(res, body);
+    indus.lastPlan = res;
+    return res;
+  };
+  function renderPlan(res, body) {
+    const s = res.summary;
+    const pct = (v) => fmt(100 * v, 1) + ' %';
+    const row = (key, label, value, shown) => `<span>${label}</span><span data-key="${key}" data-value="${value}">${shown}</span>`;
+    $('plan').innerHTML = `<div class="index" id="plan-summary">
+      ${row('villages_connected', 'Villages newly connected', s.connected_after - s.connected_before, fmt(s.connected_after - s.connected_before))}
+      ${row('people_connected', 'People newly connected', s.people_connected, fmt(s.people_connected))}
+      ${row('cable_km', 'New cable', s.cable_km, fmt(s.cable_km, 1) + ' km')}
+      ${row('flood_zone_share_before', 'Flood-zone people on fibre, before', s.flood_zone_share_before, pct(s.flood_zone_share_before))}
+      ${row('flood_zone_share_after', 'after', s.flood_zone_share_after, pct(s.flood_zone_share_after))}</div>
+      <p class="hint">${fmt(res.villages)} villages planned over (${fmt(s.connected_before)} on fibre), route factor ${fmt(res.options.route_factor, 2)},
+      ${fmt(Math.ceil(res.steps.length / res.options.phase_size))} phases of ${fmt(res.options.phase_size)}; computed in ${fmt(res.timing_ms, 1)} ms.</p>
+      <button id="plan-csv" type="button">Download CSV</button>`;
+    $('plan-csv').onclick = async () => {
+      const r = await fetch(api('/plan/fibre?format=csv'), request(body));
+      const a = document.createElement('a');
+      a.href = URL.createObjectURL(await r.blob());
+      a.download = 'indus-fibre-plan.csv';
+      a.click();
+    };
+  }
+
   // ---------------------------------------------------------------- live warnings
   function renderWarnings() {
     const feats = [...indus.warnings.values()].map((w) => ({ type: 'Feature', geometry: w.area, properties: { id: w.id, category: w.category, severity: w.severity, headline: w.headline } }));
     if (map.getSource('live-warnings')) map.getSource('live-warnings').setData({ type: 'FeatureCollection', features: feats });
+    const impact = (w) => (w.impact ? `<br><span class="impact" data-people="${w.impact.exposed_population}">${fmt(w.impact.exposed_population)} people in
+      ${fmt(w.impact.exposed_villages)} villages; <a href="${esc(api('/warnings/' + w.id + '/villages?fibre=false&format=csv'))}">${fmt(w.impact.exposed_villages_without_fibre)} without fibre</a>
+      (radio, SMS, loudspeakers); ${fmt(w.impact.exposed_shelters)} shelters</span>` : '');
     $('warning-list').innerHTML = [...indus.warnings.values()].map((w) =>
-      `<li class="sev-${esc(w.severity)}">${esc(w.headline)} — <a href="${esc(api('/warnings/' + w.identifier + '.cap'))}" target="_blank">CAP</a></li>`).join('') || '<li class="hint">No active warnings.</li>';
+      `<li class="sev-${esc(w.severity)}">${esc(w.headline)} — <a href="${esc(api('/warnings/' + w.identifier + '.cap'))}" target="_blank">CAP</a>${impact(w)}</li>`).join('') || '<li class="hint">No active warnings.</li>';
   }
   function startWarnings() {
     fetch(api('/warnings?status=active')).then((r) => (r.ok ? r.json() : { warnings: [] })).then((list) => {

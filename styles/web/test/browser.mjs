@@ -19,7 +19,7 @@ const result = {};
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const consoleErrors = [];
-  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text() + ' ' + (m.location().url || '')); });
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
   await page.goto(base + '/map/', { waitUntil: 'load' });
   await page.waitForFunction(() => window.indus && window.indus.catalog, null, { timeout: 60000 });
@@ -99,6 +99,49 @@ try {
     fail(`CSV has ${rows.length} lines: ${rows[0]}`);
   }
 
+  // A fibre plan from the panel: its numbers are the API's, its links and villages render, and its
+  // CSV has a row per step; a province's plan over its village count is refused with the reason.
+  await page.waitForSelector('#plan-admin option[value="PK-SD"]', { state: 'attached', timeout: 10000 });
+  await page.selectOption('#plan-admin', 'PK-SD');
+  await page.click('#plan-run');
+  await page.waitForSelector('#plan .error', { timeout: 30000 });
+  const refused = await page.$eval('#plan .error', (p) => p.textContent);
+  if (!refused.includes('target: above the number of villages')) fail('Sindh plan over its villages: ' + refused);
+  await page.selectOption('#plan-admin', '');
+  await page.fill('#plan-target', '30000');
+  await page.fill('#plan-flood', '1');
+  await page.click('#plan-run');
+  await page.waitForSelector('#plan-summary', { timeout: 30000 });
+  const planAPI = await page.evaluate(async () => {
+    const r = await fetch('/plan/fibre', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ target: 30000, weights: { flood: 1, backbone: 1 } }) });
+    return r.json();
+  });
+  const shownPlan = await page.$$eval('#plan-summary [data-key]', (els) => els.map((e) => [e.dataset.key, Number(e.dataset.value), e.textContent]));
+  const sm = planAPI.summary;
+  const wantPlan = {
+    villages_connected: [sm.connected_after - sm.connected_before, (sm.connected_after - sm.connected_before).toLocaleString('en-US')],
+    people_connected: [sm.people_connected, sm.people_connected.toLocaleString('en-US')],
+    cable_km: [sm.cable_km, sm.cable_km.toLocaleString('en-US', { maximumFractionDigits: 1 }) + ' km'],
+    flood_zone_share_before: [sm.flood_zone_share_before, (100 * sm.flood_zone_share_before).toLocaleString('en-US', { maximumFractionDigits: 1 }) + ' %'],
+    flood_zone_share_after: [sm.flood_zone_share_after, (100 * sm.flood_zone_share_after).toLocaleString('en-US', { maximumFractionDigits: 1 }) + ' %'],
+  };
+  if (shownPlan.length !== 5) fail('plan summary rows: ' + JSON.stringify(shownPlan));
+  for (const [key, value, text] of shownPlan) {
+    if (value !== wantPlan[key][0] || text !== wantPlan[key][1]) fail(`plan ${key}: panel ${value} "${text}", API ${wantPlan[key][0]} "${wantPlan[key][1]}"`);
+  }
+  await idle();
+  const planDrawn = await page.evaluate(() => ({
+    links: window.indus.map.queryRenderedFeatures({ layers: ['fibre-plan-links'] }).length,
+    villages: window.indus.map.queryRenderedFeatures({ layers: ['fibre-plan-villages'] }).length,
+  }));
+  if (!planDrawn.links || !planDrawn.villages) fail('the plan is not drawn: ' + JSON.stringify(planDrawn));
+  const [planDownload] = await Promise.all([page.waitForEvent('download'), page.click('#plan-csv')]);
+  await planDownload.saveAs(outDir + '/plan.csv');
+  const planRows = readFileSync(outDir + '/plan.csv', 'utf8').trim().split('\n');
+  if (!planRows[0].startsWith('order,phase,village_id') || planRows.length !== 1 + planAPI.steps.length) fail(`plan CSV has ${planRows.length} lines`);
+  result.plan = { steps: planAPI.steps.length, peopleConnected: sm.people_connected, cableKm: Math.round(sm.cable_km), drawn: planDrawn };
+
   // A posted warning appears on the map.
   const now = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
   const post = await fetch(base + '/warnings/readings', { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + apiKey },
@@ -110,8 +153,12 @@ try {
   if (!drawn) fail('the warning is not drawn');
   const listed = await page.$eval('#warning-list', (ul) => ul.textContent);
   if (!listed.includes('Sukkur')) fail('the warning is not listed: ' + listed);
+  const impactShown = await page.$eval('#warning-list .impact', (e) => Number(e.dataset.people));
+  const active = await (await fetch(base + '/warnings?status=active')).json();
+  if (impactShown !== active.warnings[0].impact.exposed_population) fail(`warning impact ${impactShown} vs ${active.warnings[0].impact.exposed_population}`);
   result.warningFeatures = drawn;
 
+  await page.$eval('#panel', (p) => { p.scrollTop = p.scrollHeight; }); // the plan and the warning's impact in view
   await page.screenshot({ path: outDir + '/viewer.png' });
 
   // A PMTiles archive read through the pmtiles:// protocol: its layers render over the lower Indus.
@@ -132,7 +179,8 @@ try {
     if (!fromArchive.flood_rp100 || !fromArchive.villages) fail('archive features not rendered: ' + JSON.stringify(fromArchive));
     await page.screenshot({ path: outDir + '/pmtiles.png' });
   }
-  const bad = consoleErrors.filter((e) => !/favicon/.test(e));
+  // the one refused plan (a 400 on purpose) is the only failed request allowed
+  const bad = consoleErrors.filter((e) => !/favicon/.test(e) && !/status of 400 .*\/plan\/fibre$/.test(e));
   if (bad.length) fail('console errors: ' + bad.join(' | '));
   console.log(JSON.stringify(result));
 } catch (e) {

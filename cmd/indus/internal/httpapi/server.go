@@ -17,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"github.com/cpec-digital/indus/analytics"
+	"github.com/cpec-digital/indus/analytics/planning"
 	"github.com/cpec-digital/indus/analytics/warnings"
 	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/indexes/features"
@@ -66,6 +67,7 @@ type Services struct {
 	Risk     *analytics.Engine
 	Warnings *warnings.Service
 	Archives *archive.Set
+	Planner  *planning.Planner // may be nil
 }
 
 // Server serves the Indus API over Fiber.
@@ -78,6 +80,7 @@ type Server struct {
 	risk   *analytics.Engine
 	warn   *warnings.Service
 	arch   *archive.Set
+	plan   *planning.Planner
 	start  time.Time
 	closed atomic.Bool
 }
@@ -100,7 +103,8 @@ func New(cfg Config, svc Services, log *slog.Logger) *Server {
 		cfg.TileCacheControl = "public, max-age=300"
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
-	s := &Server{cfg: cfg, log: log, start: time.Now(), feat: svc.Features, tiles: svc.Tiles, risk: svc.Risk, warn: svc.Warnings, arch: svc.Archives}
+	s := &Server{cfg: cfg, log: log, start: time.Now(), feat: svc.Features, tiles: svc.Tiles, risk: svc.Risk, warn: svc.Warnings,
+		arch: svc.Archives, plan: svc.Planner}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "indus",
 		DisableStartupMessage: true,
@@ -147,12 +151,14 @@ func (s *Server) routes() {
 	s.app.Post("/risk/area", s.riskArea)
 	s.app.Get("/risk/point", s.riskPoint)
 	s.app.Get("/risk/rank", s.riskRank)
+	s.app.Post("/plan/fibre", s.planFibre)
 	s.app.Post("/warnings/readings", s.requireKey, s.postReadings)
 	s.app.Get("/warnings/readings", s.getReadings)
 	s.app.Get("/warnings/stream", s.stream)
 	s.app.Get("/warnings", s.listWarnings)
 	s.app.Get("/warnings.atom", s.atomFeed)
 	s.app.Get("/warnings/:file", s.getWarning)
+	s.app.Get("/warnings/:id/villages", s.warningVillages)
 	s.app.Get("/styles", s.styleIndex)
 	s.app.Get("/styles/:file", s.style)
 	s.app.Use("/map", func(c *fiber.Ctx) error {
