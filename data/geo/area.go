@@ -33,19 +33,58 @@ func EqualArea(p orb.Point) orb.Point {
 }
 
 // RingAreaM2 is the signed area of a closed lon/lat ring in m² on the ellipsoid (positive when
-// counter-clockwise).
+// counter-clockwise). Vertices are taken relative to the first, so that small rings (a building)
+// keep their precision far from the projection's origin.
 func RingAreaM2(r orb.Ring) float64 {
 	if len(r) < 2 {
 		return 0
 	}
+	if a, ok := smallRingAreaM2(r); ok {
+		return a
+	}
+	return projectedRingAreaM2(r)
+}
+
+// projectedRingAreaM2 is RingAreaM2 by projecting every vertex.
+func projectedRingAreaM2(r orb.Ring) float64 {
 	var s float64
-	a := EqualArea(r[0])
-	for i := 1; i < len(r); i++ {
-		b := EqualArea(r[i])
-		s += a[0]*b[1] - b[0]*a[1]
-		a = b
+	o := EqualArea(r[0])
+	for i := 1; i+1 < len(r); i++ {
+		a, b := EqualArea(r[i]), EqualArea(r[i+1])
+		s += (a[0]-o[0])*(b[1]-o[1]) - (b[0]-o[0])*(a[1]-o[1])
 	}
 	return s / 2
+}
+
+// smallSpan is the latitude span (radians, about 110 m) under which smallRingAreaM2 applies.
+const smallSpan = 1.75e-5
+
+// smallRingAreaM2 is RingAreaM2 for a ring spanning less than smallSpan of latitude: the
+// projection's y is expanded to second order around the first vertex (the third-order term is
+// below 1e-10 of the area there), which spares a sine and a logarithm per vertex.
+func smallRingAreaM2(r orb.Ring) (float64, bool) {
+	const rad = math.Pi / 180
+	phi := r[0][1] * rad
+	sn, cs := math.Sincos(phi)
+	d := 1 - wgsE2*sn*sn
+	k := authalicR / qp * 2 * (1 - wgsE2)
+	y1 := k * cs / (d * d)                               // dy/dφ
+	y2 := k * (-sn/(d*d) + 4*wgsE2*sn*cs*cs/(d*d*d)) / 2 // d²y/dφ² / 2
+	x := func(p orb.Point) float64 { return authalicR * (p[0] - r[0][0]) * rad }
+	y := func(p orb.Point) (float64, bool) {
+		t := (p[1] - r[0][1]) * rad
+		return t * (y1 + y2*t), math.Abs(t) < smallSpan
+	}
+	var s float64
+	for i := 1; i+1 < len(r); i++ {
+		ya, ok1 := y(r[i])
+		yb, ok2 := y(r[i+1])
+		if !ok1 || !ok2 {
+			return 0, false
+		}
+		s += x(r[i])*yb - x(r[i+1])*ya
+	}
+	return s / 2, true
 }
 
 // PlanarRingArea is the signed shoelace area of a closed ring in its own plane (positive when
