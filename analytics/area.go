@@ -113,6 +113,7 @@ func (e *Engine) compute(ctx context.Context, set *indexes.Set, q *Query, haz, e
 	}
 	res.Summary = e.summarize(res.Hazards, q.AreaKm2)
 	res.RiskIndex = e.riskIndex(set, res, q)
+	q.found = nil // the members found (for a country, millions) are not kept with the answer
 	return res, nil
 }
 

@@ -129,7 +129,7 @@ func isPoints(l *indexes.Layer) bool {
 }
 
 // relation is where a feature's bbox lies with respect to a polygon.
-type relation int
+type relation uint8
 
 const (
 	outside relation = iota

@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"context"
+	"math"
 	"slices"
 	"strings"
 
@@ -76,10 +77,39 @@ func addPoint(x Exposure, l *indexes.Layer, i int) {
 // and polygons it meets (with where their bbox lies, and for polygons whether it covers their
 // representative point). A query finds them once per layer for every measure.
 type members struct {
-	idx     []int
-	rel     []relation
-	counted []bool
-	area    []float64 // polygons: km² inside the query
+	list []member
+	area []float64 // polygons: km² inside the query, per member
+}
+
+// page is an index page meeting a query and where its bbox lies.
+type page struct {
+	features []int32
+	rel      relation
+}
+
+// pages returns the index pages of l that meet the query and how many features they hold.
+func (q *Query) pages(ctx context.Context, l *indexes.Layer) ([]page, int, error) {
+	var out []page
+	var n int
+	var err error
+	l.Pages(q.Bound, func(pb orb.Bound, fs []int32) bool {
+		if err = deadline(ctx); err != nil {
+			return false
+		}
+		if rel := relate(q.prep, pb); rel != outside {
+			out, n = append(out, page{fs, rel}), n+len(fs)
+		}
+		return true
+	})
+	return out, n, err
+}
+
+// member is a feature found in a query, where its bbox lies and (points, polygons) whether it
+// counts in the query.
+type member struct {
+	i       int32
+	rel     relation
+	counted bool
 }
 
 // members returns (and keeps) the features of l in the query. Index pages wholly inside the
@@ -88,43 +118,35 @@ func (q *Query) members(ctx context.Context, l *indexes.Layer) (*members, error)
 	if m, ok := q.found[l]; ok {
 		return m, nil
 	}
-	var found []member
-	var err error
-	l.Pages(q.Bound, func(pb orb.Bound, fs []int32) bool {
-		if err = deadline(ctx); err != nil {
-			return false
-		}
-		whole := relate(q.prep, pb)
-		for _, i := range fs {
-			rel := whole
+	pages, n, err := q.pages(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+	found := make([]member, 0, n)
+	for _, pg := range pages {
+		for _, i := range pg.features {
+			rel := pg.rel
 			if rel == crossing {
 				rel = q.relate(l, int(i))
 			}
 			if rel != outside {
-				found = append(found, member{i, rel})
+				found = append(found, member{i: i, rel: rel})
 			}
 		}
-		return true
-	})
-	if err != nil {
-		return nil, err
 	}
 	slices.SortFunc(found, func(a, b member) int { return int(a.i - b.i) })
-	m := &members{}
-	for _, f := range found {
-		m.add(l, q, int(f.i), f.rel)
+	m := &members{list: found}
+	if l.Shape() == data.Polygons {
+		m.area = make([]float64, 0, len(found))
+	}
+	for k := range found {
+		m.measure(l, q, k)
 	}
 	if q.found == nil {
 		q.found = map[*indexes.Layer]*members{}
 	}
 	q.found[l] = m
 	return m, nil
-}
-
-// member is a feature found in a query and where its bbox lies.
-type member struct {
-	i   int32
-	rel relation
 }
 
 // relate tells where feature i of l lies with respect to the query: a point inside or outside,
@@ -139,21 +161,35 @@ func (q *Query) relate(l *indexes.Layer, i int) relation {
 	return relate(q.prep, l.FeatureBound(i))
 }
 
-// add keeps feature i with its relation; a polygon also with whether it counts in the query and
-// its area there.
-func (m *members) add(l *indexes.Layer, q *Query, i int, rel relation) {
-	m.idx, m.rel = append(m.idx, i), append(m.rel, rel)
-	if _, ok := l.Point(i); ok {
-		m.counted = append(m.counted, true)
-		return
+// measure tells whether member k counts in the query and, for a polygon, its area there.
+func (m *members) measure(l *indexes.Layer, q *Query, k int) {
+	f := &m.list[k]
+	switch l.Shape() {
+	case data.Points:
+		f.counted = true
+	case data.Polygons:
+		if f.rel == inside {
+			f.counted = true
+			m.area = append(m.area, featureKm2(l, int(f.i)))
+			return
+		}
+		g := l.Geometry(int(f.i))
+		f.counted = q.covers(g)
+		m.area = append(m.area, polygonKm2(g, f.rel, q))
 	}
-	g := l.Geometry(i)
-	if data.ShapeOf(g) != data.Polygons {
-		m.counted = append(m.counted, false)
-		return
-	}
-	m.counted = append(m.counted, rel == inside || q.covers(g))
-	m.area = append(m.area, polygonKm2(g, rel, q))
+}
+
+// featureKm2 is the area of polygonal feature i of l, read from its rings without building it.
+func featureKm2(l *indexes.Layer, i int) float64 {
+	var a float64
+	l.Rings(i, func(k int, r orb.Ring) {
+		if k == 0 {
+			a += math.Abs(geo.RingAreaM2(r))
+		} else {
+			a -= math.Abs(geo.RingAreaM2(r))
+		}
+	})
+	return a / 1e6
 }
 
 // inArea measures layer l in the whole query area.
@@ -163,14 +199,15 @@ func inArea(ctx context.Context, l *indexes.Layer, q *Query) (Exposure, error) {
 	if err != nil {
 		return nil, err
 	}
-	for k, i := range m.idx {
-		switch g := l.Geometry(i).(type) {
-		case orb.Point:
+	for k, f := range m.list {
+		i := int(f.i)
+		switch l.Shape() {
+		case data.Points:
 			addPoint(x, l, i)
-		case orb.LineString, orb.MultiLineString:
-			x["length_km"] += lineKm(g, m.rel[k], q.prep)
-		case orb.Polygon, orb.MultiPolygon:
-			if m.counted[k] {
+		case data.Lines:
+			x["length_km"] += lineKm(l.Geometry(i), f.rel, q.prep)
+		case data.Polygons:
+			if f.counted {
 				x["count"]++
 			}
 			x["area_km2"] += m.area[k]
@@ -210,15 +247,15 @@ func pointsByClass(ctx context.Context, t *classTable, z *zones, l *indexes.Laye
 	if err != nil {
 		return err
 	}
-	for _, i := range m.idx {
-		c := t.of[i]
+	for _, f := range m.list {
+		c := t.of[f.i]
 		if c < 0 {
 			continue
 		}
 		if per[c] == nil {
 			per[c] = zeroExposure(l)
 		}
-		addPoint(per[c], l, i)
+		addPoint(per[c], l, int(f.i))
 	}
 	for c, x := range per {
 		if x != nil {
@@ -244,7 +281,8 @@ func polygonsByClass(ctx context.Context, t *classTable, z *zones, l *indexes.La
 	if err != nil {
 		return err
 	}
-	for k, i := range m.idx {
+	for k, f := range m.list {
+		i := int(f.i)
 		if k%1024 == 0 {
 			if err := deadline(ctx); err != nil {
 				return err
@@ -253,14 +291,14 @@ func polygonsByClass(ctx context.Context, t *classTable, z *zones, l *indexes.La
 		if !bit(t.meets, i) {
 			continue
 		}
-		if c := t.of[i]; c >= 0 && m.counted[k] {
+		if c := t.of[i]; c >= 0 && f.counted {
 			get(c)["count"]++
 		}
 		if bit(t.whole, i) {
 			get(t.of[i])["area_km2"] += m.area[k]
 			continue
 		}
-		splitArea(l.Geometry(i), l.FeatureBound(i), m.rel[k], z, q, get)
+		splitArea(l.Geometry(i), l.FeatureBound(i), f.rel, z, q, get)
 	}
 	for c, x := range per {
 		if x != nil {
@@ -298,8 +336,8 @@ func linesByClass(ctx context.Context, z *zones, l *indexes.Layer, q *Query, cs 
 	if err != nil {
 		return err
 	}
-	for k, i := range m.idx {
-		rel := m.rel[k]
+	for _, f := range m.list {
+		i, rel := int(f.i), f.rel
 		nz := nearZones(z, clampBound(l.FeatureBound(i), q.Bound))
 		if len(nz.all) == 0 {
 			continue

@@ -149,6 +149,19 @@ func (l *Layer) Geometry(i int) orb.Geometry {
 	return nil
 }
 
+// Rings calls fn with every ring of polygonal feature i (and every line of a linear one), with
+// its index within its part (0 for an outer ring), as views of the coordinates: no allocation.
+func (l *Layer) Rings(i int, fn func(k int, r orb.Ring)) {
+	s := &l.geom
+	ps := s.partsOf(i)
+	for p := ps.lo; p < ps.hi; p++ {
+		rs := s.ringsOf(p)
+		for r := rs.lo; r < rs.hi; r++ {
+			fn(r-rs.lo, s.ring(r))
+		}
+	}
+}
+
 // Points returns the number of points of feature i (over all its parts and rings).
 func (l *Layer) Points(i int) int {
 	s := &l.geom
