@@ -97,6 +97,7 @@ func (e *Engine) Area(ctx context.Context, r *AreaRequest) (*AreaResult, error) 
 // compute measures hazards and exposure inside a validated query.
 func (e *Engine) compute(ctx context.Context, set *indexes.Set, q *Query, haz, exp []*indexes.Layer) (*AreaResult, error) {
 	res := &AreaResult{Query: q, DataVersion: set.Dataset.Version, InArea: map[string]Exposure{}, set: set}
+	q.km2 = e.areas(set, exp)
 	for _, l := range exp {
 		x, err := inArea(ctx, l, q)
 		if err != nil {
@@ -113,7 +114,7 @@ func (e *Engine) compute(ctx context.Context, set *indexes.Set, q *Query, haz, e
 	}
 	res.Summary = e.summarize(res.Hazards, q.AreaKm2)
 	res.RiskIndex = e.riskIndex(set, res, q)
-	q.found = nil // the members found (for a country, millions) are not kept with the answer
+	q.found, q.km2 = nil, nil // the members found (for a country, millions) are not kept with the answer
 	return res, nil
 }
 

@@ -43,6 +43,38 @@ func (e *Engine) classes(set *indexes.Set, h, l *indexes.Layer) *classTable {
 	return t
 }
 
+// warmAreas computes, once per data version, the area of every feature of polygon layer l.
+func (e *Engine) warmAreas(set *indexes.Set, l *indexes.Layer) {
+	km2 := make([]float64, l.Len())
+	const chunk = 1 << 14
+	parallel((len(km2)+chunk-1)/chunk, func(c int) error {
+		for i := c * chunk; i < min(len(km2), (c+1)*chunk); i++ {
+			km2[i] = featureKm2(l, i)
+		}
+		return nil
+	})
+	c := &e.cache
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.reset(set.Dataset.Version)
+	c.areas[l] = km2
+}
+
+// areas returns the feature areas of the warmed polygon layers among ls.
+func (e *Engine) areas(set *indexes.Set, ls []*indexes.Layer) map[*indexes.Layer][]float64 {
+	c := &e.cache
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.reset(set.Dataset.Version)
+	out := map[*indexes.Layer][]float64{}
+	for _, l := range ls {
+		if km2, ok := c.areas[l]; ok {
+			out[l] = km2
+		}
+	}
+	return out
+}
+
 func newClassTable(n int) *classTable {
 	t := &classTable{of: make([]int16, n), whole: make([]uint64, (n+63)/64), meets: make([]uint64, (n+63)/64)}
 	for i := range t.of {

@@ -128,6 +128,11 @@ func (e *Engine) warmTables(set *indexes.Set) {
 	if ok1 && ok2 {
 		e.healthDistances(people, fac)
 	}
+	for _, l := range set.Layers() {
+		if DefaultExposure(l) && l.Shape() == data.Polygons {
+			e.warmAreas(set, l)
+		}
+	}
 	var pairs [][2]*indexes.Layer
 	for _, h := range set.Layers() {
 		for _, l := range set.Layers() {

@@ -73,80 +73,120 @@ func addPoint(x Exposure, l *indexes.Layer, i int) {
 	}
 }
 
-// members are the features of one layer in a query, in index order: points it covers, lines
-// and polygons it meets (with where their bbox lies, and for polygons whether it covers their
-// representative point). A query finds them once per layer for every measure.
+// members are the features of one layer in a query: the index pages wholly inside it (all their
+// features are in, polygons whole), and from the pages across its edge the features that meet it,
+// each with where its bbox lies and whether it counts (points it covers; polygons whose
+// representative point it covers). A query finds them once per layer for every measure, in index
+// page order, and keeps a few bytes per feature only near its edge.
 type members struct {
-	list []member
-	area []float64 // polygons: km² inside the query, per member
+	inside    [][]int32 // features of pages wholly inside
+	list      []member  // features of pages across the edge that meet the query
+	area      []float64 // polygons: km² inside the query, per list member
+	insideKm2 float64   // polygons: the area of the inside pages' features
 }
 
-// page is an index page meeting a query and where its bbox lies.
-type page struct {
-	features []int32
-	rel      relation
-}
-
-// pages returns the index pages of l that meet the query and how many features they hold.
-func (q *Query) pages(ctx context.Context, l *indexes.Layer) ([]page, int, error) {
-	var out []page
-	var n int
-	var err error
-	l.Pages(q.Bound, func(pb orb.Bound, fs []int32) bool {
-		if err = deadline(ctx); err != nil {
-			return false
-		}
-		if rel := relate(q.prep, pb); rel != outside {
-			out, n = append(out, page{fs, rel}), n+len(fs)
-		}
-		return true
-	})
-	return out, n, err
-}
-
-// member is a feature found in a query, where its bbox lies and (points, polygons) whether it
-// counts in the query.
+// member is a feature near the query's edge, where its bbox lies and whether it counts.
 type member struct {
 	i       int32
 	rel     relation
 	counted bool
 }
 
-// members returns (and keeps) the features of l in the query. Index pages wholly inside the
-// query (most of them, for a dense layer) take all their features without looking at each.
+// members returns (and keeps) the features of l in the query.
 func (q *Query) members(ctx context.Context, l *indexes.Layer) (*members, error) {
 	if m, ok := q.found[l]; ok {
 		return m, nil
 	}
-	pages, n, err := q.pages(ctx, l)
+	m := &members{}
+	var err error
+	l.Pages(q.Bound, func(pb orb.Bound, fs []int32) bool {
+		if err = deadline(ctx); err != nil {
+			return false
+		}
+		switch relate(q.prep, pb) {
+		case inside:
+			m.inside = append(m.inside, fs)
+		case crossing:
+			m.near(l, q, fs)
+		}
+		return true
+	})
 	if err != nil {
 		return nil, err
 	}
-	found := make([]member, 0, n)
-	for _, pg := range pages {
-		for _, i := range pg.features {
-			rel := pg.rel
-			if rel == crossing {
-				rel = q.relate(l, int(i))
-			}
-			if rel != outside {
-				found = append(found, member{i: i, rel: rel})
-			}
-		}
-	}
-	slices.SortFunc(found, func(a, b member) int { return int(a.i - b.i) })
-	m := &members{list: found}
 	if l.Shape() == data.Polygons {
-		m.area = make([]float64, 0, len(found))
-	}
-	for k := range found {
-		m.measure(l, q, k)
+		m.each(func(i, k int) {
+			if k < 0 {
+				m.insideKm2 += q.featureKm2(l, i)
+			}
+		})
 	}
 	if q.found == nil {
 		q.found = map[*indexes.Layer]*members{}
 	}
 	q.found[l] = m
 	return m, nil
+}
+
+// near keeps the features of a page across the query's edge that meet the query.
+func (m *members) near(l *indexes.Layer, q *Query, fs []int32) {
+	for _, i := range fs {
+		rel := q.relate(l, int(i))
+		if rel == outside {
+			continue
+		}
+		f := member{i: i, rel: rel, counted: true}
+		if l.Shape() == data.Polygons {
+			if rel == inside {
+				m.area = append(m.area, q.featureKm2(l, int(i)))
+			} else {
+				g := l.Geometry(int(i))
+				f.counted = q.covers(g)
+				m.area = append(m.area, polygonKm2(g, rel, q))
+			}
+		}
+		m.list = append(m.list, f)
+	}
+}
+
+// each calls fn with every member: its feature index and its place in m.list, or -1 when it is
+// in a page wholly inside the query.
+func (m *members) each(fn func(i, k int)) {
+	for _, fs := range m.inside {
+		for _, i := range fs {
+			fn(int(i), -1)
+		}
+	}
+	for k, f := range m.list {
+		fn(int(f.i), k)
+	}
+}
+
+// rel is where member k's bbox lies; counted whether it counts in the query; km2 a polygon's
+// area in the query.
+func (m *members) rel(k int) relation {
+	if k < 0 {
+		return inside
+	}
+	return m.list[k].rel
+}
+
+func (m *members) counted(k int) bool { return k < 0 || m.list[k].counted }
+
+func (m *members) km2(q *Query, l *indexes.Layer, i, k int) float64 {
+	if k < 0 {
+		return q.featureKm2(l, i)
+	}
+	return m.area[k]
+}
+
+// len is the number of members.
+func (m *members) len() int {
+	n := len(m.list)
+	for _, fs := range m.inside {
+		n += len(fs)
+	}
+	return n
 }
 
 // relate tells where feature i of l lies with respect to the query: a point inside or outside,
@@ -161,22 +201,12 @@ func (q *Query) relate(l *indexes.Layer, i int) relation {
 	return relate(q.prep, l.FeatureBound(i))
 }
 
-// measure tells whether member k counts in the query and, for a polygon, its area there.
-func (m *members) measure(l *indexes.Layer, q *Query, k int) {
-	f := &m.list[k]
-	switch l.Shape() {
-	case data.Points:
-		f.counted = true
-	case data.Polygons:
-		if f.rel == inside {
-			f.counted = true
-			m.area = append(m.area, featureKm2(l, int(f.i)))
-			return
-		}
-		g := l.Geometry(int(f.i))
-		f.counted = q.covers(g)
-		m.area = append(m.area, polygonKm2(g, f.rel, q))
+// featureKm2 is the area of polygonal feature i of l, from the layer's table when it was warmed.
+func (q *Query) featureKm2(l *indexes.Layer, i int) float64 {
+	if t := q.km2[l]; t != nil {
+		return t[i]
 	}
+	return featureKm2(l, i)
 }
 
 // featureKm2 is the area of polygonal feature i of l, read from its rings without building it.
@@ -199,19 +229,21 @@ func inArea(ctx context.Context, l *indexes.Layer, q *Query) (Exposure, error) {
 	if err != nil {
 		return nil, err
 	}
-	for k, f := range m.list {
-		i := int(f.i)
-		switch l.Shape() {
-		case data.Points:
-			addPoint(x, l, i)
-		case data.Lines:
-			x["length_km"] += lineKm(l.Geometry(i), f.rel, q.prep)
-		case data.Polygons:
-			if f.counted {
+	switch l.Shape() {
+	case data.Points:
+		m.each(func(i, _ int) { addPoint(x, l, i) })
+	case data.Lines:
+		m.each(func(i, k int) { x["length_km"] += lineKm(l.Geometry(i), m.rel(k), q.prep) })
+	case data.Polygons:
+		x["area_km2"] = m.insideKm2
+		m.each(func(_, k int) {
+			if m.counted(k) {
 				x["count"]++
 			}
-			x["area_km2"] += m.area[k]
-		}
+			if k >= 0 {
+				x["area_km2"] += m.area[k]
+			}
+		})
 	}
 	return x, nil
 }
@@ -247,16 +279,16 @@ func pointsByClass(ctx context.Context, t *classTable, z *zones, l *indexes.Laye
 	if err != nil {
 		return err
 	}
-	for _, f := range m.list {
-		c := t.of[f.i]
+	m.each(func(i, _ int) {
+		c := t.of[i]
 		if c < 0 {
-			continue
+			return
 		}
 		if per[c] == nil {
 			per[c] = zeroExposure(l)
 		}
-		addPoint(per[c], l, int(f.i))
-	}
+		addPoint(per[c], l, i)
+	})
 	for c, x := range per {
 		if x != nil {
 			add(cs.get(z.names[c]).Exposure, l.Spec.ID, x)
@@ -281,24 +313,25 @@ func polygonsByClass(ctx context.Context, t *classTable, z *zones, l *indexes.La
 	if err != nil {
 		return err
 	}
-	for k, f := range m.list {
-		i := int(f.i)
-		if k%1024 == 0 {
-			if err := deadline(ctx); err != nil {
-				return err
-			}
+	n := 0
+	m.each(func(i, k int) {
+		if n++; n%1024 == 0 && err == nil {
+			err = deadline(ctx)
 		}
-		if !bit(t.meets, i) {
-			continue
+		if err != nil || !bit(t.meets, i) {
+			return
 		}
-		if c := t.of[i]; c >= 0 && f.counted {
+		if c := t.of[i]; c >= 0 && m.counted(k) {
 			get(c)["count"]++
 		}
 		if bit(t.whole, i) {
-			get(t.of[i])["area_km2"] += m.area[k]
-			continue
+			get(t.of[i])["area_km2"] += m.km2(q, l, i, k)
+			return
 		}
-		splitArea(l.Geometry(i), l.FeatureBound(i), f.rel, z, q, get)
+		splitArea(l.Geometry(i), l.FeatureBound(i), m.rel(k), z, q, get)
+	})
+	if err != nil {
+		return err
 	}
 	for c, x := range per {
 		if x != nil {
@@ -336,18 +369,17 @@ func linesByClass(ctx context.Context, z *zones, l *indexes.Layer, q *Query, cs 
 	if err != nil {
 		return err
 	}
-	for _, f := range m.list {
-		i, rel := int(f.i), f.rel
+	m.each(func(i, k int) {
 		nz := nearZones(z, clampBound(l.FeatureBound(i), q.Bound))
 		if len(nz.all) == 0 {
-			continue
+			return
 		}
 		for _, line := range geo.Lines(l.Geometry(i)) {
-			for k := 0; k+1 < len(line); k++ {
-				ts, near = segmentByClass(line[k], line[k+1], rel, nz, q, per, ts, near)
+			for s := 0; s+1 < len(line); s++ {
+				ts, near = segmentByClass(line[s], line[s+1], m.rel(k), nz, q, per, ts, near)
 			}
 		}
-	}
+	})
 	for c, km := range per {
 		if km > 0 {
 			add(cs.get(z.names[c]).Exposure, l.Spec.ID, Exposure{"length_km": km})

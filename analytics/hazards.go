@@ -87,6 +87,8 @@ type zoneCache struct {
 	byLayer map[*indexes.Layer]*zones
 	// tables caches the class of every feature of an exposure layer in a hazard layer
 	tables map[[2]*indexes.Layer]*classTable
+	// areas caches the area (km²) of every feature of the default polygon exposure layers
+	areas map[*indexes.Layer][]float64
 }
 
 // zones returns h's prepared zones, building them on first use for the current data version.
@@ -107,5 +109,6 @@ func (e *Engine) zones(set *indexes.Set, h *indexes.Layer) *zones {
 func (c *zoneCache) reset(version string) {
 	if c.version != version || c.byLayer == nil {
 		c.version, c.byLayer, c.tables = version, map[*indexes.Layer]*zones{}, map[[2]*indexes.Layer]*classTable{}
+		c.areas = map[*indexes.Layer][]float64{}
 	}
 }

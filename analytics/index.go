@@ -68,16 +68,16 @@ func (e *Engine) farShare(set *indexes.Set, q *Query) float64 {
 	}
 	dist := e.healthDistances(people, fac)
 	m, err := q.members(context.Background(), people)
-	if err != nil || len(m.list) == 0 {
+	if err != nil || m.len() == 0 {
 		return 0
 	}
 	far := 0
-	for _, f := range m.list {
-		if float64(dist[f.i]) > e.cfg.FarFromHealthKm {
+	m.each(func(i, _ int) {
+		if float64(dist[i]) > e.cfg.FarFromHealthKm {
 			far++
 		}
-	}
-	return float64(far) / float64(len(m.list))
+	})
+	return float64(far) / float64(m.len())
 }
 
 // healthDistances is the distance in km from every feature of people to its nearest health

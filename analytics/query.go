@@ -58,6 +58,7 @@ type Query struct {
 	prep     *geo.Prepared    // for points, lines and bboxes
 	shape    *geo.Shape       // for exact intersection areas
 	found    map[*indexes.Layer]*members
+	km2      map[*indexes.Layer][]float64 // feature areas of warmed polygon layers
 	unit     *unitRef // the admin unit, for a query of one
 }
 

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -181,7 +182,9 @@ func (a *app) warm(set *indexes.Set) {
 		a.log.Warn("preparing risk queries", "err", err)
 		return
 	}
-	a.log.Info("risk queries prepared", "data_version", set.Dataset.Version, "took", time.Since(start).Round(time.Millisecond))
+	took := time.Since(start).Round(time.Millisecond)
+	debug.FreeOSMemory() // the admin units' members (millions for a national layer) are garbage now
+	a.log.Info("risk queries prepared", "data_version", set.Dataset.Version, "took", took)
 }
 
 func (a *app) close() {
