@@ -59,7 +59,7 @@ type Query struct {
 	shape    *geo.Shape       // for exact intersection areas
 	found    map[*indexes.Layer]*members
 	km2      map[*indexes.Layer][]float64 // feature areas of warmed polygon layers
-	unit     *unitRef // the admin unit, for a query of one
+	unit     *unitRef                     // the admin unit, for a query of one
 }
 
 // unitRef names a feature of an admin layer.
