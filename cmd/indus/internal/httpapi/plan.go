@@ -3,7 +3,6 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -17,8 +16,8 @@ func (s *Server) planFibre(c *fiber.Ctx) error {
 	if s.plan == nil {
 		return data.Errorf(data.KindNotFound, "fibre planning is not enabled on this server")
 	}
-	if ct := c.Get(fiber.HeaderContentType); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return data.Invalid("unsupported content type", "send application/json")
+	if err := requireJSON(c); err != nil {
+		return err
 	}
 	format := c.Query("format", "json")
 	if format != "json" && format != "csv" && format != "geojson" {

@@ -13,8 +13,8 @@ import (
 
 // riskArea serves POST /risk/area (JSON), with ?format=csv or ?format=geojson exports.
 func (s *Server) riskArea(c *fiber.Ctx) error {
-	if ct := c.Get(fiber.HeaderContentType); ct != "" && !strings.HasPrefix(ct, "application/json") && !strings.HasPrefix(ct, "application/geo+json") {
-		return data.Invalid("unsupported content type", "send application/json")
+	if err := requireJSON(c); err != nil {
+		return err
 	}
 	format := c.Query("format", "json")
 	switch format {
@@ -81,4 +81,13 @@ func (s *Server) riskRank(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(res)
+}
+
+// requireJSON refuses a body sent as anything but JSON (a missing Content-Type is taken as JSON).
+func requireJSON(c *fiber.Ctx) error {
+	ct := c.Get(fiber.HeaderContentType)
+	if ct == "" || strings.HasPrefix(ct, "application/json") || strings.HasPrefix(ct, "application/geo+json") {
+		return nil
+	}
+	return data.Invalid("unsupported content type "+ct, "send application/json")
 }
