@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"errors"
 	"os"
 	"sync"
 	"time"
@@ -15,6 +16,20 @@ type Dataset struct {
 	Version string
 	// LoadTime is how long Load took.
 	LoadTime time.Duration
+
+	close sync.Once
+	unmap func() // releases the mapped snapshot; nil for none
+}
+
+// Close releases the mapped snapshot the layers are views of. The caller must be sure nothing
+// reads the dataset any more (a server retires a replaced dataset after its longest deadline).
+func (d *Dataset) Close() error {
+	d.close.Do(func() {
+		if d.unmap != nil {
+			d.unmap()
+		}
+	})
+	return nil
 }
 
 // Layer returns the loaded layer with the given id.
@@ -124,7 +139,7 @@ func readAll(ctx context.Context, cat *Catalog, r Reader, opt LoadOptions) ([]*B
 // the caller's context was cancelled.
 func firstError(errs []error) error {
 	for _, err := range errs {
-		if err != nil && err != context.Canceled {
+		if err != nil && !errors.Is(err, context.Canceled) {
 			return err
 		}
 	}

@@ -14,8 +14,7 @@ import (
 // OpenSnapshot maps a snapshot file read-only and returns its dataset, whose layers read the
 // mapped pages in place. Every section's checksum is verified first; a snapshot of another format
 // version, truncated, corrupt, or whose catalog fails validation is refused with an error naming
-// the file and the section. The mapping stays for the life of the process (a reload maps the new
-// file beside it; the pages of an old one are only address space once the kernel drops them).
+// the file and the section. The mapping stays until Close.
 func OpenSnapshot(path string) (*Dataset, error) { return openSnapshot(path, nil) }
 
 // openSnapshot is OpenSnapshot with the catalog already at hand (nil: the snapshot's own).
@@ -29,11 +28,17 @@ func openSnapshot(path string, cat *Catalog) (*Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, _, err := mapFile(f, st.Size())
+	b, unmap, err := mapFile(f, st.Size())
 	if err != nil {
 		return nil, err
 	}
-	return decodeSnapshot(b, path, cat)
+	ds, err := decodeSnapshot(b, path, cat)
+	if err != nil {
+		unmap()
+		return nil, err
+	}
+	ds.unmap = unmap
+	return ds, nil
 }
 
 // DecodeSnapshot reads a snapshot held in b (which must start 8-byte aligned and stay unchanged

@@ -141,7 +141,7 @@ func TestSnapshotFileRoundTripAndRefusals(t *testing.T) {
 	bad("empty", func(b []byte) []byte { return nil }, "preamble")
 }
 
-func testCatalog(t *testing.T) *Catalog {
+func testCatalog(t testing.TB) *Catalog {
 	t.Helper()
 	spec := storeSpec()
 	spec.Source.Path = "x.geojson"

@@ -79,12 +79,14 @@ func NewServed(base *Set) *Served {
 // Load returns the set being served.
 func (s *Served) Load() *Set { return s.cur.Load() }
 
-// SetBase serves a newly loaded dataset, with the live layers kept.
-func (s *Served) SetBase(base *Set) {
+// SetBase serves a newly loaded dataset, with the live layers kept, and returns the one it
+// replaces.
+func (s *Served) SetBase(base *Set) (old *Set) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.base = base
+	old, s.base = s.base, base
 	s.publish()
+	return old
 }
 
 // SetLive serves l as a live layer, in place of the live layer with its id.

@@ -146,11 +146,12 @@ type app struct {
 	risk   *analytics.Engine
 	warn   *warnings.Service
 	srv    *httpapi.Server
+	retire time.Duration // how long a replaced dataset stays mapped for the requests still reading it
 }
 
 // wire builds the services over set and the HTTP server over them.
 func wire(cfg config, set *indexes.Set, arch *archive.Set, log *slog.Logger) (*app, error) {
-	a := &app{log: log, served: indexes.NewServed(set)}
+	a := &app{log: log, served: indexes.NewServed(set), retire: max(2*max(cfg.RequestTimeout, cfg.RiskTimeout), 2*time.Minute)}
 	cacheBytes := int64(cfg.CacheMB) << 20
 	if cacheBytes == 0 {
 		cacheBytes = -1 // --cache-mb 0 turns the tile cache off
@@ -206,7 +207,8 @@ func (a *app) reloads(load func() (*indexes.Set, error)) {
 			a.log.Error("reload failed; still serving the previous data", "err", err)
 			continue
 		}
-		a.served.SetBase(next) // the data version changes, so cached tiles of the old data are not served
+		old := a.served.SetBase(next) // the data version changes, so cached tiles of the old data are not served
+		time.AfterFunc(a.retire, func() { old.Dataset.Close() })
 		a.warm(next)
 	}
 }
