@@ -11,13 +11,10 @@ import (
 // edges are bucketed into horizontal bands so that a test looks only at the edges of its band.
 type Prepared struct {
 	bound orb.Bound
-	bands [][]edge
-	h     float64
+	bands bands[edge]
 }
 
 type edge struct{ a, b orb.Point }
-
-const bandCount = 128
 
 // Prepare indexes the edges of mp.
 func Prepare(mp orb.MultiPolygon) *Prepared {
@@ -27,58 +24,21 @@ func Prepare(mp orb.MultiPolygon) *Prepared {
 			edges += max(len(r)-1, 0)
 		}
 	}
-	// about four edges a band, at most bandCount bands
-	n := max(1, min(bandCount, edges/4))
-	p := &Prepared{bound: mp.Bound(), bands: make([][]edge, n)}
-	p.h = (p.bound.Max[1] - p.bound.Min[1]) / float64(n)
-	if p.h <= 0 {
-		p.h = 1
-	}
-	p.fill(mp)
-	return p
-}
-
-// fill buckets the edges in two passes: count the edges of each band, then fill one shared
-// backing array.
-func (p *Prepared) fill(mp orb.MultiPolygon) {
-	counts := make([]int, len(p.bands))
-	each := func(fn func(a, b orb.Point, lo, hi int)) {
+	p := &Prepared{bound: mp.Bound()}
+	p.bands = newBands(p.bound, edges, func(fn func(ylo, yhi float64, e edge)) {
 		for _, poly := range mp {
 			for _, r := range poly {
 				for i := 0; i+1 < len(r); i++ {
-					a, b := r[i], r[i+1]
-					fn(a, b, p.band(math.Min(a[1], b[1])), p.band(math.Max(a[1], b[1])))
+					fn(math.Min(r[i][1], r[i+1][1]), math.Max(r[i][1], r[i+1][1]), edge{r[i], r[i+1]})
 				}
 			}
 		}
-	}
-	total := 0
-	each(func(_, _ orb.Point, lo, hi int) {
-		for k := lo; k <= hi; k++ {
-			counts[k]++
-		}
-		total += hi - lo + 1
 	})
-	backing := make([]edge, total)
-	off := 0
-	for k, c := range counts {
-		p.bands[k] = backing[off : off : off+c]
-		off += c
-	}
-	each(func(a, b orb.Point, lo, hi int) {
-		for k := lo; k <= hi; k++ {
-			p.bands[k] = append(p.bands[k], edge{a, b})
-		}
-	})
+	return p
 }
 
 // Bound is the bbox of the polygon.
 func (p *Prepared) Bound() orb.Bound { return p.bound }
-
-func (p *Prepared) band(y float64) int {
-	k := int((y - p.bound.Min[1]) / p.h)
-	return max(0, min(len(p.bands)-1, k))
-}
 
 // Contains uses the even-odd rule over all rings, so holes and multipolygon parts are handled.
 func (p *Prepared) Contains(q orb.Point) bool {
@@ -86,7 +46,7 @@ func (p *Prepared) Contains(q orb.Point) bool {
 		return false
 	}
 	in := false
-	for _, e := range p.bands[p.band(q[1])] {
+	for _, e := range p.bands.of[p.bands.band(q[1])] {
 		a, b := e.a, e.b
 		if (a[1] > q[1]) != (b[1] > q[1]) {
 			x := a[0] + (q[1]-a[1])*(b[0]-a[0])/(b[1]-a[1])
@@ -104,7 +64,7 @@ func (p *Prepared) Covers(q orb.Point) bool {
 	if !p.bound.Contains(q) {
 		return false
 	}
-	for _, e := range p.bands[p.band(q[1])] {
+	for _, e := range p.bands.of[p.bands.band(q[1])] {
 		if orient(e.a, e.b, q) == 0 && min(e.a[0], e.b[0]) <= q[0] && q[0] <= max(e.a[0], e.b[0]) &&
 			min(e.a[1], e.b[1]) <= q[1] && q[1] <= max(e.a[1], e.b[1]) {
 			return true
@@ -118,9 +78,9 @@ func (p *Prepared) Crosses(b orb.Bound) bool {
 	if !p.bound.Intersects(b) {
 		return false
 	}
-	lo, hi := p.band(b.Min[1]), p.band(b.Max[1])
+	lo, hi := p.bands.band(b.Min[1]), p.bands.band(b.Max[1])
 	for k := lo; k <= hi; k++ {
-		for _, e := range p.bands[k] {
+		for _, e := range p.bands.of[k] {
 			if SegmentMeetsBound(e.a, e.b, b) {
 				return true
 			}
@@ -187,9 +147,9 @@ func segmentInside(a, b orb.Point, ps []*Prepared, ts []float64, total *float64)
 
 // Cuts appends to ts the parameters t in [0, 1] at which segment a-b meets the polygon's edges.
 func (p *Prepared) Cuts(a, b orb.Point, ts []float64) []float64 {
-	lo, hi := p.band(min(a[1], b[1])), p.band(max(a[1], b[1]))
+	lo, hi := p.bands.band(min(a[1], b[1])), p.bands.band(max(a[1], b[1]))
 	for k := lo; k <= hi; k++ {
-		for _, e := range p.bands[k] {
+		for _, e := range p.bands.of[k] {
 			if t, ok := SegmentParam(a, b, e.a, e.b); ok {
 				ts = append(ts, t)
 			}

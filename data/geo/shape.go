@@ -20,9 +20,8 @@ import (
 type Shape struct {
 	bound orb.Bound
 	edges []sedge
-	rings []int32 // index of the first edge of each ring, and the end
-	bands [][]int32
-	h     float64
+	rings []int32      // index of the first edge of each ring, and the end
+	bands bands[int32] // edge indexes
 }
 
 // NewShape prepares mp.
@@ -88,39 +87,13 @@ func (e *sedge) meets(lo, hi orb.Point) bool {
 	return e.lo[0] <= hi[0] && e.hi[0] >= lo[0] && e.lo[1] <= hi[1] && e.hi[1] >= lo[1]
 }
 
-// index buckets the edges into about one band per four edges (at most bandCount).
+// index buckets the edges by band.
 func (s *Shape) index() {
-	n := max(1, min(bandCount, len(s.edges)/4))
-	s.bands = make([][]int32, n)
-	s.h = (s.bound.Max[1] - s.bound.Min[1]) / float64(n)
-	if s.h <= 0 {
-		s.h = 1
-	}
-	counts := make([]int, n)
-	total := 0
-	for _, e := range s.edges {
-		lo, hi := s.band(e.lo[1]), s.band(e.hi[1])
-		for k := lo; k <= hi; k++ {
-			counts[k]++
+	s.bands = newBands(s.bound, len(s.edges), func(fn func(ylo, yhi float64, i int32)) {
+		for i, e := range s.edges {
+			fn(e.lo[1], e.hi[1], int32(i))
 		}
-		total += hi - lo + 1
-	}
-	backing := make([]int32, total)
-	off := 0
-	for k, c := range counts {
-		s.bands[k] = backing[off : off : off+c]
-		off += c
-	}
-	for i, e := range s.edges {
-		lo, hi := s.band(e.lo[1]), s.band(e.hi[1])
-		for k := lo; k <= hi; k++ {
-			s.bands[k] = append(s.bands[k], int32(i))
-		}
-	}
-}
-
-func (s *Shape) band(y float64) int {
-	return max(0, min(len(s.bands)-1, int((y-s.bound.Min[1])/s.h)))
+	})
 }
 
 // Bound is the bbox of the shape.
@@ -131,11 +104,11 @@ func (s *Shape) near(lo, hi orb.Point, fn func(int32)) {
 	if len(s.edges) == 0 || s.bound.Min[0] > hi[0] || s.bound.Max[0] < lo[0] || s.bound.Min[1] > hi[1] || s.bound.Max[1] < lo[1] {
 		return
 	}
-	first, last := s.band(lo[1]), s.band(hi[1])
+	first, last := s.bands.band(lo[1]), s.bands.band(hi[1])
 	for k := first; k <= last; k++ {
-		for _, i := range s.bands[k] {
+		for _, i := range s.bands.of[k] {
 			e := &s.edges[i]
-			if e.meets(lo, hi) && (k == first || s.band(e.lo[1]) == k) {
+			if e.meets(lo, hi) && (k == first || s.bands.band(e.lo[1]) == k) {
 				fn(i)
 			}
 		}
@@ -148,7 +121,7 @@ func (s *Shape) inside(p orb.Point) bool {
 		return false
 	}
 	in := false
-	for _, i := range s.bands[s.band(p[1])] {
+	for _, i := range s.bands.of[s.bands.band(p[1])] {
 		a, b := s.edges[i].a, s.edges[i].b
 		if (a[1] > p[1]) != (b[1] > p[1]) && p[0] < a[0]+(p[1]-a[1])*(b[0]-a[0])/(b[1]-a[1]) {
 			in = !in
