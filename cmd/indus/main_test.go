@@ -217,16 +217,23 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// generate writes the default dataset's files and catalog under dir with indus gen and returns
+// the catalog's path.
+func generate(t *testing.T, bin, dir string) string {
+	t.Helper()
+	out, err := exec.Command(bin, "gen", "--out", filepath.Join(dir, "data")).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
 // SIGHUP reloads the catalog: the new metadata is served, the live warnings layer survives, and a
 // broken catalog keeps the old data.
 func TestReloadOnSIGHUP(t *testing.T) {
 	bin := binary(t)
 	dir := t.TempDir()
-	out, err := exec.Command(bin, "gen", "--out", filepath.Join(dir, "data")).Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	catalog := strings.TrimSpace(string(out))
+	catalog := generate(t, bin, dir)
 	base, cmd := startProcess(t, bin, nil, "--catalog", catalog)
 	title := func() string {
 		var c struct {

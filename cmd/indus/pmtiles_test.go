@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -24,6 +22,7 @@ import (
 	"github.com/cpec-digital/indus/data/gdal"
 	"github.com/cpec-digital/indus/indexes"
 	"github.com/cpec-digital/indus/tiles"
+	"github.com/cpec-digital/indus/tiles/pmtiles/pmtilestest"
 )
 
 // lowerIndus is the bbox of the test archives: the lower Indus from Sukkur to the delta and the
@@ -33,49 +32,6 @@ var lowerIndus = orb.Bound{Min: orb.Point{66.5, 23.6}, Max: orb.Point{69.5, 27.5
 const lowerIndusFlag = "66.5,23.6,69.5,27.5"
 
 const archiveLayers = "flood_rp100,rivers,villages,provinces"
-
-// goArchive is an archive read whole with go-pmtiles' deserializers (an independent reader).
-type goArchive struct {
-	b    []byte
-	h    gopm.HeaderV3
-	root []gopm.EntryV3
-}
-
-func readGoArchive(t *testing.T, path string) *goArchive {
-	t.Helper()
-	if err := gopm.Verify(log.New(io.Discard, "", 0), path); err != nil {
-		t.Fatalf("go-pmtiles Verify %s: %v", path, err)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := gopm.DeserializeHeader(b[:gopm.HeaderV3LenBytes])
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := gopm.DeserializeEntries(bytes.NewBuffer(b[h.RootOffset:h.RootOffset+h.RootLength]), h.InternalCompression)
-	return &goArchive{b: b, h: h, root: root}
-}
-
-// tile follows go-pmtiles' directory lookups to tile z/x/y.
-func (a *goArchive) tile(z uint8, x, y uint32) ([]byte, bool) {
-	id := gopm.ZxyToID(z, x, y)
-	dir := a.root
-	for range 4 {
-		e, ok := gopm.FindTile(dir, id)
-		if !ok {
-			return nil, false
-		}
-		if e.RunLength > 0 {
-			at := a.h.TileDataOffset + e.Offset
-			return a.b[at : at+uint64(e.Length)], true
-		}
-		off := a.h.LeafDirectoryOffset + e.Offset
-		dir = gopm.DeserializeEntries(bytes.NewBuffer(a.b[off:off+uint64(e.Length)]), a.h.InternalCompression)
-	}
-	return nil, false
-}
 
 // tilesOver lists the tiles at zooms 0–maxz whose buffered bounds meet b.
 func tilesOver(ts *tiles.Service, b orb.Bound, maxz uint32) [][3]uint32 {
@@ -127,16 +83,16 @@ func TestExportPMTiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer served.Close()
-	a := readGoArchive(t, out)
+	a := pmtilestest.Read(t, out)
 	full, empty := compareArchive(t, a, served, tilesOver(served, lowerIndus, 10))
-	if full < 50 || empty == 0 || a.h.AddressedTilesCount != uint64(full) {
-		t.Errorf("%d non-empty, %d empty tiles over the bbox; the archive addresses %d", full, empty, a.h.AddressedTilesCount)
+	if full < 50 || empty == 0 || a.Header.AddressedTilesCount != uint64(full) {
+		t.Errorf("%d non-empty, %d empty tiles over the bbox; the archive addresses %d", full, empty, a.Header.AddressedTilesCount)
 	}
 	checkArchiveMetadata(t, a)
 }
 
 // compareArchive checks each tile against the service and counts the non-empty and empty ones.
-func compareArchive(t *testing.T, a *goArchive, served *tiles.Service, over [][3]uint32) (full, empty int) {
+func compareArchive(t *testing.T, a *pmtilestest.Archive, served *tiles.Service, over [][3]uint32) (full, empty int) {
 	t.Helper()
 	layers := strings.Split(archiveLayers, ",")
 	for _, c := range over {
@@ -144,7 +100,7 @@ func compareArchive(t *testing.T, a *goArchive, served *tiles.Service, over [][3
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, ok := a.tile(uint8(c[0]), c[1], c[2])
+		got, ok := a.Tile(uint8(c[0]), c[1], c[2])
 		switch {
 		case want.Empty && ok:
 			t.Errorf("tile %v is empty but stored", c)
@@ -163,14 +119,14 @@ func compareArchive(t *testing.T, a *goArchive, served *tiles.Service, over [][3
 }
 
 // checkArchiveMetadata checks the header and the JSON metadata.
-func checkArchiveMetadata(t *testing.T, a *goArchive) {
+func checkArchiveMetadata(t *testing.T, a *pmtilestest.Archive) {
 	t.Helper()
-	h := a.h
+	h := a.Header
 	if h.MinZoom != 0 || h.MaxZoom != 10 || h.TileType != gopm.Mvt || h.TileCompression != gopm.Gzip || !h.Clustered ||
 		h.MinLonE7 != 665000000 || h.MaxLatE7 != 275000000 {
 		t.Errorf("header %+v", h)
 	}
-	raw := a.b[h.MetadataOffset : h.MetadataOffset+h.MetadataLength]
+	raw := a.B[h.MetadataOffset : h.MetadataOffset+h.MetadataLength]
 	js, err := gopm.DeserializeMetadataBytes(bytes.NewReader(raw), h.InternalCompression)
 	if err != nil {
 		t.Fatal(err)
@@ -237,7 +193,7 @@ func TestServePMTiles(t *testing.T) {
 	url, ranges := serveArchive(t, path)
 	base, _ := startProcess(t, bin, []string{"INDUS_PMTILES=local=" + path + ",cdn=" + url})
 	gz := map[string]string{"Accept-Encoding": "gzip"}
-	a := readGoArchive(t, path)
+	a := pmtilestest.Read(t, path)
 	checked, empty := 0, 0
 	var sample []maptile.Tile
 	for z := range maptile.Zoom(10) {
@@ -248,7 +204,7 @@ func TestServePMTiles(t *testing.T) {
 	for _, tl := range sample {
 		c := [3]uint32{uint32(tl.Z), tl.X, tl.Y}
 		live := fetch(t, fmt.Sprintf("%s/tiles/%s/%d/%d/%d.mvt", base, archiveLayers, c[0], c[1], c[2]), gz)
-		stored, inArchive := a.tile(uint8(c[0]), c[1], c[2])
+		stored, inArchive := a.Tile(uint8(c[0]), c[1], c[2])
 		for _, name := range []string{"local", "cdn"} {
 			got := fetch(t, fmt.Sprintf("%s/pmtiles/%s/%d/%d/%d.mvt", base, name, c[0], c[1], c[2]), gz)
 			if got.status != live.status || !bytes.Equal(got.body, live.body) || inArchive != (got.status == 200) || (inArchive && !bytes.Equal(got.body, stored)) {

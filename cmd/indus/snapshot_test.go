@@ -17,11 +17,7 @@ import (
 func TestBuildAndServeSnapshot(t *testing.T) {
 	bin := binary(t)
 	dir := t.TempDir()
-	out, err := exec.Command(bin, "gen", "--out", filepath.Join(dir, "data")).Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	catalog := strings.TrimSpace(string(out))
+	catalog := generate(t, bin, dir)
 	snap := filepath.Join(dir, "served.snapshot")
 	buildTo(t, bin, catalog, snap)
 
@@ -77,11 +73,7 @@ func TestBuildAndServeSnapshot(t *testing.T) {
 func TestBuildRefusesMissingSource(t *testing.T) {
 	bin := binary(t)
 	dir := t.TempDir()
-	out, err := exec.Command(bin, "gen", "--out", filepath.Join(dir, "data")).Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	catalog := strings.TrimSpace(string(out))
+	catalog := generate(t, bin, dir)
 	os.Remove(filepath.Join(filepath.Dir(catalog), "villages.geojson"))
 	snap := filepath.Join(dir, "s.snapshot")
 	msg, err := exec.Command(bin, "build", "--catalog", catalog, "--out", snap).CombinedOutput()

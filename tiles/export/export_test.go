@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"log"
 	"log/slog"
 	"math"
 	"math/rand/v2"
@@ -19,6 +17,7 @@ import (
 	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/indexes"
 	"github.com/cpec-digital/indus/tiles"
+	"github.com/cpec-digital/indus/tiles/pmtiles/pmtilestest"
 )
 
 // testSet is a dataset of three layers over the lower Indus with different zoom ranges: jagged
@@ -73,63 +72,6 @@ func export(t *testing.T, set *indexes.Set, opt Options) (string, Summary, *Expo
 	return path, sum, e
 }
 
-// archive is a whole archive read with go-pmtiles' own deserializers.
-type archive struct {
-	b    []byte
-	h    gopm.HeaderV3
-	root []gopm.EntryV3
-}
-
-func readArchive(t *testing.T, path string) *archive {
-	t.Helper()
-	if err := gopm.Verify(log.New(io.Discard, "", 0), path); err != nil {
-		t.Fatalf("go-pmtiles Verify: %v", err)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := gopm.DeserializeHeader(b[:gopm.HeaderV3LenBytes])
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := gopm.DeserializeEntries(bytes.NewBuffer(b[h.RootOffset:h.RootOffset+h.RootLength]), h.InternalCompression)
-	return &archive{b: b, h: h, root: root}
-}
-
-// tile follows the directories to tile z/x/y.
-func (a *archive) tile(z uint8, x, y uint32) ([]byte, bool) {
-	id := gopm.ZxyToID(z, x, y)
-	dir := a.root
-	for range 4 {
-		e, ok := gopm.FindTile(dir, id)
-		if !ok {
-			return nil, false
-		}
-		if e.RunLength > 0 {
-			at := a.h.TileDataOffset + e.Offset
-			return a.b[at : at+uint64(e.Length)], true
-		}
-		off := a.h.LeafDirectoryOffset + e.Offset
-		dir = gopm.DeserializeEntries(bytes.NewBuffer(a.b[off:off+uint64(e.Length)]), a.h.InternalCompression)
-	}
-	return nil, false
-}
-
-func (a *archive) metadata(t *testing.T) map[string]json.RawMessage {
-	t.Helper()
-	raw := a.b[a.h.MetadataOffset : a.h.MetadataOffset+a.h.MetadataLength]
-	js, err := gopm.DeserializeMetadataBytes(bytes.NewReader(raw), a.h.InternalCompression)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(js, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
 // candidates lists every tile at zooms lo–hi whose buffered bound meets b: the tiles an export
 // over b is responsible for, found without any pruning.
 func candidates(ts *tiles.Service, b orb.Bound, lo, hi int) [][3]uint32 {
@@ -155,7 +97,7 @@ func candidates(ts *tiles.Service, b orb.Bound, lo, hi int) [][3]uint32 {
 
 // compare checks that the archive holds exactly the non-empty tiles a serving tile service gives
 // for every candidate tile, byte for byte, and returns how many were non-empty and empty.
-func compare(t *testing.T, a *archive, set *indexes.Set, layers []string, b orb.Bound, lo, hi int) (full, empty int) {
+func compare(t *testing.T, a *pmtilestest.Archive, set *indexes.Set, layers []string, b orb.Bound, lo, hi int) (full, empty int) {
 	t.Helper()
 	served, err := tiles.New(tiles.Config{}, func() *indexes.Set { return set }, slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -167,7 +109,7 @@ func compare(t *testing.T, a *archive, set *indexes.Set, layers []string, b orb.
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, ok := a.tile(uint8(c[0]), c[1], c[2])
+		got, ok := a.Tile(uint8(c[0]), c[1], c[2])
 		switch {
 		case want.Empty && ok:
 			t.Errorf("tile %v is empty but stored (%d bytes)", c, len(got))
@@ -192,22 +134,22 @@ func TestArchiveHoldsTheServedTiles(t *testing.T) {
 	bbox := orb.Bound{Min: orb.Point{66.6, 24.8}, Max: orb.Point{69.2, 28.4}} // wider than the data
 	layers := []string{"villages", "flood", "river"}                          // any order: tiles hold catalog order
 	path, sum, _ := export(t, set, Options{Layers: layers, MinZoom: 0, MaxZoom: 10, Bound: bbox, Workers: 3})
-	a := readArchive(t, path)
+	a := pmtilestest.Read(t, path)
 	full, empty := compare(t, a, set, layers, bbox, 0, 10)
 	if full < 50 || empty == 0 {
 		t.Fatalf("%d non-empty and %d empty tiles: the test data should give both", full, empty)
 	}
-	if sum.Archive.Addressed != uint64(full) || a.h.AddressedTilesCount != uint64(full) {
-		t.Errorf("archive addresses %d tiles (header %d), want %d", sum.Archive.Addressed, a.h.AddressedTilesCount, full)
+	if sum.Archive.Addressed != uint64(full) || a.Header.AddressedTilesCount != uint64(full) {
+		t.Errorf("archive addresses %d tiles (header %d), want %d", sum.Archive.Addressed, a.Header.AddressedTilesCount, full)
 	}
-	h := a.h
+	h := a.Header
 	if h.MinZoom != 0 || h.MaxZoom != 10 || h.TileType != gopm.Mvt || h.TileCompression != gopm.Gzip || !h.Clustered {
 		t.Errorf("header %+v", h)
 	}
 	if math.Abs(float64(h.MinLonE7)/1e7-66.6) > 1e-6 || math.Abs(float64(h.MaxLatE7)/1e7-28.4) > 1e-6 {
 		t.Errorf("header bounds %d %d, want the bbox", h.MinLonE7, h.MaxLatE7)
 	}
-	m := a.metadata(t)
+	m := a.Metadata(t)
 	var vl []struct {
 		ID     string            `json:"id"`
 		Fields map[string]string `json:"fields"`
@@ -230,15 +172,15 @@ func TestEmptySubtreesAreSkipped(t *testing.T) {
 	if sum.Visited > 600 || sum.Drawn > sum.Visited {
 		t.Errorf("visited %d tiles, drew %d; want a few hundred at most", sum.Visited, sum.Drawn)
 	}
-	full, _ := compare(t, readArchive(t, path), set, layers, world, 0, 7)
+	full, _ := compare(t, pmtilestest.Read(t, path), set, layers, world, 0, 7)
 	if full == 0 {
 		t.Fatal("no tile")
 	}
 	// A layer drawn only to zoom 6 stops the walk there.
 	path, sum, _ = export(t, set, Options{Layers: []string{"river"}, MinZoom: 0, MaxZoom: 12, Bound: world})
-	a := readArchive(t, path)
-	if a.h.MaxZoom != 6 || sum.Visited > 60 {
-		t.Errorf("river to zoom 12: deepest tile at zoom %d, %d tiles visited; want 6 and a few dozen", a.h.MaxZoom, sum.Visited)
+	a := pmtilestest.Read(t, path)
+	if a.Header.MaxZoom != 6 || sum.Visited > 60 {
+		t.Errorf("river to zoom 12: deepest tile at zoom %d, %d tiles visited; want 6 and a few dozen", a.Header.MaxZoom, sum.Visited)
 	}
 	compare(t, a, set, []string{"river"}, world, 0, 8)
 }

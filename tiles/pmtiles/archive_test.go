@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/cpec-digital/indus/tiles/pmtiles/pmtilestest"
 	gopm "github.com/protomaps/go-pmtiles/pmtiles"
 )
 
@@ -38,8 +39,8 @@ func TestMixedArchiveHeader(t *testing.T) {
 	if st != want {
 		t.Fatalf("stats %+v, want %+v", st, want)
 	}
-	g := readGo(t, path)
-	h := g.h
+	g := pmtilestest.Open(t, path)
+	h := g.Header
 	wantH := gopm.HeaderV3{
 		SpecVersion: 3, RootOffset: 127, RootLength: h.RootLength,
 		MetadataOffset: 127 + h.RootLength, MetadataLength: h.MetadataLength,
@@ -56,7 +57,7 @@ func TestMixedArchiveHeader(t *testing.T) {
 	if h.RootOffset+h.RootLength > RootLimit || h.MetadataLength == 0 {
 		t.Fatalf("root ends at %d, metadata %d bytes", h.RootOffset+h.RootLength, h.MetadataLength)
 	}
-	md, err := gopm.DeserializeMetadata(bytes.NewReader(g.b[h.MetadataOffset:h.MetadataOffset+h.MetadataLength]), h.InternalCompression)
+	md, err := gopm.DeserializeMetadata(bytes.NewReader(g.B[h.MetadataOffset:h.MetadataOffset+h.MetadataLength]), h.InternalCompression)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,9 +72,9 @@ func TestMixedArchiveHeader(t *testing.T) {
 func TestMixedArchiveEntries(t *testing.T) {
 	ts := mixed()
 	path, _ := write(t, ts, pakistan())
-	g := readGo(t, path)
+	g := pmtilestest.Open(t, path)
 	var all []gopm.EntryV3
-	err := gopm.IterateEntries(g.h, func(off, n uint64) ([]byte, error) { return g.b[off : off+n], nil },
+	err := gopm.IterateEntries(g.Header, func(off, n uint64) ([]byte, error) { return g.B[off : off+n], nil },
 		func(e gopm.EntryV3) { all = append(all, e) })
 	if err != nil {
 		t.Fatal(err)
@@ -91,9 +92,9 @@ func TestMixedArchiveEntries(t *testing.T) {
 		sum += uint64(e.RunLength)
 	}
 	_, entries, contents := counts(ts)
-	if uint64(len(all)) != entries || blobs != contents || next != g.h.TileDataLength || sum != uint64(len(ts)) {
+	if uint64(len(all)) != entries || blobs != contents || next != g.Header.TileDataLength || sum != uint64(len(ts)) {
 		t.Fatalf("%d entries, %d blobs, %d data bytes, %d tiles; want %d, %d, %d, %d",
-			len(all), blobs, next, sum, entries, contents, g.h.TileDataLength, len(ts))
+			len(all), blobs, next, sum, entries, contents, g.Header.TileDataLength, len(ts))
 	}
 }
 
@@ -102,7 +103,7 @@ func TestMixedArchiveEntries(t *testing.T) {
 func TestMixedArchiveTiles(t *testing.T) {
 	ts := mixed()
 	path, _ := write(t, ts, pakistan())
-	g := readGo(t, path)
+	g := pmtilestest.Open(t, path)
 	file := fileReader(t, path)
 	web := mustOpen(t, HTTPSource(serve(t, path), nil))
 	want := map[uint64][]byte{}
@@ -113,7 +114,7 @@ func TestMixedArchiveTiles(t *testing.T) {
 	for id := uint64(0); id < zoomStart(9); id++ {
 		z, x, y, _ := ZXY(id)
 		w, present := want[id]
-		if b, ok := g.tile(z, x, y); ok != present || !bytes.Equal(b, w) {
+		if b, ok := g.Tile(z, x, y); ok != present || !bytes.Equal(b, w) {
 			t.Fatalf("go-pmtiles: tile %d/%d/%d present %v, want %v", z, x, y, ok, present)
 		}
 		for name, r := range map[string]*Reader{"file": file, "http": web} {
@@ -139,21 +140,21 @@ func TestMixedArchiveTiles(t *testing.T) {
 func TestLeafArchive(t *testing.T) {
 	ts := distinct(200_000)
 	path, st := write(t, ts, Metadata{JSON: json.RawMessage(layers)})
-	g := readGo(t, path)
-	if st.Leaves < 2 || g.h.LeafDirectoryLength == 0 || g.h.RootOffset+g.h.RootLength > RootLimit {
-		t.Fatalf("%d leaves, %d leaf bytes, root ends at %d", st.Leaves, g.h.LeafDirectoryLength, g.h.RootOffset+g.h.RootLength)
+	g := pmtilestest.Open(t, path)
+	if st.Leaves < 2 || g.Header.LeafDirectoryLength == 0 || g.Header.RootOffset+g.Header.RootLength > RootLimit {
+		t.Fatalf("%d leaves, %d leaf bytes, root ends at %d", st.Leaves, g.Header.LeafDirectoryLength, g.Header.RootOffset+g.Header.RootLength)
 	}
 	r := fileReader(t, path)
 	ctx := context.Background()
 	for _, tl := range ts {
-		b, ok := g.tile(tl.z, tl.x, tl.y)
+		b, ok := g.Tile(tl.z, tl.x, tl.y)
 		mine, found, err := r.Tile(ctx, tl.z, tl.x, tl.y)
 		if !ok || !bytes.Equal(b, tl.data) || err != nil || !found || !bytes.Equal(mine, tl.data) {
 			t.Fatalf("tile %d/%d/%d: go-pmtiles %v, ours %v %v", tl.z, tl.x, tl.y, ok, found, err)
 		}
 	}
-	if g.walked != st.Leaves {
-		t.Fatalf("go-pmtiles walked %d leaves, writer made %d", g.walked, st.Leaves)
+	if g.Walked != st.Leaves {
+		t.Fatalf("go-pmtiles walked %d leaves, writer made %d", g.Walked, st.Leaves)
 	}
 	last := ts[len(ts)-1]
 	e := extent{x0: math.MaxUint32}
@@ -168,7 +169,7 @@ func TestLeafArchive(t *testing.T) {
 	if h.MinZoom != 0 || h.MaxZoom != last.z || math.Abs(h.Bounds[0]-wantWest) > 1e-7 || math.Abs(h.Bounds[2]-wantEast) > 1e-7 {
 		t.Fatalf("zooms %d–%d, bounds %v; want max zoom %d, west %v, east %v", h.MinZoom, h.MaxZoom, h.Bounds, last.z, wantWest, wantEast)
 	}
-	t.Logf("%d tiles: %d leaves, root %d bytes, leaves %d bytes, archive %d bytes", len(ts), st.Leaves, g.h.RootLength, g.h.LeafDirectoryLength, st.Bytes)
+	t.Logf("%d tiles: %d leaves, root %d bytes, leaves %d bytes, archive %d bytes", len(ts), st.Leaves, g.Header.RootLength, g.Header.LeafDirectoryLength, st.Bytes)
 }
 
 // Many goroutines read tiles over HTTP through one Reader, sharing and evicting leaves.

@@ -7,11 +7,8 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"testing"
-
-	gopm "github.com/protomaps/go-pmtiles/pmtiles"
 )
 
 // tile is one tile given to a Writer in a test.
@@ -112,53 +109,6 @@ func write(t testing.TB, ts []tile, meta Metadata) (string, Stats) {
 
 // layers is metadata that satisfies the MVT rule.
 const layers = `{"vector_layers":[{"id":"districts","fields":{"name":"String"}}],"name":"test"}`
-
-// goArchive reads a whole archive with go-pmtiles' own deserializers.
-type goArchive struct {
-	b      []byte
-	h      gopm.HeaderV3
-	root   []gopm.EntryV3
-	leaves map[uint64][]gopm.EntryV3
-	walked int // leaf directories decoded
-}
-
-// readGo opens the archive at path with go-pmtiles.
-func readGo(t testing.TB, path string) *goArchive {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := gopm.DeserializeHeader(b[:HeaderSize])
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := gopm.DeserializeEntries(bytes.NewBuffer(b[h.RootOffset:h.RootOffset+h.RootLength]), h.InternalCompression)
-	return &goArchive{b: b, h: h, root: root, leaves: map[uint64][]gopm.EntryV3{}}
-}
-
-// tile follows go-pmtiles' directories from the root to tile z/x/y.
-func (a *goArchive) tile(z uint8, x, y uint32) ([]byte, bool) {
-	id := gopm.ZxyToID(z, x, y)
-	dir := a.root
-	for range 4 {
-		e, ok := gopm.FindTile(dir, id)
-		if !ok {
-			return nil, false
-		}
-		if e.RunLength > 0 {
-			at := a.h.TileDataOffset + e.Offset
-			return a.b[at : at+uint64(e.Length)], true
-		}
-		off := a.h.LeafDirectoryOffset + e.Offset
-		if a.leaves[off] == nil {
-			a.leaves[off] = gopm.DeserializeEntries(bytes.NewBuffer(a.b[off:off+uint64(e.Length)]), a.h.InternalCompression)
-			a.walked++
-		}
-		dir = a.leaves[off]
-	}
-	return nil, false
-}
 
 // serve serves the file at path over HTTP with Range support and returns its URL.
 func serve(t testing.TB, path string) string {
