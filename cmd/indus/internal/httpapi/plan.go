@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"encoding/json"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -19,9 +18,9 @@ func (s *Server) planFibre(c *fiber.Ctx) error {
 	if err := requireJSON(c); err != nil {
 		return err
 	}
-	format := c.Query("format", "json")
-	if format != "json" && format != "csv" && format != "geojson" {
-		return data.Invalid("bad format", "want json, csv or geojson")
+	format, err := exportFormat(c)
+	if err != nil {
+		return err
 	}
 	req, err := planning.ParseRequest(bytes.Clone(c.Body()))
 	if err != nil {
@@ -31,22 +30,9 @@ func (s *Server) planFibre(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	switch format {
-	case "csv":
-		err = res.WriteCSV(&buf)
-		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-		c.Set(fiber.HeaderContentDisposition, `attachment; filename="indus-fibre-plan.csv"`)
-	case "geojson":
-		err = res.WriteGeoJSON(&buf)
-		c.Set(fiber.HeaderContentType, "application/geo+json")
-		c.Set(fiber.HeaderContentDisposition, `attachment; filename="indus-fibre-plan.geojson"`)
-	default:
-		err = json.NewEncoder(&buf).Encode(res)
-		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
-	}
-	if err != nil {
-		return err
-	}
-	return c.Send(buf.Bytes())
+	return sendExport(c, format, "indus-fibre-plan", res, res.WriteCSV, func() ([]byte, error) {
+		var buf bytes.Buffer
+		err := res.WriteGeoJSON(&buf)
+		return buf.Bytes(), err
+	})
 }

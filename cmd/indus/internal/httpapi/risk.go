@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -16,11 +17,9 @@ func (s *Server) riskArea(c *fiber.Ctx) error {
 	if err := requireJSON(c); err != nil {
 		return err
 	}
-	format := c.Query("format", "json")
-	switch format {
-	case "json", "csv", "geojson":
-	default:
-		return data.Invalid("bad format", "want json, csv or geojson")
+	format, err := exportFormat(c)
+	if err != nil {
+		return err
 	}
 	req, err := analytics.ParseAreaRequest(bytes.Clone(c.Body()))
 	if err != nil {
@@ -30,30 +29,9 @@ func (s *Server) riskArea(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	switch format {
-	case "csv":
-		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-		c.Set(fiber.HeaderContentDisposition, `attachment; filename="indus-risk-area.csv"`)
-		var buf bytes.Buffer
-		if err := analytics.WriteCSV(&buf, res); err != nil {
-			return err
-		}
-		return c.Send(buf.Bytes())
-	case "geojson":
-		body, err := analytics.ExposedGeoJSON(res)
-		if err != nil {
-			return err
-		}
-		c.Set(fiber.HeaderContentType, "application/geo+json")
-		c.Set(fiber.HeaderContentDisposition, `attachment; filename="indus-risk-area.geojson"`)
-		return c.Send(body)
-	}
-	body, err := json.Marshal(res)
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
-	return c.Send(body)
+	return sendExport(c, format, "indus-risk-area", res,
+		func(w io.Writer) error { return analytics.WriteCSV(w, res) },
+		func() ([]byte, error) { return analytics.ExposedGeoJSON(res) })
 }
 
 // riskPoint serves GET /risk/point?lon=&lat=.
@@ -90,4 +68,40 @@ func requireJSON(c *fiber.Ctx) error {
 		return nil
 	}
 	return data.Invalid("unsupported content type "+ct, "send application/json")
+}
+
+// exportFormat is the ?format of an export route: json (the default), csv or geojson.
+func exportFormat(c *fiber.Ctx) (string, error) {
+	switch f := c.Query("format", "json"); f {
+	case "json", "csv", "geojson":
+		return f, nil
+	}
+	return "", data.Invalid("bad format", "want json, csv or geojson")
+}
+
+// sendExport writes an answer as JSON, or as a CSV or GeoJSON attachment named name.csv or
+// name.geojson.
+func sendExport(c *fiber.Ctx, format, name string, v any, csv func(io.Writer) error, geojson func() ([]byte, error)) error {
+	var buf bytes.Buffer
+	var err error
+	switch format {
+	case "csv":
+		err = csv(&buf)
+		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	case "geojson":
+		var b []byte
+		b, err = geojson()
+		buf.Write(b)
+		c.Set(fiber.HeaderContentType, "application/geo+json")
+	default:
+		err = json.NewEncoder(&buf).Encode(v)
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	}
+	if err != nil {
+		return err
+	}
+	if format != "json" {
+		c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+"."+format+`"`)
+	}
+	return c.Send(buf.Bytes())
 }

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -24,32 +23,13 @@ func (s *Server) warningVillages(c *fiber.Ctx) error {
 	default:
 		return data.Invalid("bad fibre", "want fibre=true or fibre=false (or no filter)")
 	}
-	format := c.Query("format", "json")
-	if format != "json" && format != "csv" && format != "geojson" {
-		return data.Invalid("bad format", "want json, csv or geojson")
+	format, err := exportFormat(c)
+	if err != nil {
+		return err
 	}
 	list, err := s.warn.Villages(strings.Clone(c.Params("id")), fibre)
 	if err != nil {
 		return err
 	}
-	name := `attachment; filename="` + list.Warning + `-villages.`
-	switch format {
-	case "csv":
-		var buf bytes.Buffer
-		if err := list.WriteCSV(&buf); err != nil {
-			return err
-		}
-		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-		c.Set(fiber.HeaderContentDisposition, name+`csv"`)
-		return c.Send(buf.Bytes())
-	case "geojson":
-		b, err := list.GeoJSON()
-		if err != nil {
-			return err
-		}
-		c.Set(fiber.HeaderContentType, "application/geo+json")
-		c.Set(fiber.HeaderContentDisposition, name+`geojson"`)
-		return c.Send(b)
-	}
-	return c.JSON(list)
+	return sendExport(c, format, list.Warning+"-villages", list, list.WriteCSV, list.GeoJSON)
 }
