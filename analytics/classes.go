@@ -7,7 +7,8 @@ import (
 	"github.com/cpec-digital/indus/indexes"
 )
 
-// classTable is, for every feature of an exposure layer, the class of the hazard zone its point
+// classTable is, for every feature of an exposure layer (by its position in the layer's index
+// order, so that a query reads it in order), the class of the hazard zone its point
 // (points) or representative point (polygons, ST_PointOnSurface) lies in, or -1; for polygons
 // also whether the feature lies wholly inside one zone piece (its area then goes to that class
 // whole) and whether it meets any zone (its area is then split by exact intersections).
@@ -43,13 +44,14 @@ func (e *Engine) classes(set *indexes.Set, h, l *indexes.Layer) *classTable {
 	return t
 }
 
-// warmAreas computes, once per data version, the area of every feature of polygon layer l.
+// warmAreas computes, once per data version, the area of every feature of polygon layer l (by
+// position in its index order).
 func (e *Engine) warmAreas(set *indexes.Set, l *indexes.Layer) {
 	km2 := make([]float64, l.Len())
 	const chunk = 1 << 14
 	parallel((len(km2)+chunk-1)/chunk, func(c int) error {
-		for i := c * chunk; i < min(len(km2), (c+1)*chunk); i++ {
-			km2[i] = featureKm2(l, i)
+		for pos := c * chunk; pos < min(len(km2), (c+1)*chunk); pos++ {
+			km2[pos] = featureKm2(l, l.At(pos))
 		}
 		return nil
 	})
@@ -86,9 +88,9 @@ func newClassTable(n int) *classTable {
 // pointTable looks up the zone of every point.
 func pointTable(z *zones, l *indexes.Layer) *classTable {
 	t := newClassTable(l.Len())
-	for i := range t.of {
-		if p, ok := l.Point(i); ok {
-			t.of[i] = z.at(p)
+	for pos := range t.of {
+		if p, ok := l.Point(l.At(pos)); ok {
+			t.of[pos] = z.at(p)
 		}
 	}
 	return t
@@ -102,15 +104,15 @@ func polygonTable(z *zones, l *indexes.Layer) *classTable {
 	t := newClassTable(l.Len())
 	for j := range z.pieces.Len() {
 		prep, class := z.preps[j], z.class[j]
-		l.Pages(z.pieces.FeatureBound(j), func(pb orb.Bound, fs []int32) bool {
+		l.Pages(z.pieces.FeatureBound(j), func(pb orb.Bound, first int, fs []int32) bool {
 			switch relate(prep, pb) {
 			case inside:
-				for _, i := range fs {
-					t.within(int(i), class)
+				for pos := first; pos < first+len(fs); pos++ {
+					t.within(pos, class)
 				}
 			case crossing:
-				for _, i := range fs {
-					t.mark(int(i), class, prep, l)
+				for k, i := range fs {
+					t.mark(int(i), first+k, class, prep, l)
 				}
 			}
 			return true
@@ -119,35 +121,35 @@ func polygonTable(z *zones, l *indexes.Layer) *classTable {
 	return t
 }
 
-// within records that polygon i lies inside a piece of class c.
-func (t *classTable) within(i int, c int16) {
-	if bit(t.whole, i) {
+// within records that the polygon at position pos lies inside a piece of class c.
+func (t *classTable) within(pos int, c int16) {
+	if bit(t.whole, pos) {
 		return
 	}
-	setBit(t.meets, i)
-	if t.of[i] < c {
-		t.of[i] = c
-		setBit(t.whole, i)
+	setBit(t.meets, pos)
+	if t.of[pos] < c {
+		t.of[pos] = c
+		setBit(t.whole, pos)
 	}
 }
 
-// mark records polygon i against a piece of class c whose edge may cross its bbox.
-func (t *classTable) mark(i int, c int16, prep *geo.Prepared, l *indexes.Layer) {
-	fb := l.FeatureBound(i)
-	switch relate(prep, fb) {
+// mark records polygon i (at position pos) against a piece of class c whose edge may cross its
+// bbox.
+func (t *classTable) mark(i, pos int, c int16, prep *geo.Prepared, l *indexes.Layer) {
+	switch relate(prep, l.FeatureBound(i)) {
 	case outside:
 		return
 	case inside:
-		t.within(i, c)
+		t.within(pos, c)
 		return
 	}
-	if bit(t.whole, i) {
+	if bit(t.whole, pos) {
 		return
 	}
-	setBit(t.meets, i)
-	if t.of[i] < c { // on the border of two classes, the deeper one
+	setBit(t.meets, pos)
+	if t.of[pos] < c { // on the border of two classes, the deeper one
 		if rp, ok := geo.PointOnSurface(l.Geometry(i)); ok && prep.Covers(rp) {
-			t.of[i] = c
+			t.of[pos] = c
 		}
 	}
 }

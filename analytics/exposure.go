@@ -77,17 +77,22 @@ func addPoint(x Exposure, l *indexes.Layer, i int) {
 // features are in, polygons whole), and from the pages across its edge the features that meet it,
 // each with where its bbox lies and whether it counts (points it covers; polygons whose
 // representative point it covers). A query finds them once per layer for every measure, in index
-// page order, and keeps a few bytes per feature only near its edge.
+// page order, and keeps a few bytes per feature only near its edge. Features are known by their
+// index and by their position in the layer's index order, which the per-layer tables use.
 type members struct {
-	inside    [][]int32 // features of pages wholly inside
+	l         *indexes.Layer
+	inside    []span    // positions of the pages wholly inside
 	list      []member  // features of pages across the edge that meet the query
 	area      []float64 // polygons: km² inside the query, per list member
 	insideKm2 float64   // polygons: the area of the inside pages' features
 }
 
+// span is a half-open range of positions.
+type span struct{ lo, hi int32 }
+
 // member is a feature near the query's edge, where its bbox lies and whether it counts.
 type member struct {
-	i       int32
+	i, pos  int32
 	rel     relation
 	counted bool
 }
@@ -97,17 +102,17 @@ func (q *Query) members(ctx context.Context, l *indexes.Layer) (*members, error)
 	if m, ok := q.found[l]; ok {
 		return m, nil
 	}
-	m := &members{}
+	m := &members{l: l}
 	var err error
-	l.Pages(q.Bound, func(pb orb.Bound, fs []int32) bool {
+	l.Pages(q.Bound, func(pb orb.Bound, first int, fs []int32) bool {
 		if err = deadline(ctx); err != nil {
 			return false
 		}
 		switch relate(q.prep, pb) {
 		case inside:
-			m.inside = append(m.inside, fs)
+			m.inside = append(m.inside, span{int32(first), int32(first + len(fs))})
 		case crossing:
-			m.near(l, q, fs)
+			m.near(q, first, fs)
 		}
 		return true
 	})
@@ -115,9 +120,9 @@ func (q *Query) members(ctx context.Context, l *indexes.Layer) (*members, error)
 		return nil, err
 	}
 	if l.Shape() == data.Polygons {
-		m.each(func(i, k int) {
+		m.each(func(i, pos, k int) {
 			if k < 0 {
-				m.insideKm2 += q.featureKm2(l, i)
+				m.insideKm2 += q.featureKm2(l, i, pos)
 			}
 		})
 	}
@@ -129,18 +134,18 @@ func (q *Query) members(ctx context.Context, l *indexes.Layer) (*members, error)
 }
 
 // near keeps the features of a page across the query's edge that meet the query.
-func (m *members) near(l *indexes.Layer, q *Query, fs []int32) {
-	for _, i := range fs {
-		rel := q.relate(l, int(i))
+func (m *members) near(q *Query, first int, fs []int32) {
+	for j, i := range fs {
+		rel := q.relate(m.l, int(i))
 		if rel == outside {
 			continue
 		}
-		f := member{i: i, rel: rel, counted: true}
-		if l.Shape() == data.Polygons {
+		f := member{i: i, pos: int32(first + j), rel: rel, counted: true}
+		if m.l.Shape() == data.Polygons {
 			if rel == inside {
-				m.area = append(m.area, q.featureKm2(l, int(i)))
+				m.area = append(m.area, q.featureKm2(m.l, int(i), first+j))
 			} else {
-				g := l.Geometry(int(i))
+				g := m.l.Geometry(int(i))
 				f.counted = q.covers(g)
 				m.area = append(m.area, polygonKm2(g, rel, q))
 			}
@@ -149,16 +154,16 @@ func (m *members) near(l *indexes.Layer, q *Query, fs []int32) {
 	}
 }
 
-// each calls fn with every member: its feature index and its place in m.list, or -1 when it is
-// in a page wholly inside the query.
-func (m *members) each(fn func(i, k int)) {
-	for _, fs := range m.inside {
-		for _, i := range fs {
-			fn(int(i), -1)
+// each calls fn with every member: its feature index, its position, and its place in m.list, or
+// -1 when it is in a page wholly inside the query.
+func (m *members) each(fn func(i, pos, k int)) {
+	for _, sp := range m.inside {
+		for pos := int(sp.lo); pos < int(sp.hi); pos++ {
+			fn(m.l.At(pos), pos, -1)
 		}
 	}
 	for k, f := range m.list {
-		fn(int(f.i), k)
+		fn(int(f.i), int(f.pos), k)
 	}
 }
 
@@ -173,9 +178,9 @@ func (m *members) rel(k int) relation {
 
 func (m *members) counted(k int) bool { return k < 0 || m.list[k].counted }
 
-func (m *members) km2(q *Query, l *indexes.Layer, i, k int) float64 {
+func (m *members) km2(q *Query, i, pos, k int) float64 {
 	if k < 0 {
-		return q.featureKm2(l, i)
+		return q.featureKm2(m.l, i, pos)
 	}
 	return m.area[k]
 }
@@ -183,8 +188,8 @@ func (m *members) km2(q *Query, l *indexes.Layer, i, k int) float64 {
 // len is the number of members.
 func (m *members) len() int {
 	n := len(m.list)
-	for _, fs := range m.inside {
-		n += len(fs)
+	for _, sp := range m.inside {
+		n += int(sp.hi - sp.lo)
 	}
 	return n
 }
@@ -201,10 +206,11 @@ func (q *Query) relate(l *indexes.Layer, i int) relation {
 	return relate(q.prep, l.FeatureBound(i))
 }
 
-// featureKm2 is the area of polygonal feature i of l, from the layer's table when it was warmed.
-func (q *Query) featureKm2(l *indexes.Layer, i int) float64 {
+// featureKm2 is the area of polygonal feature i of l (at position pos), from the layer's table
+// when it was warmed.
+func (q *Query) featureKm2(l *indexes.Layer, i, pos int) float64 {
 	if t := q.km2[l]; t != nil {
-		return t[i]
+		return t[pos]
 	}
 	return featureKm2(l, i)
 }
@@ -231,12 +237,12 @@ func inArea(ctx context.Context, l *indexes.Layer, q *Query) (Exposure, error) {
 	}
 	switch l.Shape() {
 	case data.Points:
-		m.each(func(i, _ int) { addPoint(x, l, i) })
+		m.each(func(i, _, _ int) { addPoint(x, l, i) })
 	case data.Lines:
-		m.each(func(i, k int) { x["length_km"] += lineKm(l.Geometry(i), m.rel(k), q.prep) })
+		m.each(func(i, _, k int) { x["length_km"] += lineKm(l.Geometry(i), m.rel(k), q.prep) })
 	case data.Polygons:
 		x["area_km2"] = m.insideKm2
-		m.each(func(_, k int) {
+		m.each(func(_, _, k int) {
 			if m.counted(k) {
 				x["count"]++
 			}
@@ -279,8 +285,8 @@ func pointsByClass(ctx context.Context, t *classTable, z *zones, l *indexes.Laye
 	if err != nil {
 		return err
 	}
-	m.each(func(i, _ int) {
-		c := t.of[i]
+	m.each(func(i, pos, _ int) {
+		c := t.of[pos]
 		if c < 0 {
 			return
 		}
@@ -314,18 +320,18 @@ func polygonsByClass(ctx context.Context, t *classTable, z *zones, l *indexes.La
 		return err
 	}
 	n := 0
-	m.each(func(i, k int) {
+	m.each(func(i, pos, k int) {
 		if n++; n%1024 == 0 && err == nil {
 			err = deadline(ctx)
 		}
-		if err != nil || !bit(t.meets, i) {
+		if err != nil || !bit(t.meets, pos) {
 			return
 		}
-		if c := t.of[i]; c >= 0 && m.counted(k) {
+		if c := t.of[pos]; c >= 0 && m.counted(k) {
 			get(c)["count"]++
 		}
-		if bit(t.whole, i) {
-			get(t.of[i])["area_km2"] += m.km2(q, l, i, k)
+		if bit(t.whole, pos) {
+			get(t.of[pos])["area_km2"] += m.km2(q, i, pos, k)
 			return
 		}
 		splitArea(l.Geometry(i), l.FeatureBound(i), m.rel(k), z, q, get)
@@ -369,7 +375,7 @@ func linesByClass(ctx context.Context, z *zones, l *indexes.Layer, q *Query, cs 
 	if err != nil {
 		return err
 	}
-	m.each(func(i, k int) {
+	m.each(func(i, _, k int) {
 		nz := nearZones(z, clampBound(l.FeatureBound(i), q.Bound))
 		if len(nz.all) == 0 {
 			return

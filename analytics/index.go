@@ -72,7 +72,7 @@ func (e *Engine) farShare(set *indexes.Set, q *Query) float64 {
 		return 0
 	}
 	far := 0
-	m.each(func(i, _ int) {
+	m.each(func(i, _, _ int) {
 		if float64(dist[i]) > e.cfg.FarFromHealthKm {
 			far++
 		}

@@ -56,13 +56,17 @@ func (l *Layer) Search(b orb.Bound, fn func(i int) bool) {
 }
 
 // Pages calls fn with every index page whose bbox meets b: the page's bbox (that of all its
-// features) and its features, until fn returns false. A caller that can decide for a whole page
-// at once (inside a polygon, outside it) need not look at its features one by one.
-func (l *Layer) Pages(b orb.Bound, fn func(pb orb.Bound, features []int32) bool) {
+// features), the position of its first feature in the index order, and its features, until fn
+// returns false. A caller that can decide for a whole page at once (inside a polygon, outside it)
+// need not look at its features one by one, and tables kept by position (At) are read in order.
+func (l *Layer) Pages(b orb.Bound, fn func(pb orb.Bound, first int, features []int32) bool) {
 	l.tree.Search(b.Min, b.Max, func(lo, hi [2]float64, p int32) bool {
-		return fn(orb.Bound{Min: lo, Max: hi}, l.page(p))
+		return fn(orb.Bound{Min: lo, Max: hi}, int(p)*data.PageSize, l.page(p))
 	})
 }
+
+// At returns the feature at position pos of the index order (the Morton order of the pages).
+func (l *Layer) At(pos int) int { return int(l.order[pos]) }
 
 // Count estimates how many features have a bbox meeting b, from the index pages that meet it
 // (at most data.PageSize too many per page), without reading any feature.
