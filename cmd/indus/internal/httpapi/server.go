@@ -27,13 +27,14 @@ import (
 
 // statusOf is the one table that maps error kinds to HTTP statuses.
 var statusOf = map[data.Kind]int{
-	data.KindInvalid:  fiber.StatusBadRequest,
-	data.KindNotFound: fiber.StatusNotFound,
-	data.KindTooLarge: fiber.StatusRequestEntityTooLarge,
-	data.KindTimeout:  fiber.StatusGatewayTimeout,
-	data.KindAuth:     fiber.StatusUnauthorized,
-	data.KindConflict: fiber.StatusConflict,
-	data.KindInternal: fiber.StatusInternalServerError,
+	data.KindInvalid:     fiber.StatusBadRequest,
+	data.KindNotFound:    fiber.StatusNotFound,
+	data.KindTooLarge:    fiber.StatusRequestEntityTooLarge,
+	data.KindTimeout:     fiber.StatusGatewayTimeout,
+	data.KindAuth:        fiber.StatusUnauthorized,
+	data.KindConflict:    fiber.StatusConflict,
+	data.KindInternal:    fiber.StatusInternalServerError,
+	data.KindUnavailable: fiber.StatusServiceUnavailable,
 }
 
 // DefaultBodyLimit is the largest request body accepted unless Config says otherwise.
