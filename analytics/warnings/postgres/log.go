@@ -18,7 +18,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -53,11 +52,8 @@ CREATE TABLE IF NOT EXISTS indus_warning_versions (
 
 // Log is warnings.Log over a PostgreSQL database.
 type Log struct {
-	pool    *pgxpool.Pool
-	log     *slog.Logger
-	changed chan struct{}
-	cancel  context.CancelFunc
-	done    chan struct{}
+	pool   *pgxpool.Pool
+	listen *postgres.Listener
 }
 
 // Open connects to the database at url (postgres://… or key=value), creates the tables when
@@ -72,65 +68,18 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*Log, error) {
 		pool.Close()
 		return nil, fmt.Errorf("state database %s: creating the warnings tables: %w", postgres.Redact(url), err)
 	}
-	lctx, cancel := context.WithCancel(context.Background())
-	l := &Log{pool: pool, log: log, changed: make(chan struct{}, 1), cancel: cancel, done: make(chan struct{})}
-	go l.listen(lctx)
-	return l, nil
+	return &Log{pool: pool, listen: postgres.Listen(pool, Channel, log)}, nil
 }
 
 // Close stops listening and closes the connections.
 func (l *Log) Close() {
-	l.cancel()
-	<-l.done
+	l.listen.Close()
 	l.pool.Close()
 }
 
 // Changed receives a value after any server commits entries (and after each reconnection of
 // the listener, since notifications sent meanwhile are lost).
-func (l *Log) Changed() <-chan struct{} { return l.changed }
-
-func (l *Log) signal() {
-	select {
-	case l.changed <- struct{}{}:
-	default:
-	}
-}
-
-// listen holds one connection in LISTEN and signals every notification, reconnecting after a
-// failure.
-func (l *Log) listen(ctx context.Context) {
-	defer close(l.done)
-	for ctx.Err() == nil {
-		err := l.listenOnce(ctx)
-		if ctx.Err() != nil {
-			return
-		}
-		l.log.Warn("warnings: listening to the state database failed; retrying", "err", err)
-		select {
-		case <-ctx.Done():
-		case <-time.After(time.Second):
-		}
-	}
-}
-
-func (l *Log) listenOnce(ctx context.Context) error {
-	conn, err := l.pool.Acquire(ctx)
-	if err != nil {
-		return err
-	}
-	c := conn.Hijack() // a listening connection is not returned to the pool
-	defer c.Close(context.Background())
-	if _, err := c.Exec(ctx, "LISTEN "+Channel); err != nil {
-		return err
-	}
-	l.signal() // entries committed while we were not listening
-	for {
-		if _, err := c.WaitForNotification(ctx); err != nil {
-			return err
-		}
-		l.signal()
-	}
-}
+func (l *Log) Changed() <-chan struct{} { return l.listen.Changed() }
 
 // Since returns up to limit entries after seq, in order.
 func (l *Log) Since(ctx context.Context, seq uint64, limit int) ([]warnings.Entry, error) {
