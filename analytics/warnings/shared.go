@@ -20,6 +20,24 @@ import (
 // versions rather than computing them again, so all of them serve the same warnings, CAP
 // identifiers, sent times and impacts, and number their events with the same reading seqs.
 
+// Status is what /health says of the warnings: where the state is kept and the seq of the newest
+// reading applied (equal on every replica that has caught up).
+type Status struct {
+	Store string `json:"store"` // "journal", or "shared log" (--state-db)
+	Seq   uint64 `json:"seq"`
+}
+
+// Status reports the store and the newest reading applied.
+func (s *Service) Status() Status {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := Status{Store: "journal", Seq: s.seq}
+	if s.cfg.Log != nil {
+		st.Store = "shared log"
+	}
+	return st
+}
+
 // followBatch is how many entries one read of the log returns.
 const followBatch = 1000
 
