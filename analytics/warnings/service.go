@@ -107,6 +107,7 @@ type Service struct {
 	seq      uint64
 	changes  uint64
 	layer    *indexes.Layer // the live warnings layer
+	areas    map[areaKey]areaVal
 }
 
 // New builds the service over the served layers, replays the journal and publishes the warnings
@@ -114,7 +115,8 @@ type Service struct {
 func New(cfg Config, served *indexes.Served, inval Invalidator, log *slog.Logger) (*Service, error) {
 	s := &Service{cfg: cfg, log: log, served: served, inval: inval, now: time.Now, hub: newHub(cfg.Buffer, cfg.History),
 		readings: map[string][]Reading{}, seen: map[string]Reading{}, pending: map[string]Reading{},
-		latest: map[string]time.Time{}, active: map[string]*Warning{}, all: map[string]*Warning{}, versions: map[string][]*Warning{}}
+		latest: map[string]time.Time{}, active: map[string]*Warning{}, all: map[string]*Warning{}, versions: map[string][]*Warning{},
+		areas: map[areaKey]areaVal{}}
 	if err := s.initCAP(); err != nil {
 		return nil, err
 	}
@@ -499,7 +501,7 @@ func (s *Service) version(st *Station, r Reading, cat Category, cur *Warning) *W
 		w.ReturnPeriod, w.Area, w.AreaDesc = cur.ReturnPeriod, cur.Area, cur.AreaDesc
 	} else {
 		w.ReturnPeriod = cat.ReturnPeriod()
-		w.Area, w.AreaDesc = s.area(st, w.ReturnPeriod)
+		w.Area, w.AreaDesc = s.areaOf(st, w.ReturnPeriod)
 		w.Impact = s.impact(st.ID, w.Area) // at apply time, so that a replay computes the same
 	}
 	w.Headline = s.texts.headline(w)
@@ -541,6 +543,35 @@ func (w *Warning) properties() map[string]any {
 		"province": w.Province, "headline": w.Headline}
 	w.Impact.properties(p)
 	return p
+}
+
+// areaOf is area, computed once per station, return period and data version (the caller holds
+// s.mu).
+func (s *Service) areaOf(st *Station, rp int) (orb.Ring, string) {
+	k := areaKey{st.ID, rp, s.served.Load().Dataset.Version}
+	for old := range s.areas {
+		if old.data != k.data {
+			clear(s.areas) // a reload: the areas of the old data are not needed again
+		}
+		break
+	}
+	a, ok := s.areas[k]
+	if !ok {
+		a.ring, a.desc = s.area(st, rp)
+		s.areas[k] = a
+	}
+	return a.ring, a.desc
+}
+
+type areaKey struct {
+	station string
+	rp      int
+	data    string
+}
+
+type areaVal struct {
+	ring orb.Ring
+	desc string
 }
 
 // area draws the warning area: the flood zones of the return period the category matches, within

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -79,7 +80,9 @@ func (c *cluster) restart(t testing.TB, i int) {
 }
 
 // startProxy runs HAProxy on port, round robin over the replicas, with health checks every
-// 200 ms and connection failures retried on another replica (requests not yet sent).
+// 200 ms and connection failures retried on another replica (requests not yet sent). Event
+// streams need http-no-delay: without it HAProxy lets the kernel hold small writes (MSG_MORE)
+// for up to 200 ms.
 func startProxy(t testing.TB, bin string, port int, addrs []string) {
 	t.Helper()
 	var servers strings.Builder
@@ -95,6 +98,7 @@ defaults
   timeout server 1h
   retries 3
   option redispatch
+  option http-no-delay
 frontend indus
   bind 127.0.0.1:%d
   default_backend replicas
@@ -273,4 +277,84 @@ func get(t testing.TB, url string) (int, http.Header, []byte) {
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	return res.StatusCode, res.Header, b
+}
+
+// BenchmarkClusterSSELatency: PostgreSQL, three replicas and HAProxy; 1,000 event streams opened
+// through the proxy (round robin: about 333 on each replica), then readings posted through the
+// proxy one after the other, each changing Sukkur's warning. It reports the p50 and p99 time from
+// sending a reading to its event arriving at a subscriber (the commit in PostgreSQL, NOTIFY, the
+// other replicas reading the log, and the fan-out included).
+func BenchmarkClusterSSELatency(b *testing.B) {
+	c := startCluster(b, 3)
+	const subscribers = 1000
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: subscribers + 10}}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	type arrival struct {
+		id uint64
+		at time.Time
+	}
+	arrivals := make(chan arrival, 1<<20)
+	var ready sync.WaitGroup
+	for range subscribers {
+		ready.Add(1)
+		go func() {
+			req, _ := http.NewRequestWithContext(ctx, "GET", c.proxy+"/warnings/stream", nil)
+			res, err := client.Do(req)
+			if err != nil {
+				ready.Done()
+				return
+			}
+			defer res.Body.Close()
+			sc := bufio.NewScanner(res.Body)
+			sc.Buffer(make([]byte, 1<<20), 1<<20)
+			for first := true; sc.Scan(); {
+				line := sc.Text()
+				if first && line == ": subscribed" {
+					ready.Done()
+					first = false
+				}
+				if id, ok := strings.CutPrefix(line, "id: "); ok {
+					n, _ := strconv.ParseUint(id, 10, 64)
+					arrivals <- arrival{n, time.Now()}
+				}
+			}
+		}()
+	}
+	ready.Wait()
+	sent := map[uint64]time.Time{}
+	var posts []time.Duration
+	start := time.Now().UTC().Add(-24 * time.Hour).Truncate(time.Second)
+	n := 0
+	for b.Loop() {
+		q := 580000
+		if n%2 == 1 {
+			q = 100000
+		}
+		t0 := time.Now()
+		seq := postAcked(b, c.proxy, fmt.Sprintf(`{"station":"SKR","observed":%q,"discharge_cusecs":%d}`,
+			start.Add(time.Duration(n)*time.Second).Format(time.RFC3339), q))
+		sent[seq] = t0
+		posts = append(posts, time.Since(t0))
+		n++
+	}
+	slices.Sort(posts)
+	b.ReportMetric(float64(posts[len(posts)/2].Microseconds())/1000, "post-p50-ms")
+	b.ReportMetric(float64(posts[len(posts)-1].Microseconds())/1000, "post-max-ms")
+	var lat []time.Duration
+	deadline := time.After(30 * time.Second)
+	for len(lat) < n*subscribers {
+		select {
+		case a := <-arrivals:
+			if t0, ok := sent[a.id]; ok {
+				lat = append(lat, a.at.Sub(t0))
+			}
+		case <-deadline:
+			b.Fatalf("only %d of %d events arrived", len(lat), n*subscribers)
+		}
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(len(lat)), "events")
 }
