@@ -23,12 +23,14 @@ func Listen(pool *pgxpool.Pool, channel string, log *slog.Logger) *Listener {
 	l := &Listener{changed: make(chan struct{}, 1), cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(l.done)
-		for ctx.Err() == nil {
-			err := l.once(ctx, pool, channel)
+		for failures := 0; ctx.Err() == nil; failures++ {
+			err := l.once(ctx, pool, channel, func() { failures = 0 })
 			if ctx.Err() != nil {
 				return
 			}
-			log.Warn("listening to the state database failed; retrying", "channel", channel, "err", err)
+			if failures == 0 { // once per outage, not every second of it
+				log.Warn("listening to the state database failed; retrying every second", "channel", channel, "err", err)
+			}
 			select {
 			case <-ctx.Done():
 			case <-time.After(time.Second):
@@ -54,7 +56,8 @@ func (l *Listener) signal() {
 	}
 }
 
-func (l *Listener) once(ctx context.Context, pool *pgxpool.Pool, channel string) error {
+// once listens until the connection fails; listening is called once it listens.
+func (l *Listener) once(ctx context.Context, pool *pgxpool.Pool, channel string, listening func()) error {
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		return err
@@ -64,6 +67,7 @@ func (l *Listener) once(ctx context.Context, pool *pgxpool.Pool, channel string)
 	if _, err := c.Exec(ctx, "LISTEN "+channel); err != nil {
 		return err
 	}
+	listening()
 	l.signal()
 	for {
 		if _, err := c.WaitForNotification(ctx); err != nil {
