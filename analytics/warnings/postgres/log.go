@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -86,27 +87,39 @@ func (l *Log) Since(ctx context.Context, seq uint64, limit int) ([]warnings.Entr
 	return since(ctx, l.pool, seq, limit)
 }
 
-// Commit runs write in a transaction holding the write lock.
+// Commit runs write in one transaction holding the write lock, in two round trips: BEGIN, the
+// lock and write's first read of the log go together, and the rows it appends go with COMMIT.
 func (l *Log) Commit(ctx context.Context, write func(warnings.Tx) error) error {
-	return pgx.BeginFunc(ctx, l.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", writeLock); err != nil {
-			return err
-		}
-		return write(txn{tx})
-	})
+	conn, err := l.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release() // a connection left in a transaction is closed by the pool, not reused
+	t := &txn{conn: conn.Conn()}
+	if err = write(t); err == nil {
+		err = t.commit(ctx)
+	}
+	if err != nil && t.begun {
+		rctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		t.conn.Exec(rctx, "ROLLBACK")
+		cancel()
+	}
+	return err
 }
 
-type querier interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-}
+const sinceSQL = `SELECT r.seq, r.reading, v.warning_id, v.identifier, v.version
+	FROM indus_readings r LEFT JOIN indus_warning_versions v ON v.seq = r.seq
+	WHERE r.seq > $1 ORDER BY r.seq LIMIT $2`
 
-func since(ctx context.Context, q querier, seq uint64, limit int) ([]warnings.Entry, error) {
-	rows, err := q.Query(ctx, `SELECT r.seq, r.reading, v.warning_id, v.identifier, v.version
-		FROM indus_readings r LEFT JOIN indus_warning_versions v ON v.seq = r.seq
-		WHERE r.seq > $1 ORDER BY r.seq LIMIT $2`, int64(seq), limit)
+func since(ctx context.Context, pool *pgxpool.Pool, seq uint64, limit int) ([]warnings.Entry, error) {
+	rows, err := pool.Query(ctx, sinceSQL, int64(seq), limit)
 	if err != nil {
 		return nil, err
 	}
+	return scan(rows)
+}
+
+func scan(rows pgx.Rows) ([]warnings.Entry, error) {
 	defer rows.Close()
 	var out []warnings.Entry
 	for rows.Next() {
@@ -129,36 +142,68 @@ func since(ctx context.Context, q querier, seq uint64, limit int) ([]warnings.En
 	return out, rows.Err()
 }
 
-type txn struct{ tx pgx.Tx }
-
-func (t txn) Since(ctx context.Context, seq uint64, limit int) ([]warnings.Entry, error) {
-	return since(ctx, t.tx, seq, limit)
+// txn is a transaction begun with its first read and committed with its appended rows.
+type txn struct {
+	conn  *pgx.Conn
+	begun bool
+	batch pgx.Batch // appended rows and the notification, sent with COMMIT
 }
 
-// Append inserts entries and notifies the other servers (delivered at commit).
-func (t txn) Append(ctx context.Context, entries []warnings.Entry) error {
+// begin queues BEGIN and the write lock unless the transaction has begun.
+func (t *txn) begin(b *pgx.Batch) {
+	if !t.begun {
+		b.Queue("BEGIN")
+		b.Queue("SELECT pg_advisory_xact_lock($1)", writeLock)
+		t.begun = true
+	}
+}
+
+// Since reads the log inside the transaction (the first read begins it and takes the lock).
+func (t *txn) Since(ctx context.Context, seq uint64, limit int) ([]warnings.Entry, error) {
+	var b pgx.Batch
+	t.begin(&b)
+	var out []warnings.Entry
+	b.Queue(sinceSQL, int64(seq), limit).Query(func(rows pgx.Rows) error {
+		var err error
+		out, err = scan(rows)
+		return err
+	})
+	err := t.conn.SendBatch(ctx, &b).Close()
+	return out, err
+}
+
+// Append queues entries and a notification of the other servers (delivered at commit).
+func (t *txn) Append(ctx context.Context, entries []warnings.Entry) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	b := &pgx.Batch{}
 	for _, e := range entries {
 		r := e.Reading
 		doc, err := json.Marshal(r)
 		if err != nil {
 			return err
 		}
-		b.Queue(`INSERT INTO indus_readings (seq, station, observed, received, reading) VALUES ($1, $2, $3, $4, $5)`,
+		t.batch.Queue(`INSERT INTO indus_readings (seq, station, observed, received, reading) VALUES ($1, $2, $3, $4, $5)`,
 			int64(r.Seq), r.Station, r.Observed, r.Received, doc)
 		if v := e.Warning; v != nil {
-			b.Queue(`INSERT INTO indus_warning_versions (seq, warning_id, identifier, version) VALUES ($1, $2, $3, $4)`,
+			t.batch.Queue(`INSERT INTO indus_warning_versions (seq, warning_id, identifier, version) VALUES ($1, $2, $3, $4)`,
 				int64(r.Seq), v.ID, v.Identifier, v.Doc)
 		}
 	}
-	b.Queue(`SELECT pg_notify($1, $2)`, Channel, fmt.Sprint(entries[len(entries)-1].Reading.Seq))
-	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
-		return conflict(err)
-	}
+	t.batch.Queue(`SELECT pg_notify($1, $2)`, Channel, fmt.Sprint(entries[len(entries)-1].Reading.Seq))
 	return nil
+}
+
+// commit sends the appended rows and COMMIT.
+func (t *txn) commit(ctx context.Context) error {
+	if !t.begun && t.batch.Len() == 0 {
+		return nil
+	}
+	var b pgx.Batch
+	t.begin(&b)
+	b.QueuedQueries = append(b.QueuedQueries, t.batch.QueuedQueries...)
+	b.Queue("COMMIT")
+	return conflict(t.conn.SendBatch(ctx, &b).Close())
 }
 
 // conflict reports a unique violation (the same station and time to the microsecond, which the
