@@ -1,13 +1,16 @@
 # Indus — two commands do all set-up on a fresh Debian machine:
 #   make run    installs what is missing (GDAL), builds, serves the default Pakistan dataset on :8080
 #   make test   installs what is missing, then gofmt, go vet and every test with the race detector
+# and, for replicas sharing PostgreSQL behind HAProxy:
+#   make cluster-test    the cluster tests alone (PostgreSQL, 3 replicas, HAProxy; kill -9 mid-burst)
+#   make cluster-bench   post → event latency with 1,000 subscribers over 3 replicas through HAProxy
 SHELL := /bin/bash
 GO ?= go
 ADDR ?= :8080
 APT_PACKAGES := libgdal-dev gdal-bin pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps pg-deps web-deps cap-deps build run test vet fmt-check bench bench-suite fuzz clean
+.PHONY: deps pg-deps web-deps cap-deps proxy-deps build run test vet fmt-check bench bench-suite fuzz clean cluster-test cluster-bench
 
 # deps installs Debian's GDAL (library, headers and the ogr2ogr/ogrinfo tools) if missing.
 deps:
@@ -51,8 +54,24 @@ cap-deps:
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libxml2-utils >/dev/null; \
 	fi
 
-test: deps pg-deps web-deps cap-deps fmt-check vet
+# proxy-deps: Debian's HAProxy, the round-robin proxy in front of three replicas in the cluster tests.
+proxy-deps:
+	@if ! command -v haproxy >/dev/null && [ ! -x /usr/sbin/haproxy ]; then \
+		echo "installing haproxy"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq haproxy >/dev/null; \
+	fi
+
+test: deps pg-deps web-deps cap-deps proxy-deps fmt-check vet
 	$(GO) test -race -count=1 ./...
+
+# The replica tests alone: PostgreSQL (--state-db), three replicas and HAProxy; a PG: layer change
+# reloaded everywhere; an unreachable database at start.
+cluster-test: deps pg-deps proxy-deps
+	$(GO) test -race -count=1 -run 'Cluster|PGLayerChange|StateDB|Shared|Log|Versions|Unreachable' ./cmd/indus ./analytics/warnings/... ./data/postgres/...
+
+# Post → event latency through HAProxy with 1,000 subscribers spread over three replicas (p50, p99).
+cluster-bench: deps pg-deps proxy-deps
+	$(GO) test -run '^$$' -bench ClusterSSELatency -benchtime 200x ./cmd/indus
 
 # Go micro-benchmarks beside the code (ns/op, B/op, allocs/op).
 bench: deps

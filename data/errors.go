@@ -17,6 +17,9 @@ const (
 	KindAuth     Kind = "unauthorized"
 	KindConflict Kind = "conflict"
 	KindInternal Kind = "internal" // a bug or an unexpected failure
+	// KindUnavailable: a service the request needs (the shared state database) cannot be reached;
+	// the request may succeed later.
+	KindUnavailable Kind = "unavailable"
 )
 
 // Error is an error with a kind, a short message for users and an optional detail.

@@ -1,6 +1,7 @@
 package warnings
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -20,7 +21,10 @@ import (
 
 // Config configures the warning service.
 type Config struct {
-	JournalPath   string        // file of accepted readings (required)
+	JournalPath   string        // file of accepted readings (required without Log)
+	Log           Log           // shared log of readings and versions (PostgreSQL) used instead of the journal; nil: the journal
+	Poll          time.Duration // with Log: read it this often even without a notification [1s]
+	LogTimeout    time.Duration // with Log: a write or a read of the log fails after this (503) [5s]
 	Sender        string        // CAP sender: no spaces, commas, < or & [warnings@indus.invalid]
 	SenderName    string        // CAP senderName; empty: none [Indus flood warnings (Digital CPEC Platform)]
 	Templates     string        // folder of the CAP text templates, one <language>.tmpl each; empty: the built-in ones
@@ -59,7 +63,8 @@ func DefaultConfig(journal string) Config {
 		DownLonField: "downstream_lon", DownLatField: "downstream_lat", AdminLayer: "provinces", HazardType: "flood",
 		ReachBufferKm: 20, ExpiresAfter: 24 * time.Hour, MaxFuture: time.Hour, MaxAge: 366 * 24 * time.Hour,
 		MaxBatch: 1000, KeepReadings: 10000, Buffer: 256, History: 10000, CompactBytes: 64 << 20,
-		FeedMax: 100, FeedCancelled: 24 * time.Hour, VillageLayer: "villages", FibreField: "fibre", PopField: "population"}
+		FeedMax: 100, FeedCancelled: 24 * time.Hour, VillageLayer: "villages", FibreField: "fibre", PopField: "population",
+		Poll: time.Second, LogTimeout: 5 * time.Second}
 }
 
 // Invalidator drops cached tiles of a layer in an area (the tile service implements it).
@@ -84,6 +89,10 @@ type Service struct {
 	hub     *Hub
 	texts   *Texts // CAP text templates
 
+	follow   sync.Mutex    // with Log: one applier of log entries at a time (taken before mu)
+	stop     chan struct{} // with Log: ends the follower
+	followed chan struct{} // with Log: closed when the follower has ended
+
 	mu       sync.Mutex
 	enqueue  sync.Mutex // orders journal enqueues like acceptances (taken while holding mu)
 	stations map[string]*Station
@@ -98,6 +107,7 @@ type Service struct {
 	seq      uint64
 	changes  uint64
 	layer    *indexes.Layer // the live warnings layer
+	areas    map[areaKey]areaVal
 }
 
 // New builds the service over the served layers, replays the journal and publishes the warnings
@@ -105,13 +115,32 @@ type Service struct {
 func New(cfg Config, served *indexes.Served, inval Invalidator, log *slog.Logger) (*Service, error) {
 	s := &Service{cfg: cfg, log: log, served: served, inval: inval, now: time.Now, hub: newHub(cfg.Buffer, cfg.History),
 		readings: map[string][]Reading{}, seen: map[string]Reading{}, pending: map[string]Reading{},
-		latest: map[string]time.Time{}, active: map[string]*Warning{}, all: map[string]*Warning{}, versions: map[string][]*Warning{}}
+		latest: map[string]time.Time{}, active: map[string]*Warning{}, all: map[string]*Warning{}, versions: map[string][]*Warning{},
+		areas: map[areaKey]areaVal{}}
 	if err := s.initCAP(); err != nil {
 		return nil, err
 	}
 	if err := s.loadStations(served.Load()); err != nil {
 		return nil, err
 	}
+	if cfg.Log != nil {
+		if err := s.openLog(); err != nil {
+			return nil, err
+		}
+	} else if err := s.openJournal(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.publishLocked(nil)
+	s.mu.Unlock()
+	log.Info("warnings ready", "journal", cfg.JournalPath, "shared", cfg.Log != nil, "last_seq", s.seq, "active", len(s.active))
+	return s, nil
+}
+
+// openJournal replays the journal (compacting it first when it is over CompactBytes) and keeps
+// it open for appends.
+func (s *Service) openJournal() error {
+	cfg, log := s.cfg, s.log
 	replayed := 0
 	replay := func(b []byte) error {
 		if len(b) > 0 && b[0] == '{' { // a snapshot left by a compaction
@@ -128,38 +157,45 @@ func New(cfg Config, served *indexes.Served, inval Invalidator, log *slog.Logger
 			return err
 		}
 		for _, r := range batch {
-			s.apply(r)
+			if c := s.apply(r); c != nil {
+				s.hub.publish(*c) // no subscribers yet: fills the history for Last-Event-ID
+			}
 			replayed++
 		}
 		return nil
 	}
 	j, err := OpenJournal(cfg.JournalPath, log, replay)
 	if err != nil {
-		return nil, fmt.Errorf("warnings journal %s: %w", cfg.JournalPath, err)
+		return fmt.Errorf("warnings journal %s: %w", cfg.JournalPath, err)
 	}
 	if st, err := os.Stat(cfg.JournalPath); err == nil && cfg.CompactBytes > 0 && st.Size() > cfg.CompactBytes {
 		j.Close()
 		if err := compact(cfg.JournalPath, s.snapshotLocked(), st.Size()); err != nil {
-			return nil, fmt.Errorf("compacting the warnings journal: %w", err)
+			return fmt.Errorf("compacting the warnings journal: %w", err)
 		}
 		after, _ := os.Stat(cfg.JournalPath)
 		log.Info("warnings journal compacted", "from_bytes", st.Size(), "to_bytes", after.Size())
 		if j, err = OpenJournal(cfg.JournalPath, log, func([]byte) error { return nil }); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	s.journal = j
-	s.mu.Lock()
-	s.publishLocked(nil)
-	s.mu.Unlock()
-	log.Info("warnings ready", "journal", cfg.JournalPath, "readings", replayed, "active", len(s.active))
-	return s, nil
+	s.hub.advance(s.seq)
+	log.Debug("warnings journal replayed", "readings", replayed)
+	return nil
 }
 
-// Close stops the journal and ends every subscription.
+// Close stops the journal (or stops following the shared log, which its owner closes) and ends
+// every subscription.
 func (s *Service) Close() {
 	s.hub.close()
-	s.journal.Close()
+	if s.journal != nil {
+		s.journal.Close()
+	}
+	if s.stop != nil {
+		close(s.stop)
+		<-s.followed
+	}
 }
 
 // Hub returns the subscription hub.
@@ -265,15 +301,25 @@ func (s *Service) validate(r *Reading, now time.Time) error {
 	return nil
 }
 
-// Submit validates, journals (fsync) and applies a batch of readings, atomically: if any reading
-// is invalid, none is accepted. A reading identical to one already accepted is reported as a
-// duplicate and not stored again; a different reading for the same station and time is a conflict.
+// Submit is SubmitContext without a deadline of the caller's.
 func (s *Service) Submit(batch []Reading) ([]Result, error) {
+	return s.SubmitContext(context.Background(), batch)
+}
+
+// SubmitContext validates, stores durably (the journal's fsync, or a commit to the shared log)
+// and applies a batch of readings, atomically: if any reading is invalid, none is accepted. A
+// reading identical to one already accepted is reported as a duplicate and not stored again; a
+// different reading for the same station and time is a conflict. With a shared log, a log that
+// cannot be reached before ctx ends or LogTimeout passes is a KindUnavailable error.
+func (s *Service) SubmitContext(ctx context.Context, batch []Reading) ([]Result, error) {
 	if len(batch) == 0 {
 		return nil, data.Invalid("no readings", "send one reading or an array of them")
 	}
 	if len(batch) > s.cfg.MaxBatch {
 		return nil, &data.Error{Kind: data.KindTooLarge, Msg: "too many readings", Detail: fmt.Sprintf("at most %d in one request", s.cfg.MaxBatch)}
+	}
+	if s.cfg.Log != nil {
+		return s.submitShared(ctx, batch)
 	}
 	s.mu.Lock()
 	results, fresh, err := s.accept(batch, s.now().UTC())
@@ -281,14 +327,18 @@ func (s *Service) Submit(batch []Reading) ([]Result, error) {
 		s.mu.Unlock()
 		return results, err
 	}
+	for _, r := range fresh {
+		s.pending[r.key()] = r
+	}
+	s.seq = fresh[len(fresh)-1].Seq
 	if err := s.journalAndApply(fresh); err != nil {
 		return nil, err
 	}
 	return results, nil
 }
 
-// accept checks a batch and numbers its new readings, which wait in pending until journaled;
-// the caller holds s.mu.
+// accept checks a batch and numbers its new readings from s.seq+1 (the caller records them as
+// pending or commits them); the caller holds s.mu.
 func (s *Service) accept(batch []Reading, now time.Time) ([]Result, []Reading, error) {
 	results := make([]Result, len(batch))
 	inBatch := map[string]int{}
@@ -317,14 +367,14 @@ func (s *Service) accept(batch []Reading, now time.Time) ([]Result, []Reading, e
 		results[i] = Result{Seq: old.Seq, Duplicate: true, Category: s.stations[r.Station].Category(old.DischargeCusecs).String()}
 	}
 	var fresh []Reading
+	seq := s.seq
 	for i := range batch {
 		if results[i].Duplicate {
 			continue
 		}
 		r := batch[i]
-		s.seq++
-		r.Seq, r.Received = s.seq, now
-		s.pending[r.key()] = r
+		seq++
+		r.Seq, r.Received = seq, now
 		fresh = append(fresh, r)
 		results[i] = Result{Seq: r.Seq, Category: s.stations[r.Station].Category(r.DischargeCusecs).String()}
 	}
@@ -380,8 +430,18 @@ func (s *Service) apply(r Reading) *change {
 	if st == nil || !s.record(r) {
 		return nil // a station removed from the catalog since the reading was journaled, or not newer
 	}
+	w := s.next(st, r, s.active[r.Station])
+	if w == nil {
+		return nil
+	}
+	c := s.install(w)
+	return &c
+}
+
+// next is the version a station's newest reading issues when its active warning is cur, or nil
+// when the reading leaves the category as it is.
+func (s *Service) next(st *Station, r Reading, cur *Warning) *Warning {
 	cat := st.Category(r.DischargeCusecs)
-	cur := s.active[r.Station]
 	curCat := Normal
 	if cur != nil {
 		curCat = cur.Category
@@ -389,19 +449,7 @@ func (s *Service) apply(r Reading) *change {
 	if cat == curCat {
 		return nil
 	}
-	w := s.version(st, r, cat, cur)
-	if cat == Normal {
-		delete(s.active, st.ID)
-	} else {
-		s.active[st.ID] = w
-	}
-	if _, ok := s.all[w.ID]; !ok {
-		s.order = append(s.order, w.ID)
-	}
-	s.all[w.ID] = w
-	s.versions[w.ID] = append(s.versions[w.ID], w)
-	s.changes++
-	return &change{seq: r.Seq, old: cur, new: w}
+	return s.version(st, r, cat, cur)
 }
 
 // record keeps a reading (the newest KeepReadings of its station) and reports whether it is the
@@ -453,7 +501,7 @@ func (s *Service) version(st *Station, r Reading, cat Category, cur *Warning) *W
 		w.ReturnPeriod, w.Area, w.AreaDesc = cur.ReturnPeriod, cur.Area, cur.AreaDesc
 	} else {
 		w.ReturnPeriod = cat.ReturnPeriod()
-		w.Area, w.AreaDesc = s.area(st, w.ReturnPeriod)
+		w.Area, w.AreaDesc = s.areaOf(st, w.ReturnPeriod)
 		w.Impact = s.impact(st.ID, w.Area) // at apply time, so that a replay computes the same
 	}
 	w.Headline = s.texts.headline(w)
@@ -495,6 +543,35 @@ func (w *Warning) properties() map[string]any {
 		"province": w.Province, "headline": w.Headline}
 	w.Impact.properties(p)
 	return p
+}
+
+// areaOf is area, computed once per station, return period and data version (the caller holds
+// s.mu).
+func (s *Service) areaOf(st *Station, rp int) (orb.Ring, string) {
+	k := areaKey{st.ID, rp, s.served.Load().Dataset.Version}
+	for old := range s.areas {
+		if old.data != k.data {
+			clear(s.areas) // a reload: the areas of the old data are not needed again
+		}
+		break
+	}
+	a, ok := s.areas[k]
+	if !ok {
+		a.ring, a.desc = s.area(st, rp)
+		s.areas[k] = a
+	}
+	return a.ring, a.desc
+}
+
+type areaKey struct {
+	station string
+	rp      int
+	data    string
+}
+
+type areaVal struct {
+	ring orb.Ring
+	desc string
 }
 
 // area draws the warning area: the flood zones of the return period the category matches, within

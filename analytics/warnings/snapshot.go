@@ -73,23 +73,31 @@ func (s *Service) restore(snap snapshot) {
 		for _, p := range rec.Ring {
 			w.Area = append(w.Area, orb.Point{p[0], p[1]})
 		}
-		if vs := s.versions[w.ID]; len(vs) > 0 {
-			w.previous = vs[len(vs)-1]
-			// rebuilt as apply builds them, so that a snapshot written by an older version (UTC
-			// as "+00:00") restores the same references as a replay of the readings would
-			w.References = []string{reference(s.cfg.Sender, w.previous)}
-		} else {
-			s.order = append(s.order, w.ID)
-		}
-		s.versions[w.ID] = append(s.versions[w.ID], &w)
-		s.all[w.ID] = &w
-		if w.Status == "active" {
-			s.active[w.Station] = &w
-		} else if a := s.active[w.Station]; a != nil && a.ID == w.ID {
-			delete(s.active, w.Station)
-		}
-		s.changes++
+		s.hub.publish(s.install(&w)) // no subscribers yet: fills the history for Last-Event-ID
 	}
+}
+
+// install adds a version issued elsewhere (a snapshot, the shared log) to the state and returns
+// the change it makes; the caller holds s.mu.
+func (s *Service) install(w *Warning) change {
+	old := s.active[w.Station]
+	if vs := s.versions[w.ID]; len(vs) > 0 {
+		w.previous = vs[len(vs)-1]
+		// rebuilt as apply builds them, so that a snapshot written by an older version (UTC
+		// as "+00:00") restores the same references as a replay of the readings would
+		w.References = []string{reference(s.cfg.Sender, w.previous)}
+	} else {
+		s.order = append(s.order, w.ID)
+	}
+	s.versions[w.ID] = append(s.versions[w.ID], w)
+	s.all[w.ID] = w
+	if w.Status == "active" {
+		s.active[w.Station] = w
+	} else if a := s.active[w.Station]; a != nil && a.ID == w.ID {
+		delete(s.active, w.Station)
+	}
+	s.changes++
+	return change{seq: w.Reading.Seq, old: old, new: w}
 }
 
 // compact rewrites the journal at path as a single snapshot record, atomically: the new file is

@@ -71,10 +71,11 @@ func classify(c change, a *Area) string {
 // Subscriber receives events on C until it is dropped (Done closes): because it fell more than the
 // buffer behind, or the hub closed.
 type Subscriber struct {
-	C    chan Event
-	Done chan struct{}
-	area Area
-	once sync.Once
+	C     chan Event
+	Done  chan struct{}
+	area  Area
+	after uint64 // its Last-Event-ID: changes up to it were delivered (perhaps by another server)
+	once  sync.Once
 }
 
 func (s *Subscriber) drop() { s.once.Do(func() { close(s.Done) }) }
@@ -86,9 +87,10 @@ type Hub struct {
 	mu      sync.Mutex
 	subs    map[*Subscriber]struct{}
 	history []change
+	dropped uint64 // seq of the newest change no longer in history
 	limit   int
 	buffer  int
-	last    uint64
+	last    uint64 // seq of the newest reading applied, the id of snapshot events
 	closed  bool
 }
 
@@ -100,12 +102,16 @@ func (h *Hub) publish(c change) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.history = append(h.history, c)
-	if len(h.history) > h.limit {
-		h.history = h.history[len(h.history)-h.limit:]
+	if n := len(h.history) - h.limit; n > 0 {
+		h.dropped = h.history[n-1].seq
+		h.history = h.history[n:]
 	}
-	h.last = c.seq
+	h.last = max(h.last, c.seq)
 	enc := &encoded{}
 	for s := range h.subs {
+		if c.seq <= s.after {
+			continue // it had this event from another server before it reconnected here
+		}
 		t := classify(c, &s.area)
 		if t == "" {
 			continue
@@ -119,9 +125,17 @@ func (h *Hub) publish(c change) {
 	}
 }
 
+// advance records that the readings up to seq are applied (snapshot events carry it as their id).
+func (h *Hub) advance(seq uint64) {
+	h.mu.Lock()
+	h.last = max(h.last, seq)
+	h.mu.Unlock()
+}
+
 // Subscribe registers a subscriber for area. With lastID (from Last-Event-ID) it first receives
-// the events after lastID still in history; if they are gone, a reset and the current state. A
-// new subscriber first receives the active warnings in its area as enter events.
+// the events after lastID still in history; if some are gone, a reset and the current state; if
+// lastID is ahead of this server (it was read from another replica), the events up to it are not
+// sent again. A new subscriber first receives the active warnings in its area as enter events.
 func (h *Hub) Subscribe(area Area, lastID *uint64, active []*Warning) (*Subscriber, []Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -141,10 +155,11 @@ func (h *Hub) Subscribe(area Area, lastID *uint64, active []*Warning) (*Subscrib
 	switch {
 	case lastID == nil:
 		snapshot()
-	case len(h.history) > 0 && *lastID+1 < h.history[0].seq && *lastID < h.last:
+	case *lastID < h.dropped:
 		backlog = append(backlog, Event{ID: h.last, Type: "reset"})
 		snapshot()
 	default:
+		s.after = *lastID
 		for _, c := range h.history {
 			if c.seq <= *lastID {
 				continue

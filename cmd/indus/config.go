@@ -29,6 +29,7 @@ type config struct {
 	LogFormat      string        `yaml:"log_format"`         // INDUS_LOG_FORMAT, --log-format: text or json
 	Workers        int           `yaml:"gdal_workers"`       // INDUS_GDAL_WORKERS, --gdal-workers: GDAL threads at load
 	StateDir       string        `yaml:"state_dir"`          // INDUS_STATE_DIR, --state-dir: the warnings journal lives here
+	StateDB        string        `yaml:"state_db"`           // INDUS_STATE_DB, --state-db: PostgreSQL shared by replicas, instead of the journal
 	APIKey         string        `yaml:"api_key"`            // INDUS_API_KEY (no flag: it would show in ps): bearer key of write endpoints
 	TileCache      string        `yaml:"tile_cache_control"` // INDUS_TILE_CACHE_CONTROL, --tile-cache-control
 	CAPSender      string        `yaml:"cap_sender"`         // INDUS_CAP_SENDER, --cap-sender: CAP <sender> of the warnings
@@ -77,6 +78,7 @@ func (c *config) flags(fs *flag.FlagSet) *string {
 	fs.IntVar(&c.Workers, "gdal-workers", c.Workers, "GDAL reader threads at load (INDUS_GDAL_WORKERS)")
 	fs.StringVar(&c.TileCache, "tile-cache-control", c.TileCache, "Cache-Control header of tiles (INDUS_TILE_CACHE_CONTROL; default public, max-age=300)")
 	fs.StringVar(&c.StateDir, "state-dir", c.StateDir, "folder of the warnings journal (INDUS_STATE_DIR; default: user cache dir)")
+	fs.StringVar(&c.StateDB, "state-db", c.StateDB, "PostgreSQL URL of the state replicas share (readings, warnings, layer versions) instead of the journal (INDUS_STATE_DB)")
 	fs.StringVar(&c.CAPSender, "cap-sender", c.CAPSender, "CAP sender of the flood warnings: no spaces, commas, < or & (INDUS_CAP_SENDER)")
 	fs.StringVar(&c.CAPSenderName, "cap-sender-name", c.CAPSenderName, "CAP senderName of the flood warnings; empty: none (INDUS_CAP_SENDER_NAME)")
 	fs.StringVar(&c.CAPTemplates, "cap-templates", c.CAPTemplates, "folder of CAP text templates, one LANG.tmpl each; default: built-in en-US and ur-PK (INDUS_CAP_TEMPLATES)")
@@ -120,7 +122,7 @@ func loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 func (c *config) env() error {
 	str := map[string]*string{"INDUS_ADDR": &c.Addr, "INDUS_CATALOG": &c.Catalog, "INDUS_DATA_DIR": &c.DataDir, "INDUS_SNAPSHOT": &c.Snapshot,
 		"INDUS_PUBLIC_URL": &c.PublicURL, "INDUS_LOG_LEVEL": &c.LogLevel, "INDUS_LOG_FORMAT": &c.LogFormat,
-		"INDUS_STATE_DIR": &c.StateDir, "INDUS_API_KEY": &c.APIKey, "INDUS_TILE_CACHE_CONTROL": &c.TileCache,
+		"INDUS_STATE_DIR": &c.StateDir, "INDUS_STATE_DB": &c.StateDB, "INDUS_API_KEY": &c.APIKey, "INDUS_TILE_CACHE_CONTROL": &c.TileCache,
 		"INDUS_CAP_SENDER": &c.CAPSender, "INDUS_CAP_SENDER_NAME": &c.CAPSenderName, "INDUS_CAP_TEMPLATES": &c.CAPTemplates}
 	for k, p := range str {
 		if v, ok := os.LookupEnv(k); ok {

@@ -41,8 +41,9 @@ func packages(t *testing.T) map[string]pkgInfo {
 }
 
 // TestLayout holds the house rules of the code's shape: dependencies point one way, geometry has
-// one home, cgo stays in the GDAL adapter, Fiber in the HTTP package, and no function in the
-// domain packages is longer than a screen.
+// one home, cgo stays in the GDAL adapter, Fiber in the HTTP package, pgx in the PostgreSQL
+// adapters (wired by cmd/indus alone), and no function in the domain packages is longer than a
+// screen.
 func TestLayout(t *testing.T) {
 	pkgs := packages(t)
 	imports := func(p, dep string) bool { return slices.Contains(pkgs[p].Imports, module+dep) }
@@ -55,6 +56,23 @@ func TestLayout(t *testing.T) {
 		{imports("analytics", "data/geo") && imports("analytics/warnings", "data/geo") && imports("tiles", "data/geo"),
 			"the geometry package is imported by analytics, warnings and tiles"},
 		{!imports("data", "indexes") && !imports("indexes", "tiles") && !imports("indexes", "analytics"), "indexes and data import nothing above them"},
+		{imports("analytics/warnings/postgres", "analytics/warnings") && !imports("analytics/warnings", "analytics/warnings/postgres"),
+			"the PostgreSQL warnings log implements the interface of analytics/warnings, which does not know it"},
+	}
+	for name, p := range pkgs {
+		wraps := strings.HasSuffix(name, "/postgres") || name == "data/postgres" || name == "benchmarks"
+		for _, imp := range p.Imports {
+			if strings.HasPrefix(imp, "github.com/jackc/pgx") && !wraps {
+				t.Errorf("%s imports pgx; only the PostgreSQL adapters (…/postgres) may", name)
+			}
+		}
+	}
+	for _, adapter := range []string{"analytics/warnings/postgres"} {
+		for name, p := range pkgs {
+			if slices.Contains(p.Imports, module+adapter) && name != "cmd/indus" {
+				t.Errorf("%s imports %s; only cmd/indus wires concrete adapters", name, adapter)
+			}
+		}
 	}
 	for _, r := range rules {
 		if !r.ok {

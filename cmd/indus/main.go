@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -118,23 +119,31 @@ func serve(args []string, stderr io.Writer) error {
 		return err
 	}
 	defer arch.Close()
-	reader := gdal.NewReader(cfg.Workers)
-	defer reader.Close()
-	set, err := loadDataset(ctx, cfg, reader, log)
+	st, err := openState(ctx, cfg, log) // before the data too: an unreachable database fails fast
 	if err != nil {
 		return err
 	}
-	a, err := wire(cfg, set, arch, log)
+	defer st.close()
+	reader := gdal.NewReader(cfg.Workers)
+	defer reader.Close()
+	load := func() (*indexes.Set, error) { return loadDataset(ctx, cfg, reader, log) }
+	set, layers, err := st.load(ctx, load)
+	if err != nil {
+		return err
+	}
+	a, err := wire(cfg, set, arch, st, log)
 	if err != nil {
 		return err
 	}
 	defer a.close()
+	a.layers = layers
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String()+"/")
-	go a.reloads(func() (*indexes.Set, error) { return loadDataset(ctx, cfg, reader, log) })
+	go a.reloads(ctx, st, load)
+	go a.watch(ctx, st, load)
 	return a.run(ctx, ln)
 }
 
@@ -147,10 +156,13 @@ type app struct {
 	warn   *warnings.Service
 	srv    *httpapi.Server
 	retire time.Duration // how long a replaced dataset stays mapped for the requests still reading it
+
+	mu     sync.Mutex // one reload at a time
+	layers string     // the PG layer versions of the data served (with --state-db)
 }
 
 // wire builds the services over set and the HTTP server over them.
-func wire(cfg config, set *indexes.Set, arch *archive.Set, log *slog.Logger) (*app, error) {
+func wire(cfg config, set *indexes.Set, arch *archive.Set, st *state, log *slog.Logger) (*app, error) {
 	a := &app{log: log, served: indexes.NewServed(set), retire: max(2*max(cfg.RequestTimeout, cfg.RiskTimeout), 2*time.Minute)}
 	cacheBytes := int64(cfg.CacheMB) << 20
 	if cacheBytes == 0 {
@@ -164,7 +176,7 @@ func wire(cfg config, set *indexes.Set, arch *archive.Set, log *slog.Logger) (*a
 	a.risk = analytics.NewEngine(riskCfg, a.served.Load)
 	go a.warm(set) // prepare risk queries in the background
 	impact := newImpactAssessor(a.risk, riskCfg, a.served)
-	if a.warn, err = startWarnings(cfg, a.served, a.tiles, impact, log); err != nil {
+	if a.warn, err = startWarnings(cfg, a.served, a.tiles, impact, st, log); err != nil {
 		a.tiles.Close()
 		return nil, err
 	}
@@ -195,22 +207,31 @@ func (a *app) close() {
 	a.tiles.Close()
 }
 
-// reloads loads the catalog and data again on every SIGHUP; requests keep being served from the
-// old set until the new one is indexed, and a failed reload keeps the old data.
-func (a *app) reloads(load func() (*indexes.Set, error)) {
+// reloads loads the catalog and data again on every SIGHUP.
+func (a *app) reloads(ctx context.Context, st *state, load func() (*indexes.Set, error)) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	for range hup {
 		a.log.Info("reloading")
-		next, err := load()
-		if err != nil {
-			a.log.Error("reload failed; still serving the previous data", "err", err)
-			continue
-		}
-		old := a.served.SetBase(next) // the data version changes, so cached tiles of the old data are not served
-		time.AfterFunc(a.retire, func() { old.Dataset.Close() })
-		a.warm(next)
+		a.reload(ctx, st, load)
 	}
+}
+
+// reload loads the data again and swaps it in at once: requests keep being served from the old
+// set until the new one is indexed, and a failed reload keeps the old data.
+func (a *app) reload(ctx context.Context, st *state, load func() (*indexes.Set, error)) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	next, layers, err := st.load(ctx, load)
+	if err != nil {
+		a.log.Error("reload failed; still serving the previous data", "err", err)
+		return
+	}
+	old := a.served.SetBase(next) // the data version changes, so cached tiles of the old data are not served
+	time.AfterFunc(a.retire, func() { old.Dataset.Close() })
+	a.layers = layers
+	a.log.Info("reloaded", "data_version", next.Dataset.Version, "layer_versions", layers)
+	a.warm(next)
 }
 
 // run serves on ln until ctx ends, then shuts down gracefully.
@@ -230,11 +251,21 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 
 // startWarnings starts the flood warning service when the catalog has a gauge layer; assess
 // measures the impact of each warning area.
-func startWarnings(cfg config, served *indexes.Served, ts *tiles.Service, assess warnings.Assessor, log *slog.Logger) (*warnings.Service, error) {
+// With the state database, readings and warnings are kept there instead of the journal.
+func startWarnings(cfg config, served *indexes.Served, ts *tiles.Service, assess warnings.Assessor, st *state, log *slog.Logger) (*warnings.Service, error) {
 	wc := warnings.DefaultConfig("")
 	if _, ok := served.Load().Layer(wc.GaugeLayer); !ok {
 		log.Warn("flood warnings disabled: the catalog has no gauge layer", "layer", wc.GaugeLayer)
 		return nil, nil
+	}
+	wc.Sender, wc.SenderName, wc.Templates = cfg.CAPSender, cfg.CAPSenderName, cfg.CAPTemplates
+	wc.Assessor = assess
+	if cfg.APIKey == "" {
+		log.Warn("no API key: POST /warnings/readings is disabled (set INDUS_API_KEY)")
+	}
+	if st != nil {
+		wc.Log = st.log
+		return warnings.New(wc, served, ts, log)
 	}
 	dir := cfg.StateDir
 	if dir == "" {
@@ -244,11 +275,6 @@ func startWarnings(cfg config, served *indexes.Served, ts *tiles.Service, assess
 		return nil, err
 	}
 	wc.JournalPath = filepath.Join(dir, "warnings.journal")
-	wc.Sender, wc.SenderName, wc.Templates = cfg.CAPSender, cfg.CAPSenderName, cfg.CAPTemplates
-	wc.Assessor = assess
-	if cfg.APIKey == "" {
-		log.Warn("no API key: POST /warnings/readings is disabled (set INDUS_API_KEY)")
-	}
 	return warnings.New(wc, served, ts, log)
 }
 

@@ -1,7 +1,8 @@
 // Package postgres is Indus's PostgreSQL adapter. Cluster runs a private PostgreSQL + PostGIS
 // server (Debian packages) in a folder of its own on a loopback port, for tests, benchmarks and
 // the one-machine replica setup; binaries and extensions are found through pg_config, never at a
-// fixed path.
+// fixed path. Connect, Migrate and Listen open the state database that replicas share; Versions
+// watches the versions of PG: source layers there.
 package postgres
 
 import (

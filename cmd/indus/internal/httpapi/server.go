@@ -27,13 +27,14 @@ import (
 
 // statusOf is the one table that maps error kinds to HTTP statuses.
 var statusOf = map[data.Kind]int{
-	data.KindInvalid:  fiber.StatusBadRequest,
-	data.KindNotFound: fiber.StatusNotFound,
-	data.KindTooLarge: fiber.StatusRequestEntityTooLarge,
-	data.KindTimeout:  fiber.StatusGatewayTimeout,
-	data.KindAuth:     fiber.StatusUnauthorized,
-	data.KindConflict: fiber.StatusConflict,
-	data.KindInternal: fiber.StatusInternalServerError,
+	data.KindInvalid:     fiber.StatusBadRequest,
+	data.KindNotFound:    fiber.StatusNotFound,
+	data.KindTooLarge:    fiber.StatusRequestEntityTooLarge,
+	data.KindTimeout:     fiber.StatusGatewayTimeout,
+	data.KindAuth:        fiber.StatusUnauthorized,
+	data.KindConflict:    fiber.StatusConflict,
+	data.KindInternal:    fiber.StatusInternalServerError,
+	data.KindUnavailable: fiber.StatusServiceUnavailable,
 }
 
 // DefaultBodyLimit is the largest request body accepted unless Config says otherwise.
@@ -271,9 +272,13 @@ func (s *Server) health(c *fiber.Ctx) error {
 		status = "shutting down"
 	}
 	st := s.tiles.Stats()
-	return c.JSON(fiber.Map{"status": status, "layers": sum.Layers, "features": sum.Features,
+	out := fiber.Map{"status": status, "layers": sum.Layers, "features": sum.Features,
 		"data_version": sum.Version, "uptime_s": int(time.Since(s.start).Seconds()),
 		"tile_cache": fiber.Map{"enabled": st.Enabled, "hits": st.Hits, "misses": st.Misses, "computed": st.Computed,
 			"invalidated": st.Invalidated, "entries": st.Entries, "bytes": st.CostBytes},
-		"pmtiles": s.arch.List()})
+		"pmtiles": s.arch.List()}
+	if s.warn != nil {
+		out["warnings"] = s.warn.Status()
+	}
+	return c.JSON(out)
 }

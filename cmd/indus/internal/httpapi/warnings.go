@@ -58,7 +58,7 @@ func (s *Server) postReadings(c *fiber.Ctx) error {
 	if err != nil {
 		return data.Invalid("invalid reading", err.Error()+` (want {"station": "SKR", "observed": "2026-08-25T06:00:00Z", "discharge_cusecs": 580000})`)
 	}
-	res, err := s.warn.Submit(batch)
+	res, err := s.warn.SubmitContext(c.UserContext(), batch)
 	if err != nil {
 		return err
 	}
