@@ -83,41 +83,9 @@ func BenchmarkSSELatency(b *testing.B) {
 	base, cmd := startProcess(b, bin, env)
 	defer cmd.Process.Kill()
 	const subscribers = 1000
-	tr := &http.Transport{MaxConnsPerHost: 0, MaxIdleConnsPerHost: subscribers + 10}
-	client := &http.Client{Transport: tr}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	type arrival struct {
-		id string
-		at time.Time
-	}
-	arrivals := make(chan arrival, 1<<20)
-	var ready sync.WaitGroup
-	for range subscribers {
-		ready.Add(1)
-		go func() {
-			req, _ := http.NewRequestWithContext(ctx, "GET", base+"/warnings/stream?bbox=68,25,69.5,28", nil)
-			res, err := client.Do(req)
-			if err != nil {
-				ready.Done()
-				return
-			}
-			defer res.Body.Close()
-			sc := bufio.NewScanner(res.Body)
-			first := true
-			for sc.Scan() {
-				line := sc.Text()
-				if first && line == ": subscribed" {
-					ready.Done()
-					first = false
-				}
-				if strings.HasPrefix(line, "id: ") {
-					arrivals <- arrival{line[4:], time.Now()}
-				}
-			}
-		}()
-	}
-	ready.Wait()
+	arrivals := listen(ctx, base+"/warnings/stream?bbox=68,25,69.5,28", subscribers)
 	sent := map[string]time.Time{}
 	start := time.Now().UTC().Add(-24 * time.Hour).Truncate(time.Second)
 	n := 0
@@ -141,16 +109,62 @@ func BenchmarkSSELatency(b *testing.B) {
 		n++
 	}
 	b.StopTimer()
+	reportLatency(b, arrivals, sent, n*subscribers)
+}
+
+// arrival is an event id received by a subscriber, and when.
+type arrival struct {
+	id string
+	at time.Time
+}
+
+// listen opens n event streams at url and returns, once all are subscribed, the channel of the
+// events they receive.
+func listen(ctx context.Context, url string, n int) chan arrival {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n + 10}}
+	arrivals := make(chan arrival, 1<<20)
+	var ready sync.WaitGroup
+	for range n {
+		ready.Add(1)
+		go func() {
+			req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+			res, err := client.Do(req)
+			if err != nil {
+				ready.Done()
+				return
+			}
+			defer res.Body.Close()
+			sc := bufio.NewScanner(res.Body)
+			sc.Buffer(make([]byte, 1<<20), 1<<20)
+			for first := true; sc.Scan(); {
+				line := sc.Text()
+				if first && line == ": subscribed" {
+					ready.Done()
+					first = false
+				}
+				if id, ok := strings.CutPrefix(line, "id: "); ok {
+					arrivals <- arrival{id, time.Now()}
+				}
+			}
+		}()
+	}
+	ready.Wait()
+	return arrivals
+}
+
+// reportLatency waits for want arrivals of the events sent (id → time sent) and reports the p50
+// and p99 time from sending to arrival.
+func reportLatency(b *testing.B, arrivals chan arrival, sent map[string]time.Time, want int) {
 	var lat []time.Duration
 	deadline := time.After(30 * time.Second)
-	for len(lat) < n*subscribers {
+	for len(lat) < want {
 		select {
 		case a := <-arrivals:
 			if t0, ok := sent[a.id]; ok {
 				lat = append(lat, a.at.Sub(t0))
 			}
 		case <-deadline:
-			b.Fatalf("only %d of %d events arrived", len(lat), n*subscribers)
+			b.Fatalf("only %d of %d events arrived", len(lat), want)
 		}
 	}
 	slices.Sort(lat)

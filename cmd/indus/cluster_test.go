@@ -287,42 +287,10 @@ func get(t testing.TB, url string) (int, http.Header, []byte) {
 func BenchmarkClusterSSELatency(b *testing.B) {
 	c := startCluster(b, 3)
 	const subscribers = 1000
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: subscribers + 10}}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	type arrival struct {
-		id uint64
-		at time.Time
-	}
-	arrivals := make(chan arrival, 1<<20)
-	var ready sync.WaitGroup
-	for range subscribers {
-		ready.Add(1)
-		go func() {
-			req, _ := http.NewRequestWithContext(ctx, "GET", c.proxy+"/warnings/stream", nil)
-			res, err := client.Do(req)
-			if err != nil {
-				ready.Done()
-				return
-			}
-			defer res.Body.Close()
-			sc := bufio.NewScanner(res.Body)
-			sc.Buffer(make([]byte, 1<<20), 1<<20)
-			for first := true; sc.Scan(); {
-				line := sc.Text()
-				if first && line == ": subscribed" {
-					ready.Done()
-					first = false
-				}
-				if id, ok := strings.CutPrefix(line, "id: "); ok {
-					n, _ := strconv.ParseUint(id, 10, 64)
-					arrivals <- arrival{n, time.Now()}
-				}
-			}
-		}()
-	}
-	ready.Wait()
-	sent := map[uint64]time.Time{}
+	arrivals := listen(ctx, c.proxy+"/warnings/stream", subscribers)
+	sent := map[string]time.Time{}
 	var posts []time.Duration
 	start := time.Now().UTC().Add(-24 * time.Hour).Truncate(time.Second)
 	n := 0
@@ -334,27 +302,12 @@ func BenchmarkClusterSSELatency(b *testing.B) {
 		t0 := time.Now()
 		seq := postAcked(b, c.proxy, fmt.Sprintf(`{"station":"SKR","observed":%q,"discharge_cusecs":%d}`,
 			start.Add(time.Duration(n)*time.Second).Format(time.RFC3339), q))
-		sent[seq] = t0
+		sent[fmt.Sprint(seq)] = t0
 		posts = append(posts, time.Since(t0))
 		n++
 	}
 	slices.Sort(posts)
 	b.ReportMetric(float64(posts[len(posts)/2].Microseconds())/1000, "post-p50-ms")
 	b.ReportMetric(float64(posts[len(posts)-1].Microseconds())/1000, "post-max-ms")
-	var lat []time.Duration
-	deadline := time.After(30 * time.Second)
-	for len(lat) < n*subscribers {
-		select {
-		case a := <-arrivals:
-			if t0, ok := sent[a.id]; ok {
-				lat = append(lat, a.at.Sub(t0))
-			}
-		case <-deadline:
-			b.Fatalf("only %d of %d events arrived", len(lat), n*subscribers)
-		}
-	}
-	slices.Sort(lat)
-	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
-	b.ReportMetric(float64(len(lat)), "events")
+	reportLatency(b, arrivals, sent, n*subscribers)
 }
