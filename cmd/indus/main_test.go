@@ -228,6 +228,24 @@ func generate(t *testing.T, bin, dir string) string {
 	return strings.TrimSpace(string(out))
 }
 
+// layerTitle is the title of layer id in the served catalog, or "".
+func layerTitle(t *testing.T, base, id string) string {
+	t.Helper()
+	var c struct {
+		Layers []struct {
+			ID       string
+			Metadata struct{ Title string }
+		}
+	}
+	getJSON(t, base+"/catalog", &c)
+	for _, l := range c.Layers {
+		if l.ID == id {
+			return l.Metadata.Title
+		}
+	}
+	return ""
+}
+
 // SIGHUP reloads the catalog: the new metadata is served, the live warnings layer survives, and a
 // broken catalog keeps the old data.
 func TestReloadOnSIGHUP(t *testing.T) {
@@ -235,21 +253,7 @@ func TestReloadOnSIGHUP(t *testing.T) {
 	dir := t.TempDir()
 	catalog := generate(t, bin, dir)
 	base, cmd := startProcess(t, bin, nil, "--catalog", catalog)
-	title := func() string {
-		var c struct {
-			Layers []struct {
-				ID       string
-				Metadata struct{ Title string }
-			}
-		}
-		getJSON(t, base+"/catalog", &c)
-		for _, l := range c.Layers {
-			if l.ID == "rivers" {
-				return l.Metadata.Title
-			}
-		}
-		return ""
-	}
+	title := func() string { return layerTitle(t, base, "rivers") }
 	hasWarnings := func() bool {
 		var c struct{ Layers []struct{ ID string } }
 		getJSON(t, base+"/catalog", &c)

@@ -55,17 +55,8 @@ func TestBuildAndServeSnapshot(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	var c struct {
-		Layers []struct {
-			ID       string
-			Metadata struct{ Title string }
-		}
-	}
-	getJSON(t, base+"/catalog", &c)
-	for _, l := range c.Layers {
-		if l.ID == "rivers" && l.Metadata.Title != "Rivers (rebuilt)" {
-			t.Errorf("rivers title %q after the reload", l.Metadata.Title)
-		}
+	if title := layerTitle(t, base, "rivers"); title != "Rivers (rebuilt)" {
+		t.Errorf("rivers title %q after the reload", title)
 	}
 }
 
