@@ -235,6 +235,20 @@ func (s *Service) Tile(ctx context.Context, req Request) (*Tile, error) {
 	return s.make(ctx, p)
 }
 
+// Cached returns the tile for req when the cache holds it; ok is false when it must be made
+// (Tile makes it). A bad request fails as in Tile. Like Tile it keeps none of req's strings, and
+// it allocates nothing for a request whose lists were seen before.
+func (s *Service) Cached(req Request) (t *Tile, ok bool, err error) {
+	p, err := s.plan(&req)
+	if err != nil {
+		return nil, false, err
+	}
+	if t = s.cached(&p); t != nil {
+		s.hits.Add(1)
+	}
+	return t, t != nil, nil
+}
+
 // cached returns the cached tile of p, or nil.
 func (s *Service) cached(p *plan) *Tile {
 	if s.cache == nil {

@@ -173,10 +173,14 @@ func (s *Server) routes() {
 }
 
 // deadline gives every request one deadline: RiskTimeout for /risk/*, RequestTimeout for the
-// rest. (Event streams outlive it: their handler returns at once and writes later.)
+// rest. (Event streams outlive it: their handler returns at once and writes later.) Tiles set
+// their own, only when a tile must be made: a timer per cached tile is most of a hit's cost.
 func (s *Server) deadline(c *fiber.Ctx) error {
 	d := s.cfg.RequestTimeout
-	if strings.HasPrefix(c.Path(), "/risk/") {
+	switch path := c.Path(); {
+	case strings.HasPrefix(path, "/tiles/"):
+		return c.Next()
+	case strings.HasPrefix(path, "/risk/"):
 		d = s.cfg.RiskTimeout
 	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), d)
