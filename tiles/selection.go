@@ -133,25 +133,22 @@ func (a *asked) same(req *Request) bool {
 		slices.Equal(a.fields, req.Fields) && a.filter == req.Filter
 }
 
-// hashLists hashes the lists of req as sent.
+// hashLists hashes the lists of req as sent (a match is confirmed by comparing them).
 func (s *Service) hashLists(req *Request) uint64 {
-	var h maphash.Hash
-	h.SetSeed(s.seed)
+	var buf [256]byte
+	b := buf[:0]
 	for _, l := range req.Layers {
-		h.WriteString(l)
-		h.WriteByte(0)
+		b = append(append(b, l...), 0)
 	}
-	h.WriteByte(1)
+	b = append(b, 1)
 	if req.Fields != nil {
-		h.WriteByte(2)
+		b = append(b, 2)
 	}
 	for _, f := range req.Fields {
-		h.WriteString(f)
-		h.WriteByte(0)
+		b = append(append(b, f...), 0)
 	}
-	h.WriteByte(1)
-	h.WriteString(req.Filter)
-	return h.Sum64()
+	b = append(append(b, 1), req.Filter...)
+	return maphash.Bytes(s.seed, b)
 }
 
 // selection returns the selection of req over set: the one kept for the same lists over the
