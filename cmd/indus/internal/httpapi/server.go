@@ -174,7 +174,8 @@ func (s *Server) routes() {
 
 // deadline gives every request one deadline: RiskTimeout for /risk/*, RequestTimeout for the
 // rest. (Event streams outlive it: their handler returns at once and writes later.) Tiles set
-// their own, only when a tile must be made: a timer per cached tile is most of a hit's cost.
+// their own, only when a tile must be made: a timer per request adds a third to what a cached
+// tile costs (650 ns of 2 µs in BenchmarkTileHit/handler).
 func (s *Server) deadline(c *fiber.Ctx) error {
 	d := s.cfg.RequestTimeout
 	switch path := c.Path(); {
