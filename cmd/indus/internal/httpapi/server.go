@@ -1,7 +1,7 @@
 // Package httpapi is Indus's HTTP transport: the only package that imports Fiber. It parses
 // requests, calls the domain services (features, tiles, analytics, warnings, styles), writes
-// responses, and maps error kinds to statuses in one table (below). Every request runs under one
-// deadline (--request-timeout; risk queries their own, longer one) and one body limit.
+// responses, and maps error kinds to statuses in one table (below). The work of every request runs
+// under one deadline (--request-timeout; risk queries their own, longer one) and one body limit.
 package httpapi
 
 import (

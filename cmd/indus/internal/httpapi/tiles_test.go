@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"math"
@@ -9,6 +10,7 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/klauspost/compress/gzip"
@@ -19,6 +21,7 @@ import (
 
 	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/indexes"
+	"github.com/cpec-digital/indus/tiles"
 )
 
 // compositeIDs are the 14 layer ids of the default catalog: a full composite tile names them all.
@@ -141,6 +144,26 @@ func TestTileResponses(t *testing.T) {
 		if r.StatusCode() != code || !bytes.HasPrefix(r.Header.ContentType(), []byte("application/json")) || !bytes.Contains(r.Body(), []byte(`"error"`)) {
 			t.Errorf("%s: %d %s, want %d with a JSON error", path, r.StatusCode(), r.Body(), code)
 		}
+	}
+}
+
+// Making a tile is bounded by the request deadline; a cached tile is served whatever it is.
+func TestTileDeadline(t *testing.T) {
+	s := newServer(t, Config{RequestTimeout: time.Nanosecond}, compositeSet())
+	hc := inmemory(t, s.app.Handler())
+	urls := tileURLs()
+	r := do(t, hc, urls[0], "Accept-Encoding", "gzip")
+	if r.StatusCode() != 504 || !bytes.Contains(r.Body(), []byte("took too long")) {
+		t.Fatalf("a tile made past the deadline: %d %s", r.StatusCode(), r.Body())
+	}
+	req := tiles.Request{Layers: compositeIDs, Z: 6}
+	fmt.Sscanf(urls[0][strings.LastIndex(urls[0], "/6/")+3:], "%d/%d.mvt", &req.X, &req.Y)
+	if _, err := s.tiles.Tile(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	s.tiles.Wait()
+	if r := do(t, hc, urls[0], "Accept-Encoding", "gzip"); r.StatusCode() != 200 {
+		t.Fatalf("a cached tile: %d %s", r.StatusCode(), r.Body())
 	}
 }
 
