@@ -115,8 +115,9 @@ const maxSelections = 4096
 // selections keeps the resolved selection of each distinct request (its lists as sent), so that
 // a request seen before is resolved by hashing its lists, without allocating.
 type selections struct {
-	mu sync.RWMutex
-	m  map[uint64]*asked // hash of the lists → the request that had it
+	mu  sync.RWMutex
+	m   map[uint64]*asked // hash of the lists → the request that had it
+	set *indexes.Set      // the dataset they are all resolved against
 }
 
 // asked is a request's lists (copies: the caller may reuse its strings) and their selection.
@@ -169,8 +170,9 @@ func (s *Service) selection(set *indexes.Set, req *Request) (*selection, error) 
 	a.sel = sel
 	s.sels.mu.Lock()
 	defer s.sels.mu.Unlock()
-	if len(s.sels.m) >= maxSelections {
+	if len(s.sels.m) >= maxSelections || s.sels.set != set { // bounded, and never keeping older data alive
 		clear(s.sels.m)
+		s.sels.set = set
 	}
 	s.sels.m[h] = a
 	return sel, nil

@@ -338,6 +338,14 @@ func TestSelections(t *testing.T) {
 	if _, err := s.Tile(context.Background(), Request{Layers: []string{"villages", "flood"}, Z: 6, X: west.X, Y: west.Y}); data.KindOf(err) != data.KindNotFound {
 		t.Fatalf("a layer gone from the current data is still served: %v", err)
 	}
+	if _, err := s.Tile(context.Background(), Request{Layers: []string{"flood"}, Z: 6, X: west.X, Y: west.Y}); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range s.sels.m {
+		if a.sel.set != current {
+			t.Fatal("a selection of the older data is kept")
+		}
+	}
 	for i := range maxSelections + 10 {
 		if _, err := s.plan(&Request{Layers: []string{"flood"}, Filter: fmt.Sprintf("population > %d", i)}); err != nil {
 			t.Fatal(err)
