@@ -8,7 +8,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"net"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -86,7 +88,7 @@ func do(tb testing.TB, hc *fasthttp.HostClient, path string, hdr ...string) *fas
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	if err := hc.Do(req, res); err != nil {
-		tb.Fatal(err)
+		tb.Error(err) // not Fatal: do may run on other goroutines
 	}
 	return res
 }
@@ -145,6 +147,36 @@ func TestTileResponses(t *testing.T) {
 			t.Errorf("%s: %d %s, want %d with a JSON error", path, r.StatusCode(), r.Body(), code)
 		}
 	}
+}
+
+// Concurrent requests on several connections, whose strings Fiber reuses between requests, get
+// the bytes of their own tile (run with -race).
+func TestTilesConcurrent(t *testing.T) {
+	s := newServer(t, Config{}, compositeSet())
+	hc := inmemory(t, s.app.Handler())
+	paths := tileURLs()[:12]
+	for i, p := range paths[:6] {
+		paths[i] = p + "?fields=population&filter=population%20%3E%20" + strconv.Itoa(i*10000)
+	}
+	want := map[string]string{}
+	for _, p := range paths {
+		want[p] = string(do(t, hc, p, "Accept-Encoding", "gzip").Body())
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 150 {
+				p := paths[(g*7+i)%len(paths)]
+				if r := do(t, hc, p, "Accept-Encoding", "gzip"); string(r.Body()) != want[p] {
+					t.Errorf("%s: %d, %d bytes that are not its tile", p, r.StatusCode(), len(r.Body()))
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // Making a tile is bounded by the request deadline; a cached tile is served whatever it is.
