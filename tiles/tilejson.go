@@ -40,15 +40,15 @@ var fieldTypeNames = map[data.FieldType]string{
 // TileJSON describes the tileset of layers; tileURL is the absolute URL template of its tiles
 // (with {z}/{x}/{y}).
 func (s *Service) TileJSON(layers []string, tileURL string) (*TileJSON, error) {
-	p, err := s.plan(Request{Layers: layers})
+	sel, err := s.resolve(s.current(), &Request{Layers: layers})
 	if err != nil {
 		return nil, err
 	}
 	tj := &TileJSON{TileJSON: "3.0.0", Scheme: "xyz", Tiles: []string{tileURL}, Version: "1.0.0",
-		MinZoom: data.MaxZoom, Attribution: p.set.Dataset.Catalog.Attribution}
+		MinZoom: data.MaxZoom, Attribution: sel.set.Dataset.Catalog.Attribution}
 	var names, attributions []string
 	west, south, east, north := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
-	for _, l := range p.layers {
+	for _, l := range sel.layers {
 		vl := VectorLayer{ID: l.Spec.ID, Description: l.Spec.Metadata.Title, MinZoom: l.Spec.MinZoom, MaxZoom: l.Spec.MaxZoom,
 			Fields: map[string]string{}}
 		for _, f := range l.Spec.Fields {
@@ -78,7 +78,7 @@ func (s *Service) TileJSON(layers []string, tileURL string) (*TileJSON, error) {
 	tj.Bounds = [4]float64{round(west), round(south), round(east), round(north)}
 	tj.Center = [3]float64{round((west + east) / 2), round((south + north) / 2), float64(max(tj.MinZoom, min(5, tj.MaxZoom)))}
 	tj.Name = "Indus: " + strings.Join(names, ", ")
-	tj.Description = fmt.Sprintf("%s — %d layer(s)", p.set.Dataset.Catalog.Name, len(names))
+	tj.Description = fmt.Sprintf("%s — %d layer(s)", sel.set.Dataset.Catalog.Name, len(names))
 	return tj, nil
 }
 

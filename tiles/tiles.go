@@ -6,15 +6,16 @@ package tiles
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"hash/fnv"
+	"hash/maphash"
 	"io"
 	"log/slog"
 	"math"
 	"slices"
-	"sort"
-	"strings"
+	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -25,7 +26,6 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/cpec-digital/indus/data"
-	"github.com/cpec-digital/indus/data/filter"
 	"github.com/cpec-digital/indus/indexes"
 )
 
@@ -102,11 +102,13 @@ type Service struct {
 	cfg     Config
 	current func() *indexes.Set
 	log     *slog.Logger
-	cache   *ristretto.Cache[string, *Tile]
+	cache   *ristretto.Cache[uint64, *entry]
 	flight  singleflight.Group
+	seed    maphash.Seed // of the cache keys and the selections' hashes
+	sels    selections
 
 	mu      sync.Mutex
-	byLay   map[string]map[string]maptile.Tile // layer → cache key → tile, for targeted invalidation
+	byLay   map[string]map[uint64]maptile.Tile // layer → cache key → tile, for targeted invalidation
 	epoch   map[string]uint64                  // bumped by Invalidate; in-flight work of an older epoch is not cached
 	tracked int                                // keys recorded in byLay
 	merc    map[*indexes.Layer][]orb.Point     // point layers in normalized Web Mercator (0..1)
@@ -120,9 +122,10 @@ type Service struct {
 // is seen at once).
 func New(cfg Config, current func() *indexes.Set, log *slog.Logger) (*Service, error) {
 	cfg.defaults()
-	s := &Service{cfg: cfg, current: current, log: log, byLay: map[string]map[string]maptile.Tile{}, epoch: map[string]uint64{}}
+	s := &Service{cfg: cfg, current: current, log: log, byLay: map[string]map[uint64]maptile.Tile{},
+		epoch: map[string]uint64{}, seed: maphash.MakeSeed(), sels: selections{m: map[uint64]*asked{}}}
 	if cfg.CacheBytes > 0 {
-		c, err := ristretto.NewCache(&ristretto.Config[string, *Tile]{
+		c, err := ristretto.NewCache(&ristretto.Config[uint64, *entry]{
 			NumCounters:        max(cfg.CacheBytes/1000, 10_000), // ~10x the number of tiles expected
 			MaxCost:            cfg.CacheBytes,
 			BufferItems:        64,
@@ -144,103 +147,50 @@ func (s *Service) Close() {
 	}
 }
 
-// plan is a validated request: the layers to draw and the normalized parameters.
+// plan is a validated request: a selection and the tile to draw it in.
 type plan struct {
-	set     *indexes.Set
-	tile    maptile.Tile
-	layers  []*indexes.Layer
-	fields  map[string]bool // nil: all
-	filters map[string]*filter.Filter
-	key     string
+	*selection
+	tile maptile.Tile
+	key  uint64 // the cache key (see tileKey)
 }
 
-func (s *Service) plan(req Request) (*plan, error) {
+// plan validates req; it allocates nothing for a selection seen before.
+func (s *Service) plan(req *Request) (plan, error) {
 	if req.Z > data.MaxZoom {
-		return nil, data.Invalid("bad zoom", fmt.Sprintf("zoom %d is above %d", req.Z, data.MaxZoom))
+		return plan{}, data.Invalid("bad zoom", fmt.Sprintf("zoom %d is above %d", req.Z, data.MaxZoom))
 	}
 	if n := uint32(1) << req.Z; req.X >= n || req.Y >= n {
-		return nil, data.Invalid("tile out of range", fmt.Sprintf("at zoom %d, x and y must be below %d", req.Z, n))
+		return plan{}, data.Invalid("tile out of range", fmt.Sprintf("at zoom %d, x and y must be below %d", req.Z, n))
 	}
-	if len(req.Layers) == 0 {
-		return nil, data.Invalid("no layers", "name one layer id or a comma-separated list")
-	}
-	if len(req.Layers) > s.cfg.MaxLayers {
-		return nil, data.Invalid("too many layers", fmt.Sprintf("at most %d in one tile", s.cfg.MaxLayers))
-	}
-	set := s.current()
-	want := map[string]bool{}
-	for _, id := range req.Layers {
-		if _, ok := set.Layer(id); !ok {
-			return nil, data.Errorf(data.KindNotFound, "no layer %q", id)
-		}
-		want[id] = true
-	}
-	p := &plan{set: set, tile: maptile.New(req.X, req.Y, maptile.Zoom(req.Z))}
-	var ids []string
-	for _, l := range set.Layers() { // catalog order, whatever the request's order
-		if want[l.Spec.ID] {
-			p.layers = append(p.layers, l)
-			ids = append(ids, l.Spec.ID)
-		}
-	}
-	fields, err := p.bindFields(req.Fields)
+	sel, err := s.selection(s.current(), req)
 	if err != nil {
-		return nil, err
+		return plan{}, err
 	}
-	canon, err := p.bindFilter(req.Filter)
-	if err != nil {
-		return nil, err
-	}
-	p.key = fmt.Sprintf("%s|%s|%d/%d/%d|%s|%s", set.Dataset.Version, strings.Join(ids, ","), req.Z, req.X, req.Y,
-		strings.Join(fields, ","), canon)
-	return p, nil
+	t := maptile.New(req.X, req.Y, maptile.Zoom(req.Z))
+	return plan{selection: sel, tile: t, key: s.tileKey(sel, t)}, nil
 }
 
-// bindFields checks that every field asked for exists in one of the layers and returns them
-// sorted (nil: all fields).
-func (p *plan) bindFields(names []string) ([]string, error) {
-	if names == nil {
-		return nil, nil
-	}
-	var fields []string
-	p.fields = map[string]bool{}
-	for _, f := range names {
-		found := false
-		for _, l := range p.layers {
-			if _, ok := l.Spec.Field(f); ok {
-				found = true
-			}
-		}
-		if !found {
-			return nil, data.Invalid("unknown field", fmt.Sprintf("no requested layer has a field %q", f))
-		}
-		if !p.fields[f] {
-			p.fields[f] = true
-			fields = append(fields, f)
-		}
-	}
-	sort.Strings(fields)
-	return fields, nil
+// tileKey is the cache key of a selection drawn in tile t: a hash of both. Two plans may share
+// one (rarely); the cache entry says which it holds (see entry).
+func (s *Service) tileKey(sel *selection, t maptile.Tile) uint64 {
+	var b [20]byte
+	binary.LittleEndian.PutUint64(b[0:], sel.hash)
+	binary.LittleEndian.PutUint32(b[8:], uint32(t.Z))
+	binary.LittleEndian.PutUint32(b[12:], t.X)
+	binary.LittleEndian.PutUint32(b[16:], t.Y)
+	return maphash.Bytes(s.seed, b[:])
 }
 
-// bindFilter parses the filter and binds it to every layer; it returns its canonical form.
-func (p *plan) bindFilter(src string) (string, error) {
-	if strings.TrimSpace(src) == "" {
-		return "", nil
-	}
-	f, err := filter.Parse(src)
-	if err != nil {
-		return "", err
-	}
-	p.filters = map[string]*filter.Filter{}
-	for _, l := range p.layers {
-		b, err := f.Bind(l.Spec)
-		if err != nil {
-			return "", err
-		}
-		p.filters[l.Spec.ID] = b
-	}
-	return f.String(), nil
+// name is the plan's readable identity, for logs and to share work on one tile.
+func (p *plan) name() string {
+	return p.canon + "|" + strconv.Itoa(int(p.tile.Z)) + "/" + strconv.Itoa(int(p.tile.X)) + "/" + strconv.Itoa(int(p.tile.Y))
+}
+
+// entry is a cached tile with what it is the tile of.
+type entry struct {
+	canon string
+	at    maptile.Tile
+	tile  *Tile
 }
 
 // mercator returns a point layer's positions in normalized Web Mercator (x, y in 0..1, y down),
@@ -270,28 +220,57 @@ func (s *Service) mercator(l *indexes.Layer) []orb.Point {
 }
 
 // Tile returns the tile for req, from the cache when it is there. Concurrent misses for the same
-// tile compute it once. Errors are never cached.
+// tile compute it once. Errors are never cached. Tile keeps none of req's strings: the caller
+// may reuse them once it returns.
 func (s *Service) Tile(ctx context.Context, req Request) (*Tile, error) {
-	p, err := s.plan(req)
+	p, err := s.plan(&req)
 	if err != nil {
 		return nil, err
 	}
-	if s.cache != nil {
-		if t, ok := s.cache.Get(p.key); ok {
-			s.hits.Add(1)
-			return t, nil
-		}
+	if t := s.cached(&p); t != nil {
+		s.hits.Add(1)
+		return t, nil
 	}
 	s.misses.Add(1)
-	v, err, _ := s.flight.Do(p.key, func() (any, error) {
+	return s.make(ctx, p)
+}
+
+// Cached returns the tile for req when the cache holds it; ok is false when it must be made
+// (Tile makes it). A bad request fails as in Tile. Like Tile it keeps none of req's strings, and
+// it allocates nothing for a request whose lists were seen before.
+func (s *Service) Cached(req Request) (t *Tile, ok bool, err error) {
+	p, err := s.plan(&req)
+	if err != nil {
+		return nil, false, err
+	}
+	if t = s.cached(&p); t != nil {
+		s.hits.Add(1)
+	}
+	return t, t != nil, nil
+}
+
+// cached returns the cached tile of p, or nil.
+func (s *Service) cached(p *plan) *Tile {
+	if s.cache == nil {
+		return nil
+	}
+	if e, ok := s.cache.Get(p.key); ok && e.at == p.tile && e.canon == p.canon {
+		return e.tile
+	}
+	return nil
+}
+
+// make renders the tile of p and caches it, once for concurrent callers.
+func (s *Service) make(ctx context.Context, p plan) (*Tile, error) {
+	v, err, _ := s.flight.Do(p.name(), func() (any, error) {
 		epochs := s.epochs(p.layers)
-		t, err := s.render(ctx, p)
+		t, err := s.render(ctx, &p)
 		if err != nil {
 			return nil, err
 		}
 		s.comp.Add(1)
 		if s.cache != nil {
-			s.store(p, t, epochs)
+			s.store(&p, t, epochs)
 		}
 		return t, nil
 	})
@@ -321,20 +300,20 @@ func (s *Service) store(p *plan, t *Tile, epochs []uint64) {
 		}
 	}
 	cost := int64(len(t.Gzip)) + 200
-	if !s.cache.Set(p.key, t, cost) {
+	if !s.cache.Set(p.key, &entry{canon: p.canon, at: p.tile, tile: t}, cost) {
 		return
 	}
 	// The invalidation index keeps keys that ristretto may since have evicted; bound it. Past the
 	// limit it is reset with the cache itself (a rare, safe, cold start).
 	if s.tracked++; s.tracked > maxTracked {
 		s.cache.Clear()
-		s.byLay = map[string]map[string]maptile.Tile{}
+		s.byLay = map[string]map[uint64]maptile.Tile{}
 		s.tracked = 0
 	}
 	for _, l := range p.layers {
 		m := s.byLay[l.Spec.ID]
 		if m == nil {
-			m = map[string]maptile.Tile{}
+			m = map[uint64]maptile.Tile{}
 			s.byLay[l.Spec.ID] = m
 		}
 		m[p.key] = p.tile
@@ -442,7 +421,7 @@ func (s *Service) truncate(p *plan, level, n int) (*Tile, error) {
 		}
 		if len(t.Gzip) <= s.cfg.BudgetBytes && m <= s.cfg.MaxFeatures {
 			t.Level = level + 1
-			s.log.Warn("tile truncated to fit the budget", "tile", p.key, "features", m)
+			s.log.Warn("tile truncated to fit the budget", "tile", p.name(), "features", m)
 			return t, nil
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unsafe"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
@@ -298,6 +299,63 @@ func TestCacheSingleFlightAndInvalidation(t *testing.T) {
 	}
 }
 
+// Requests with the same lists in another order share cached tiles; the caller may reuse the
+// strings of a request once Tile returns; selections follow the current data and are bounded.
+func TestSelections(t *testing.T) {
+	feats := randomPolygons(2000, 8)
+	set := setOf(layerOf("flood", 0, 14, classField, feats), layerOf("villages", 0, 14, classField, randomPolygons(50, 9)))
+	current := set
+	s, err := New(Config{}, func() *indexes.Set { return current }, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	west, east := maptile.New(44, 26, 6), maptile.New(45, 26, 6)
+	buf := []byte("depth_class = high")
+	a, err := s.Tile(context.Background(), Request{Layers: []string{"villages", "flood"}, Z: 6, X: west.X, Y: west.Y,
+		Filter: unsafe.String(&buf[0], len(buf))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	copy(buf, "depth_class = low ") // the caller reuses its bytes
+	s.Wait()
+	b, _ := s.Tile(context.Background(), Request{Layers: []string{"flood", "villages"}, Z: 6, X: west.X, Y: west.Y, Filter: "depth_class = high"})
+	if a != b || s.Stats().Computed != 1 {
+		t.Fatalf("the same selection in another order was made again: %+v", s.Stats())
+	}
+	c, _ := s.Tile(context.Background(), Request{Layers: []string{"villages", "flood"}, Z: 6, X: east.X, Y: east.Y, Filter: "depth_class = high"})
+	if c.Empty {
+		t.Fatal("the eastern tile is empty")
+	}
+	for _, l := range decode(t, c).Layers {
+		for _, f := range l.Features {
+			if f.Props["depth_class"] != "high" {
+				t.Fatalf("%s feature %d of class %v passed the filter depth_class = high", l.Name, f.ID, f.Props["depth_class"])
+			}
+		}
+	}
+	current = setOf(layerOf("flood", 0, 14, classField, feats))
+	if _, err := s.Tile(context.Background(), Request{Layers: []string{"villages", "flood"}, Z: 6, X: west.X, Y: west.Y}); data.KindOf(err) != data.KindNotFound {
+		t.Fatalf("a layer gone from the current data is still served: %v", err)
+	}
+	if _, err := s.Tile(context.Background(), Request{Layers: []string{"flood"}, Z: 6, X: west.X, Y: west.Y}); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range s.sels.m {
+		if a.sel.set != current {
+			t.Fatal("a selection of the older data is kept")
+		}
+	}
+	for i := range maxSelections + 10 {
+		if _, err := s.plan(&Request{Layers: []string{"flood"}, Filter: fmt.Sprintf("population > %d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(s.sels.m); n > maxSelections {
+		t.Errorf("%d selections kept, at most %d", n, maxSelections)
+	}
+}
+
 func TestTileJSON(t *testing.T) {
 	set := setOf(layerOf("flood", 2, 12, classField, randomPolygons(10, 6)))
 	s := service(t, Config{}, set)
@@ -350,3 +408,48 @@ func BenchmarkTileCacheHit(b *testing.B) {
 }
 
 // Dropping the vertices beyond one side of the rectangle never changes the clip.
+
+// compositeIDs are the 14 layer ids of the default catalog (a full composite tile).
+var compositeIDs = []string{"flood_rp10", "flood_rp25", "flood_rp100", "rivers", "gauges", "heat_stress", "wetlands",
+	"villages", "places", "cpec_routes", "facilities", "country", "provinces", "warnings"}
+
+// hitRequests are composite tiles of all 14 layers at z6-12 over the random polygons, each made
+// once so that the cache holds them.
+func hitRequests(b *testing.B, s *Service) []Request {
+	r := rand.New(rand.NewPCG(12, 12))
+	var reqs []Request
+	for z := maptile.Zoom(6); z <= 12; z++ {
+		for range 8 {
+			tl := maptile.At(orb.Point{61 + 15*r.Float64(), 24 + 12*r.Float64()}, z)
+			req := Request{Layers: compositeIDs, Z: uint32(z), X: tl.X, Y: tl.Y}
+			if _, err := s.Tile(context.Background(), req); err != nil {
+				b.Fatal(err)
+			}
+			reqs = append(reqs, req)
+		}
+	}
+	s.Wait()
+	return reqs
+}
+
+// BenchmarkTileCacheHitComposite is the service's hit path for a composite of all 14 layers.
+func BenchmarkTileCacheHitComposite(b *testing.B) {
+	var layers []*data.Layer
+	for i, id := range compositeIDs {
+		layers = append(layers, layerOf(id, 0, 14, classField, randomPolygons(300, uint64(20+i))))
+	}
+	s := service(b, Config{}, setOf(layers...))
+	reqs := hitRequests(b, s)
+	before := s.Stats()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := s.Tile(context.Background(), reqs[i%len(reqs)]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	if st := s.Stats(); st.Computed != before.Computed {
+		b.Fatalf("%d tiles were made again; the benchmark measures cache hits", st.Computed-before.Computed)
+	}
+}

@@ -38,13 +38,13 @@ func testSet() *indexes.Set {
 }
 
 // newServer builds a server with a tile service over set.
-func newServer(t *testing.T, cfg Config, set *indexes.Set) *Server {
+func newServer(t testing.TB, cfg Config, set *indexes.Set) *Server {
 	t.Helper()
 	return newServerOn(t, cfg, func() *indexes.Set { return set }, nil)
 }
 
 // newServerOn builds a server over the set current returns, with warnings from w (may be nil).
-func newServerOn(t *testing.T, cfg Config, current func() *indexes.Set, w *warnings.Service) *Server {
+func newServerOn(t testing.TB, cfg Config, current func() *indexes.Set, w *warnings.Service) *Server {
 	t.Helper()
 	ts, err := tiles.New(tiles.Config{}, current, slog.New(slog.DiscardHandler))
 	if err != nil {

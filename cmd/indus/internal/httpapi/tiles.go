@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"strconv"
 	"strings"
 
@@ -14,13 +15,27 @@ const mvtType = "application/vnd.mapbox-vector-tile"
 
 // splitList splits a comma list into copied, trimmed, non-empty items (Fiber reuses its strings).
 func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, strings.Clone(p))
-		}
+	out := splitInto(nil, s)
+	for i, p := range out {
+		out[i] = strings.Clone(p)
 	}
 	return out
+}
+
+// splitInto appends the trimmed, non-empty items of a comma list to dst, uncopied; nil when there
+// are none.
+func splitInto(dst []string, s string) []string {
+	for rest, more := s, true; more; {
+		var p string
+		p, rest, more = strings.Cut(rest, ",")
+		if p = strings.TrimSpace(p); p != "" {
+			dst = append(dst, p)
+		}
+	}
+	if len(dst) == 0 {
+		return nil
+	}
+	return dst
 }
 
 func parseCoord(name, s string) (uint32, error) {
@@ -31,12 +46,15 @@ func parseCoord(name, s string) (uint32, error) {
 	return uint32(n), nil
 }
 
-// tile serves GET /tiles/{layers}/{z}/{x}/{y}.mvt (or .pbf).
+// tile serves GET /tiles/{layers}/{z}/{x}/{y}.mvt (or .pbf). The request holds Fiber's strings,
+// uncopied (the tile service keeps none), so that a cached tile is served without allocating.
+// Only making a tile is bounded by the request deadline: a hit has nothing to bound.
 func (s *Server) tile(c *fiber.Ctx) error {
 	if ext := c.Params("ext"); ext != "mvt" && ext != "pbf" {
-		return data.Errorf(data.KindNotFound, "unknown tile format %q (use .mvt or .pbf)", strings.Clone(ext))
+		return data.Errorf(data.KindNotFound, "unknown tile format %q (use .mvt or .pbf)", ext)
 	}
-	req := tiles.Request{Layers: splitList(c.Params("layers")), Filter: strings.Clone(c.Query("filter"))}
+	var layers, fields [32]string
+	req := tiles.Request{Layers: splitInto(layers[:0], c.Params("layers")), Filter: c.Query("filter")}
 	var err error
 	if req.Z, err = parseCoord("zoom", c.Params("z")); err != nil {
 		return err
@@ -48,11 +66,18 @@ func (s *Server) tile(c *fiber.Ctx) error {
 		return err
 	}
 	if f := c.Query("fields"); f != "" {
-		req.Fields = splitList(f)
+		req.Fields = splitInto(fields[:0], f)
 	}
-	t, err := s.tiles.Tile(c.UserContext(), req)
+	t, ok, err := s.tiles.Cached(req)
 	if err != nil {
 		return err
+	}
+	if !ok {
+		ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.RequestTimeout)
+		defer cancel()
+		if t, err = s.tiles.Tile(ctx, req); err != nil {
+			return err
+		}
 	}
 	return s.sendTile(c, t)
 }
@@ -60,23 +85,25 @@ func (s *Server) tile(c *fiber.Ctx) error {
 // sendTile writes a tile: 204 when empty, the gzip bytes when accepted (else inflated), the
 // tiles' Cache-Control, an ETag per encoding and 304 for a matching If-None-Match.
 func (s *Server) sendTile(c *fiber.Ctx, t *tiles.Tile) error {
-	c.Set(fiber.HeaderCacheControl, s.cfg.TileCacheControl)
-	c.Set(fiber.HeaderVary, fiber.HeaderAcceptEncoding)
+	h := &c.Response().Header
+	h.Set(fiber.HeaderCacheControl, s.cfg.TileCacheControl)
+	h.Set(fiber.HeaderVary, fiber.HeaderAcceptEncoding)
 	if t.Empty {
 		return c.SendStatus(fiber.StatusNoContent)
 	}
 	gz := acceptsGzip(c.Get(fiber.HeaderAcceptEncoding))
-	etag := t.ETag
 	if gz {
-		etag = strings.TrimSuffix(etag, `"`) + `-gz"`
+		var buf [64]byte
+		h.SetBytesV(fiber.HeaderETag, gzipETag(buf[:0], t.ETag))
+	} else {
+		h.Set(fiber.HeaderETag, t.ETag)
 	}
-	c.Set(fiber.HeaderETag, etag)
 	if matchETag(c.Get(fiber.HeaderIfNoneMatch), t.ETag) {
 		return c.SendStatus(fiber.StatusNotModified)
 	}
-	c.Set(fiber.HeaderContentType, mvtType)
+	h.SetContentType(mvtType)
 	if gz {
-		c.Set(fiber.HeaderContentEncoding, "gzip")
+		h.SetContentEncoding("gzip")
 		return c.Send(t.Gzip)
 	}
 	raw, err := t.Raw()
@@ -86,9 +113,16 @@ func (s *Server) sendTile(c *fiber.Ctx, t *tiles.Tile) error {
 	return c.Send(raw)
 }
 
+// gzipETag appends the validator of a tile's gzip bytes: its ETag with -gz inside the quotes.
+func gzipETag(dst []byte, etag string) []byte {
+	return append(append(dst, strings.TrimSuffix(etag, `"`)...), `-gz"`...)
+}
+
 // acceptsGzip reports whether an Accept-Encoding header allows gzip (a q=0 refuses it).
 func acceptsGzip(h string) bool {
-	for _, part := range strings.Split(h, ",") {
+	for rest, more := h, true; more; {
+		var part string
+		part, rest, more = strings.Cut(rest, ",")
 		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
 		if strings.EqualFold(strings.TrimSpace(name), "gzip") || strings.TrimSpace(name) == "*" {
 			q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
@@ -104,10 +138,12 @@ func matchETag(header, etag string) bool {
 		return false
 	}
 	base := strings.Trim(etag, `"`)
-	for _, part := range strings.Split(header, ",") {
+	for rest, more := header, true; more; {
+		var part string
+		part, rest, more = strings.Cut(rest, ",")
 		v := strings.TrimPrefix(strings.TrimSpace(part), "W/")
 		v = strings.Trim(v, `"`)
-		if v == "*" || v == base || v == base+"-gz" {
+		if v == "*" || v == base || (strings.HasSuffix(v, "-gz") && v[:len(v)-3] == base) {
 			return true
 		}
 	}
