@@ -12,7 +12,6 @@ import (
 
 // LoadResult is what one load run measured.
 type LoadResult struct {
-	Target     string  `json:"target"`
 	Requests   int     `json:"requests"`
 	Errors     int     `json:"errors"`
 	Seconds    float64 `json:"seconds"`
@@ -20,11 +19,13 @@ type LoadResult struct {
 	P50Ms      float64 `json:"p50_ms"`
 	P99Ms      float64 `json:"p99_ms"`
 	MeanBytes  float64 `json:"mean_bytes"`
+	BytesPerS  float64 `json:"bytes_per_second"`
 	NoContent  int     `json:"no_content"`
 	StatusNon2 int     `json:"status_not_2xx"`
 }
 
-// load sends GET requests for urls, round robin, from `workers` keep-alive connections for d.
+// load sends GET requests for urls, round robin, from `workers` keep-alive connections for d
+// (target names the run in progress messages).
 func load(target string, urls []string, workers int, d time.Duration, gzip bool) LoadResult {
 	tr := &http.Transport{MaxIdleConnsPerHost: workers, MaxConnsPerHost: workers, DisableCompression: true}
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
@@ -81,7 +82,6 @@ func load(target string, urls []string, workers int, d time.Duration, gzip bool)
 		}()
 	}
 	wg.Wait()
-	res.Target = target
 	res.Seconds = time.Since(start).Seconds()
 	res.Requests = len(lat)
 	if len(lat) > 0 {
@@ -90,6 +90,7 @@ func load(target string, urls []string, workers int, d time.Duration, gzip bool)
 		res.P50Ms = float64(lat[len(lat)/2].Microseconds()) / 1000
 		res.P99Ms = float64(lat[len(lat)*99/100].Microseconds()) / 1000
 		res.MeanBytes = float64(bytes) / float64(len(lat))
+		res.BytesPerS = float64(bytes) / res.Seconds
 	}
 	return res
 }

@@ -18,17 +18,15 @@ import (
 )
 
 func main() {
-	if len(os.Args) > 2 && os.Args[1] == "serve-ceiling" { // re-exec'd children
-		var size int
-		fmt.Sscan(os.Args[3], &size)
-		if err := serveCeiling(os.Args[2], size); err != nil {
+	if len(os.Args) > 3 && os.Args[1] == "serve-ceiling" { // re-exec'd children
+		if err := serveCeiling(os.Args[2], os.Args[3]); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
 		return
 	}
-	if len(os.Args) > 3 && os.Args[1] == "serve-peer" {
-		if err := servePeer(os.Args[2], os.Args[3]); err != nil {
+	if len(os.Args) > 4 && os.Args[1] == "serve-peer" {
+		if err := servePeer(os.Args[2], os.Args[3], os.Args[4]); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
@@ -39,6 +37,7 @@ func main() {
 	flag.BoolVar(&o.check, "check", false, "exit 1 on a gross regression of a ratio or on disagreeing answers")
 	flag.StringVar(&o.out, "out", "benchmarks/results", "folder for the report (latest.md, latest.json)")
 	flag.IntVar(&o.workers, "workers", 32, "concurrent connections of the load generator")
+	flag.StringVar(&o.steps, "steps", "", "run only these of the optional steps (comma list of risk, tiles, scaled); default: all")
 	gobench := flag.Bool("gobench", false, "instead: run the Go micro-benchmarks 5 times into OUT/gobench-DATE.txt (compare two with benchstat)")
 	flag.Parse()
 	if *gobench {
