@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -150,7 +151,7 @@ func holes(r *rand.Rand, in *inputs, n int) []area {
 // borderPairs are multipolygons of two stars on either side of a province border.
 func borderPairs(r *rand.Rand, in *inputs, n int) []area {
 	var out []area
-	for len(out) < n {
+	for k := 0; len(out) < n && k < 10_000; k++ { // bounded: a draw may be rejected
 		p := in.provinces[r.IntN(len(in.provinces))]
 		ring := p.shape[r.IntN(len(p.shape))][0]
 		v := ring[r.IntN(len(ring))]
@@ -178,7 +179,7 @@ func (in *inputs) provinceAt(p orb.Point) string {
 // riverStrips are 1-2 km buffers around 40-100 km stretches of real rivers.
 func riverStrips(r *rand.Rand, in *inputs, n int) []area {
 	var out []area
-	for len(out) < n {
+	for k := 0; len(out) < n && k < 10_000; k++ { // bounded: a draw may be rejected
 		l := in.rivers[r.IntN(len(in.rivers))]
 		want, start := 40+60*r.Float64(), r.IntN(len(l)-1)
 		stretch := orb.LineString{l[start]}
@@ -204,7 +205,7 @@ func riverStrips(r *rand.Rand, in *inputs, n int) []area {
 // (geo.Buffer, the function Indus's corridor queries call), so both answer for the same polygon.
 func corridors(r *rand.Rand, in *inputs, n int) []area {
 	var out []area
-	for len(out) < n {
+	for k := 0; len(out) < n && k < 10_000; k++ { // bounded: a draw may be rejected
 		p := in.villages[r.IntN(len(in.villages))]
 		line, t := orb.LineString{p}, 2*math.Pi*r.Float64()
 		for range 10 {
@@ -261,18 +262,30 @@ func dense(r *rand.Rand, in *inputs, n int) []area {
 	return out
 }
 
-// empty are 10-60 km stars inside Pakistan with no village within 0.3°.
+// empty are stars inside Pakistan away from any village: of 200 seeded points in provinces, the
+// n farthest from their nearest village, each with a star of up to 60 km across that holds none.
 func empty(r *rand.Rand, in *inputs, n int) []area {
-	var out []area
-	for len(out) < n {
+	type cand struct {
+		p    orb.Point
+		dist float64 // to the nearest village, degrees
+	}
+	var cs []cand
+	for len(cs) < 200 {
 		p := orb.Point{61 + 16*r.Float64(), 24 + 13*r.Float64()}
-		if in.provinceAt(p) == "" || slices.ContainsFunc(in.villages, func(v orb.Point) bool {
-			return math.Abs(v[0]-p[0]) < 0.3 && math.Abs(v[1]-p[1]) < 0.3
-		}) {
+		if in.provinceAt(p) == "" {
 			continue
 		}
-		d := across(r, 10, 60)
-		out = append(out, polygonArea("empty", fmt.Sprintf("empty %d: %.0f km at %.2f,%.2f", len(out)+1, d, p[0], p[1]), orb.Polygon{star(r, p, d/2, 0.5, 20+r.IntN(181))}))
+		d := math.Inf(1)
+		for _, v := range in.villages {
+			d = math.Min(d, math.Max(math.Abs(v[0]-p[0]), math.Abs(v[1]-p[1])))
+		}
+		cs = append(cs, cand{p, d})
+	}
+	slices.SortStableFunc(cs, func(a, b cand) int { return cmp.Compare(b.dist, a.dist) })
+	var out []area
+	for _, c := range cs[:n] {
+		d := math.Min(60, 0.9*c.dist*2*85) // a degree is at least 85 km here
+		out = append(out, polygonArea("empty", fmt.Sprintf("empty %d: %.0f km at %.2f,%.2f", len(out)+1, d, c.p[0], c.p[1]), orb.Polygon{star(r, c.p, d/2, 0.5, 20+r.IntN(181))}))
 	}
 	return out
 }

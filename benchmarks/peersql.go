@@ -54,9 +54,12 @@ func layoutSQL(schema string, buildings bool) []string {
 		parts = append(parts, fmt.Sprintf("SELECT '%s' AS layer, depth_class AS class, (ST_Dump(ST_MakeValid(geom))).geom FROM %s.%s", l, schema, l))
 	}
 	s := []string{
-		`CREATE TABLE hz AS SELECT row_number() OVER () AS id, layer, class, array_position(` + depthClasses + `, class) AS rank,
+		`CREATE TABLE hz0 AS SELECT row_number() OVER () AS id, layer, class, array_position(` + depthClasses + `, class) AS rank,
 		   geom, ST_Area(geom::geography) / 1e6 AS km2, ST_Transform(geom, 6933) AS g6933, ST_Area(ST_Transform(geom, 6933)) / 1e6 AS km2_6933
 		 FROM (SELECT layer, class, ST_Subdivide(geom, 256) AS geom FROM (` + strings.Join(parts, " UNION ALL ") + `) d WHERE ST_Dimension(geom) = 2) s`,
+		// uncompressed storage: the joins read each piece's geometry without decompressing it
+		"CREATE TABLE hz (LIKE hz0)", "ALTER TABLE hz ALTER COLUMN geom SET STORAGE EXTERNAL, ALTER COLUMN g6933 SET STORAGE EXTERNAL",
+		"INSERT INTO hz SELECT * FROM hz0", "DROP TABLE hz0", "ALTER TABLE hz ADD PRIMARY KEY (id)",
 		"CREATE INDEX ON hz USING gist (geom)",
 		"CREATE INDEX ON villages USING gist (geom)",
 		"CREATE INDEX ON rivers USING gist (geom)",
@@ -89,7 +92,10 @@ var projections = []projection{
 
 // riskSQL is the peer's best SQL for one area: $1 the query (GeoJSON, or a province's key when
 // province), $2 the hazard layers. Rows: (measure, layer, class, a, b, c). Areas: pieces inside
-// the query whole (precomputed), the others clipped. Villages (and building representative points)
+// the query whole (precomputed), the others clipped. The CTE p keeps only the ids and flags of
+// the pieces meeting the query: joining the indexed table again for the geometry is 5x faster
+// than carrying the geometry through the CTE, and computing the flag there keeps it out of the
+// per-row join filters (measured on the 50 km area with 1M buildings). Villages (and building representative points)
 // joined with ST_Intersects to the pieces meeting the query, each counted once per layer, in the
 // deepest class. Building areas: exact clipped areas, whole when inside both piece and query.
 func riskSQL(pr projection, province, buildings bool) string {
@@ -99,22 +105,23 @@ func riskSQL(pr projection, province, buildings bool) string {
 	}
 	r := strings.NewReplacer("{G}", pr.col, "{KM2}", pr.km2)
 	s := `WITH q AS MATERIALIZED (SELECT g, ` + pr.q + ` AS p FROM (` + q + `) s),
-p AS MATERIALIZED (SELECT h.layer, h.class, h.rank, h.geom, h.{G} AS pg, h.{KM2} AS km2, ST_Within(h.geom, q.g) AS inside
+p AS MATERIALIZED (SELECT h.id, h.layer, h.class, h.rank, ST_Within(h.geom, q.g) AS inside
   FROM hz h, q WHERE h.layer = ANY($2) AND ST_Intersects(h.geom, q.g)),
-a AS (SELECT layer, class, sum(CASE WHEN inside THEN km2 ELSE ` + pr.area("ST_Intersection(pg, q.p)") + ` END) AS v FROM p, q GROUP BY 1, 2),
+a AS (SELECT p.layer, p.class, sum(CASE WHEN p.inside THEN h.{KM2} ELSE ` + pr.area("ST_Intersection(h.{G}, q.p)") + ` END) AS v
+  FROM p JOIN hz h USING (id), q GROUP BY 1, 2),
 v AS (SELECT DISTINCT ON (p.layer, x.fid) p.layer, p.class, x.population, x.fibre
-  FROM p JOIN villages x ON ST_Intersects(p.geom, x.geom), q WHERE p.inside OR ST_Intersects(q.g, x.geom)
+  FROM p JOIN hz h USING (id) JOIN villages x ON ST_Intersects(h.geom, x.geom), q WHERE p.inside OR ST_Intersects(q.g, x.geom)
   ORDER BY p.layer, x.fid, p.rank DESC)`
 	sel := `SELECT 'area', layer, class, v, 0::float8, 0::float8 FROM a
 UNION ALL SELECT 'villages', layer, class, count(*)::float8, sum(population)::float8, (count(*) FILTER (WHERE fibre))::float8 FROM v GROUP BY 2, 3`
 	if buildings {
 		s += `,
 bc AS (SELECT DISTINCT ON (p.layer, b.fid) p.layer, p.class
-  FROM p JOIN buildings b ON ST_Intersects(p.geom, b.pt), q WHERE p.inside OR ST_Intersects(q.g, b.pt)
+  FROM p JOIN hz h USING (id) JOIN buildings b ON ST_Intersects(h.geom, b.pt), q WHERE p.inside OR ST_Intersects(q.g, b.pt)
   ORDER BY p.layer, b.fid, p.rank DESC),
 bp AS (SELECT p.layer, p.class, p.inside OR ST_Within(b.geom, q.g) AS inq,
-    CASE WHEN ST_Within(b.geom, p.geom) THEN b.{G} ELSE ST_Intersection(b.{G}, p.pg) END AS g
-  FROM p JOIN buildings b ON ST_Intersects(p.geom, b.geom), q WHERE p.inside OR ST_Intersects(q.g, b.geom)),
+    CASE WHEN ST_Within(b.geom, h.geom) THEN b.{G} ELSE ST_Intersection(b.{G}, h.{G}) END AS g
+  FROM p JOIN hz h USING (id) JOIN buildings b ON ST_Intersects(h.geom, b.geom), q WHERE p.inside OR ST_Intersects(q.g, b.geom)),
 ba AS (SELECT layer, class, sum(` + pr.area("CASE WHEN inq THEN bp.g ELSE ST_Intersection(bp.g, q.p) END") + `) AS v FROM bp, q GROUP BY 1, 2)`
 		sel += `
 UNION ALL SELECT 'buildings', layer, class, count(*)::float8, 0, 0 FROM bc GROUP BY 2, 3

@@ -66,8 +66,7 @@ func (st *suite) scaled() error {
 				return err
 			}
 			urls = tileURLs(in.villages, "buildings", buildingZooms, 9, st.o.quick)
-			err = st.scaledRisk(p, dir, in)
-			if err != nil {
+			if err := st.scaledExtras(p, dir, in); err != nil {
 				p.stop()
 				return err
 			}
@@ -92,7 +91,7 @@ func (st *suite) serveScaled(s scale) (*process, string, error) {
 	if g := time.Since(t0).Seconds(); g > 2 {
 		d.GenS = math.Round(g*10) / 10
 	}
-	snap := filepath.Join(st.tmp, fmt.Sprintf("scaled-%d.snapshot", s.buildings))
+	snap := st.snapshot(s.buildings)
 	var err error
 	if d.BuildS, d.BuildPeakMB, err = timed(st.indus, "build", "--catalog", filepath.Join(dir, "catalog.yaml"), "--out", snap); err != nil {
 		return nil, "", err
@@ -147,6 +146,24 @@ func (st *suite) buildingTileRatio() {
 	}
 }
 
+// scaledExtras runs what needs the 1M dataset: the risk comparison with buildings, the admin
+// tables, and 14-layer composites on a second server with its tile cache on.
+func (st *suite) scaledExtras(p *process, dir string, in *inputs) error {
+	if err := st.scaledRisk(p, dir, in); err != nil {
+		return err
+	}
+	cached, err := startIndus(st.indus, filepath.Join(st.tmp, "s-cached"), "--snapshot", st.snapshot(1_000_000))
+	if err != nil {
+		return err
+	}
+	defer cached.stop()
+	return st.allLayerTiles(cached.base, in.villages)
+}
+
+func (st *suite) snapshot(buildings int) string {
+	return filepath.Join(st.tmp, fmt.Sprintf("scaled-%d.snapshot", buildings))
+}
+
 // AdminTiming is a province answered from the precomputed admin-unit tables.
 type AdminTiming struct {
 	Province string  `json:"province"`
@@ -187,11 +204,13 @@ func (st *suite) scaledRisk(p *process, dir string, in *inputs) error {
 func scaledSet(in *inputs) []area {
 	var out []area
 	for _, a := range querySet(in) {
+		if a.Class == "dense" { // the first is the densest
+			a.Class, a.Name = "50 km", "50 km at the densest place ("+a.Name+")"
+		}
 		if a.Class == "province" || a.Class == "empty" || slices.ContainsFunc(out, func(b area) bool { return b.Class == a.Class }) {
 			continue
 		}
-		if a.Class == "dense" {
-			a.Class, a.Name = "50 km", "50 km at the densest place: "+a.Name
+		if a.Class == "50 km" {
 			out = append([]area{a}, out...)
 			continue
 		}

@@ -7,10 +7,12 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/cpec-digital/indus/data/postgres"
@@ -83,6 +85,7 @@ func run(o options) error {
 	}
 	defer os.RemoveAll(st.tmp)
 	defer st.stop()
+	st.onSignal()
 	for _, step := range []struct {
 		name string
 		fn   func() error
@@ -120,6 +123,20 @@ func newSuite(o options) (*suite, error) {
 		rep.Mode = "quick"
 	}
 	return &suite{o: o, tmp: tmp, cache: filepath.Join(cache, "indus-bench"), rep: rep}, nil
+}
+
+// onSignal stops the servers (PostgreSQL above all) and removes the working folder when the run
+// is interrupted.
+func (st *suite) onSignal() {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		s := <-ch
+		fmt.Fprintln(os.Stderr, "benchmarks: stopping on", s)
+		st.stop()
+		os.RemoveAll(st.tmp)
+		os.Exit(1)
+	}()
 }
 
 func (st *suite) stop() {

@@ -95,50 +95,60 @@ func httpClient() *http.Client {
 	return &http.Client{Timeout: 2 * time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 4, DisableCompression: true}}
 }
 
-// tiles loads the ceiling, Indus cached and cold, and the PostGIS peer with the composite list,
-// then the ceiling and Indus cached with the list of 14-layer composites. The ceiling replays the
-// very bytes Indus sent for each URL, so both send the same bytes.
+// tiles loads the ceiling, Indus cached and cold, and the PostGIS peer with the composite list.
+// The ceiling replays the very bytes Indus sent for each URL, so both send the same bytes.
 func (st *suite) tiles() error {
 	in, err := readInputs(st.def)
 	if err != nil {
 		return err
 	}
-	lists := map[string][]string{
-		"composite": tileURLs(in.villages, benchLayers, compositeZooms, 7, st.o.quick),
-		"all14":     tileURLs(in.villages, strings.Join(allLayers, ","), allLayerZooms, 8, st.o.quick),
-	}
-	var replay []ceilingTile
-	for _, name := range []string{"composite", "all14"} {
-		got, err := fetchTiles(st.cached.base, lists[name])
-		if err != nil {
-			return err
-		}
-		replay = append(replay, got...)
-	}
-	ceiling, peer, err := st.startTileServers(replay)
+	urls := tileURLs(in.villages, benchLayers, compositeZooms, 7, st.o.quick)
+	ceiling, err := st.startCeiling(st.cached.base, urls)
 	if err != nil {
 		return err
 	}
-	load("peer warm-up", prefixed(peer.base, lists["composite"]), 4, 3*time.Second, false)
-	w, dur := st.o.workers, st.loadFor()
-	comp, all := lists["composite"], lists["all14"]
+	defer ceiling.stop()
+	self, _ := os.Executable()
+	addr := filepath.Join(st.tmp, "peer.addr")
+	peer, err := startChild(self, addr, "serve-peer", addr, st.pg.Conn(), "def")
+	if err != nil {
+		return err
+	}
+	st.stops = append(st.stops, peer.stop)
+	defer peer.stop()
+	load("peer warm-up", prefixed(peer.base, urls), 4, 3*time.Second, false)
+	w, dur, n := st.o.workers, st.loadFor(), len(urls)
 	st.rep.Tiles = append(st.rep.Tiles,
-		TileRun{"composite", "ceiling: Indus's bytes replayed, minimal Fiber handler", len(comp), load("", prefixed(ceiling.base, comp), w, dur, true)},
-		TileRun{"composite", "indus cached tiles", len(comp), load("", prefixed(st.cached.base, comp), w, dur, true)},
-		TileRun{"composite", "indus cold tiles (cache off)", len(comp), load("", prefixed(st.cold.base, comp), w, dur, true)},
-		TileRun{"composite", "postgis ST_AsMVT, thin Fiber handler", len(comp), load("", prefixed(peer.base, comp), w, dur, false)},
-		TileRun{"all14", "ceiling: Indus's bytes replayed, minimal Fiber handler", len(all), load("", prefixed(ceiling.base, all), w, dur, true)},
-		TileRun{"all14", "indus cached tiles", len(all), load("", prefixed(st.cached.base, all), w, dur, true)},
+		TileRun{"composite", "ceiling: Indus's bytes replayed, minimal Fiber handler", n, load("", prefixed(ceiling.base, urls), w, dur, true)},
+		TileRun{"composite", "indus cached tiles", n, load("", prefixed(st.cached.base, urls), w, dur, true)},
+		TileRun{"composite", "indus cold tiles (cache off)", n, load("", prefixed(st.cold.base, urls), w, dur, true)},
+		TileRun{"composite", "postgis ST_AsMVT, thin Fiber handler", n, load("", prefixed(peer.base, urls), w, dur, false)},
 	)
-	ps := func(i int) float64 { return st.rep.Tiles[i].PerSecond }
+	k := len(st.rep.Tiles) - 4
+	ps := func(i int) float64 { return st.rep.Tiles[k+i].PerSecond }
 	st.rep.Ratios["cached_over_ceiling"] = round3(ps(1) / ps(0))
 	st.rep.Ratios["cold_over_postgis"] = round3(ps(2) / ps(3))
 	st.rep.Ratios["cached_over_postgis"] = round3(ps(1) / ps(3))
-	st.rep.Ratios["cached_over_ceiling_all_layers"] = round3(ps(5) / ps(4))
-	ceiling.stop()
-	peer.stop()
 	st.cached.stop()
 	st.cold.stop()
+	return nil
+}
+
+// allLayerTiles compares Indus cached with the ceiling on 14-layer composites z6-12 (on a
+// scaled dataset: the default one has no buildings layer).
+func (st *suite) allLayerTiles(base string, villages []orb.Point) error {
+	urls := tileURLs(villages, strings.Join(allLayers, ","), allLayerZooms, 8, st.o.quick)
+	ceiling, err := st.startCeiling(base, urls)
+	if err != nil {
+		return err
+	}
+	defer ceiling.stop()
+	w, dur, n := st.o.workers, st.loadFor(), len(urls)
+	c := load("", prefixed(ceiling.base, urls), w, dur, true)
+	x := load("", prefixed(base, urls), w, dur, true)
+	st.rep.Tiles = append(st.rep.Tiles, TileRun{"all14", "ceiling: Indus's bytes replayed, minimal Fiber handler", n, c},
+		TileRun{"all14", "indus cached tiles (200k villages + 1M buildings)", n, x})
+	st.rep.Ratios["cached_over_ceiling_all_layers"] = round3(x.PerSecond / c.PerSecond)
 	return nil
 }
 
@@ -149,23 +159,29 @@ func (st *suite) loadFor() time.Duration {
 	return 15 * time.Second
 }
 
-// startTileServers starts the ceiling (replaying tiles) and the PostGIS tile peer as children.
-func (st *suite) startTileServers(replay []ceilingTile) (ceiling, peer *process, err error) {
-	file := filepath.Join(st.tmp, "ceiling.json")
-	b, _ := json.Marshal(replay)
-	if err := os.WriteFile(file, b, 0o644); err != nil {
-		return nil, nil, err
+// startCeiling fetches every URL once from Indus at base (which also fills its cache) and starts
+// the ceiling replaying those bytes.
+func (st *suite) startCeiling(base string, urls []string) (*process, error) {
+	replay, err := fetchTiles(base, urls)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.CreateTemp(st.tmp, "ceiling-*.json")
+	if err != nil {
+		return nil, err
+	}
+	err = json.NewEncoder(f).Encode(replay)
+	f.Close()
+	if err != nil {
+		return nil, err
 	}
 	self, _ := os.Executable()
-	if ceiling, err = startChild(self, file+".addr", "serve-ceiling", file+".addr", file); err != nil {
-		return nil, nil, err
+	p, err := startChild(self, f.Name()+".addr", "serve-ceiling", f.Name()+".addr", f.Name())
+	if err != nil {
+		return nil, err
 	}
-	st.stops = append(st.stops, ceiling.stop)
-	if peer, err = startChild(self, filepath.Join(st.tmp, "peer.addr"), "serve-peer", filepath.Join(st.tmp, "peer.addr"), st.pg.Conn(), "def"); err != nil {
-		return nil, nil, err
-	}
-	st.stops = append(st.stops, peer.stop)
-	return ceiling, peer, nil
+	st.stops = append(st.stops, p.stop)
+	return p, nil
 }
 
 // TileRun is one load run on one tile list.
