@@ -42,22 +42,35 @@ type province struct {
 }
 
 func readInputs(dir string) (*inputs, error) {
+	files := map[string][]byte{}
+	for _, name := range []string{"villages.geojson", "pk-admin1-ne10m.geojson", "pk-rivers-gshhg-wdbii.geojson"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			return nil, err
+		}
+		files[name] = b
+	}
+	return parseInputs(files)
+}
+
+// parseInputs reads the villages, provinces and rivers of a dataset from its files' bytes.
+func parseInputs(files map[string][]byte) (*inputs, error) {
 	in := &inputs{}
-	vs, err := readFC(filepath.Join(dir, "villages.geojson"))
+	vs, err := geojson.UnmarshalFeatureCollection(files["villages.geojson"])
 	if err != nil {
 		return nil, err
 	}
 	for _, f := range vs.Features {
 		in.villages = append(in.villages, f.Geometry.(orb.Point))
 	}
-	ps, err := readFC(filepath.Join(dir, "pk-admin1-ne10m.geojson"))
+	ps, err := geojson.UnmarshalFeatureCollection(files["pk-admin1-ne10m.geojson"])
 	if err != nil {
 		return nil, err
 	}
 	for _, f := range ps.Features {
 		in.provinces = append(in.provinces, province{f.Properties.MustString("iso_3166_2"), geo.Polygons(f.Geometry)})
 	}
-	rs, err := readFC(filepath.Join(dir, "pk-rivers-gshhg-wdbii.geojson"))
+	rs, err := geojson.UnmarshalFeatureCollection(files["pk-rivers-gshhg-wdbii.geojson"])
 	if err != nil {
 		return nil, err
 	}
@@ -68,14 +81,6 @@ func readInputs(dir string) (*inputs, error) {
 		}
 	}
 	return in, nil
-}
-
-func readFC(path string) (*geojson.FeatureCollection, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	return geojson.UnmarshalFeatureCollection(b)
 }
 
 // querySet is the seeded, varied set of areas: irregular stars, stars with holes, multipolygons
@@ -176,12 +181,16 @@ func (in *inputs) provinceAt(p orb.Point) string {
 	return ""
 }
 
-// riverStrips are 1-2 km buffers around 40-100 km stretches of real rivers.
+// riverStrips are 1-2 km buffers around 40-100 km stretches of real major rivers, starting on
+// the Punjab and Sindh plains (where the flood zones are).
 func riverStrips(r *rand.Rand, in *inputs, n int) []area {
 	var out []area
 	for k := 0; len(out) < n && k < 10_000; k++ { // bounded: a draw may be rejected
 		l := in.rivers[r.IntN(len(in.rivers))]
 		want, start := 40+60*r.Float64(), r.IntN(len(l)-1)
+		if p := in.provinceAt(l[start]); p != "PK-PB" && p != "PK-SD" {
+			continue
+		}
 		stretch := orb.LineString{l[start]}
 		for k := start + 1; k < len(l) && geo.LengthKm(stretch) < want; k++ {
 			stretch = append(stretch, l[k])

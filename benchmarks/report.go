@@ -127,10 +127,10 @@ func (p *printer) datasetSection(r *Report) {
 	}
 	p.f("\n## Datasets\n\nBuild: `indus build` wall time and peak RSS; serving: process start to the log line `serving` " +
 		"(`indus serve --snapshot`, the default dataset from its catalog), prepared: to `risk queries prepared`; steady RSS 2 s after that, peak = VmHWM.\n\n")
-	p.f("| dataset | features | gen s | build s | build peak MB | snapshot MB | serving s | prepared s | steady RSS MB | peak RSS MB | snapshot B/feature | RSS B/feature |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	p.f("| dataset | features | gen s | build s | build peak MB | snapshot MB | serving s | prepared s | steady RSS MB (anon + file) | peak RSS MB | snapshot B/feature | RSS B/feature |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, d := range r.Datasets {
-		p.f("| %s | %d | %.1f | %.1f | %.0f | %.0f | %.2f | %.2f | %.0f | %.0f | %.0f | %.0f |\n", d.Name, d.Features, d.GenS, d.BuildS, d.BuildPeakMB,
-			d.SnapshotMB, d.ServingS, d.PreparedS, d.SteadyRSSMB, d.PeakRSSMB, d.FileBytesPerF, d.RSSBytesPerF)
+		p.f("| %s | %d | %.1f | %.1f | %.0f | %.0f | %.2f | %.2f | %.0f (%.0f + %.0f) | %.0f | %.0f | %.0f |\n", d.Name, d.Features, d.GenS, d.BuildS, d.BuildPeakMB,
+			d.SnapshotMB, d.ServingS, d.PreparedS, d.SteadyRSSMB, d.SteadyAnonMB, d.SteadyFileMB, d.PeakRSSMB, d.FileBytesPerF, d.RSSBytesPerF)
 	}
 	if len(r.Peer.TableMB) > 0 {
 		p.f("\nPostGIS tables with indexes (MB):")

@@ -26,6 +26,8 @@ type DatasetResult struct {
 	ServingS      float64 `json:"serving_s"`  // process start to serving
 	PreparedS     float64 `json:"prepared_s"` // process start to "risk queries prepared"
 	SteadyRSSMB   float64 `json:"steady_rss_mb"`
+	SteadyAnonMB  float64 `json:"steady_rss_anon_mb"` // heap and stacks
+	SteadyFileMB  float64 `json:"steady_rss_file_mb"` // mapped files (the snapshot) resident
 	PeakRSSMB     float64 `json:"peak_rss_mb"`
 	FileBytesPerF float64 `json:"snapshot_bytes_per_feature,omitempty"`
 	RSSBytesPerF  float64 `json:"rss_bytes_per_feature"`
@@ -110,6 +112,7 @@ func (st *suite) serveScaled(s scale) (*process, string, error) {
 	time.Sleep(2 * time.Second) // let the preparation's garbage be collected
 	d.Features, d.ServingS, d.PreparedS = p.features, p.loadS, p.prepS
 	d.SteadyRSSMB, d.PeakRSSMB = p.rssMB(), p.status("VmHWM")
+	d.SteadyAnonMB, d.SteadyFileMB = p.status("RssAnon"), p.status("RssFile")
 	d.FileBytesPerF = math.Round(d.SnapshotMB * 1e6 / float64(d.Features))
 	d.RSSBytesPerF = math.Round(d.SteadyRSSMB * (1 << 20) / float64(d.Features))
 	st.rep.Datasets = append(st.rep.Datasets, d)
@@ -196,6 +199,7 @@ func (st *suite) scaledRisk(p *process, dir string, in *inputs) error {
 		return err
 	}
 	st.rep.Failures = append(st.rep.Failures, disagreements(st.rep.ScaledRisk)...)
+	st.rep.Ratios["risk_50km_buildings_speed_up"] = st.rep.ScaledRisk[0].SpeedUp
 	st.rep.Admin, err = adminTimings(c, in, 20)
 	return err
 }
