@@ -74,7 +74,7 @@ func (st *suite) scaled() error {
 			}
 		}
 		st.rep.Tiles = append(st.rep.Tiles, TileRun{"buildings z12-14", "indus cold tiles, " + s.name(), len(urls),
-			load("", prefixed(p.base, urls), st.o.workers, st.loadFor(), true)})
+			load(prefixed(p.base, urls), st.o.workers, st.loadFor(), true)})
 		p.stop()
 	}
 	st.buildingTileRatio()

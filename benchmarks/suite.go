@@ -169,7 +169,8 @@ func (st *suite) startIndus() error {
 		return err
 	}
 	st.rep.Datasets = append(st.rep.Datasets, DatasetResult{Name: "default (Pakistan)", Features: st.cached.features,
-		ServingS: st.cached.loadS, PreparedS: st.cached.prepS, SteadyRSSMB: st.cached.rssMB(), PeakRSSMB: st.cached.status("VmHWM")})
+		ServingS: st.cached.loadS, PreparedS: st.cached.prepS, SteadyRSSMB: st.cached.rssMB(), PeakRSSMB: st.cached.status("VmHWM"),
+		SteadyAnonMB: st.cached.status("RssAnon"), SteadyFileMB: st.cached.status("RssFile")})
 	if st.cold, err = startIndus(st.indus, filepath.Join(st.tmp, "s2"), append(catalogFlags(st.def), "--cache-mb", "0")...); err != nil {
 		return err
 	}

@@ -116,13 +116,13 @@ func (st *suite) tiles() error {
 	}
 	st.stops = append(st.stops, peer.stop)
 	defer peer.stop()
-	load("peer warm-up", prefixed(peer.base, urls), 4, 3*time.Second, false)
+	load(prefixed(peer.base, urls), 4, 3*time.Second, false)
 	w, dur, n := st.o.workers, st.loadFor(), len(urls)
 	st.rep.Tiles = append(st.rep.Tiles,
-		TileRun{"composite", "ceiling: Indus's bytes replayed, minimal Fiber handler", n, load("", prefixed(ceiling.base, urls), w, dur, true)},
-		TileRun{"composite", "indus cached tiles", n, load("", prefixed(st.cached.base, urls), w, dur, true)},
-		TileRun{"composite", "indus cold tiles (cache off)", n, load("", prefixed(st.cold.base, urls), w, dur, true)},
-		TileRun{"composite", "postgis ST_AsMVT, thin Fiber handler", n, load("", prefixed(peer.base, urls), w, dur, false)},
+		TileRun{"composite", "ceiling: Indus's bytes replayed, minimal Fiber handler", n, load(prefixed(ceiling.base, urls), w, dur, true)},
+		TileRun{"composite", "indus cached tiles", n, load(prefixed(st.cached.base, urls), w, dur, true)},
+		TileRun{"composite", "indus cold tiles (cache off)", n, load(prefixed(st.cold.base, urls), w, dur, true)},
+		TileRun{"composite", "postgis ST_AsMVT, thin Fiber handler", n, load(prefixed(peer.base, urls), w, dur, false)},
 	)
 	k := len(st.rep.Tiles) - 4
 	ps := func(i int) float64 { return st.rep.Tiles[k+i].PerSecond }
@@ -144,8 +144,8 @@ func (st *suite) allLayerTiles(base string, villages []orb.Point) error {
 	}
 	defer ceiling.stop()
 	w, dur, n := st.o.workers, st.loadFor(), len(urls)
-	c := load("", prefixed(ceiling.base, urls), w, dur, true)
-	x := load("", prefixed(base, urls), w, dur, true)
+	c := load(prefixed(ceiling.base, urls), w, dur, true)
+	x := load(prefixed(base, urls), w, dur, true)
 	st.rep.Tiles = append(st.rep.Tiles, TileRun{"all14", "ceiling: Indus's bytes replayed, minimal Fiber handler", n, c},
 		TileRun{"all14", "indus cached tiles (200k villages + 1M buildings)", n, x})
 	st.rep.Ratios["cached_over_ceiling_all_layers"] = round3(x.PerSecond / c.PerSecond)
