@@ -14,44 +14,52 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-var riskPolygons = []struct{ name, geojson string }{
-	{"district near Sukkur (50 km)", `{"type":"Polygon","coordinates":[[[68.6,27.5],[69.1,27.5],[69.1,27.95],[68.6,27.95],[68.6,27.5]]]}`},
-	{"across the Sindh-Punjab border", `{"type":"Polygon","coordinates":[[[69.4,27.9],[70.6,28.2],[70.9,29.3],[69.8,29.1],[69.4,27.9]]]}`},
-	{"lower Indus with a hole", `{"type":"Polygon","coordinates":[[[67.6,24.6],[68.9,24.6],[68.9,26.0],[67.6,26.0],[67.6,24.6]],[[68.0,25.0],[68.0,25.5],[68.5,25.5],[68.5,25.0],[68.0,25.0]]]}`},
-	{"Lahore, partly in India", `{"type":"Polygon","coordinates":[[[74.0,31.0],[75.0,31.0],[75.0,31.9],[74.0,31.9],[74.0,31.0]]]}`},
-	{"two Punjab districts (multipolygon)", `{"type":"MultiPolygon","coordinates":[[[[71.2,29.8],[71.8,29.8],[71.8,30.4],[71.2,30.4],[71.2,29.8]]],[[[73.5,31.0],[74.5,31.0],[74.5,31.9],[73.5,31.9],[73.5,31.0]]]]}`},
+// RiskResult compares one area query.
+type RiskResult struct {
+	Class         string  `json:"class"`
+	Name          string  `json:"name"`
+	IndusMs       float64 `json:"indus_ms"`        // median over HTTP
+	IndusServerMs float64 `json:"indus_server_ms"` // median of the response's timing_ms
+	PostGISMs     float64 `json:"postgis_ms"`
+	SpeedUp       float64 `json:"speed_up"`
+	MaxAreaDiff   float64 `json:"max_area_relative_difference"`
+	MaxCountDiff  float64 `json:"max_count_difference"`
+	Agree         bool    `json:"agree"`
+	FloodKm2      float64 `json:"rp100_flood_km2"`  // PostGIS's answer, for scale
+	Exposed       float64 `json:"rp100_exposed"`    // villages (or buildings when asked) in the 100-year flood
+	Detail        string  `json:"detail,omitempty"` // the largest disagreement
 }
 
-// riskSQL is what a PostGIS user writes for the same question: flooded area by class (geodesic)
-// and village population by class, for the three return periods.
-const riskSQL = `
-WITH q AS (SELECT ST_SetSRID(ST_GeomFromGeoJSON($1), 4326) AS g),
-z AS (
-  SELECT 'flood_rp10' AS layer, f.depth_class, f.geom FROM flood_rp10 f, q WHERE ST_Intersects(f.geom, q.g)
-  UNION ALL SELECT 'flood_rp25', f.depth_class, f.geom FROM flood_rp25 f, q WHERE ST_Intersects(f.geom, q.g)
-  UNION ALL SELECT 'flood_rp100', f.depth_class, f.geom FROM flood_rp100 f, q WHERE ST_Intersects(f.geom, q.g))
-SELECT z.layer, z.depth_class,
-  SUM(ST_Area(ST_Intersection(z.geom, q.g)::geography)) / 1e6,
-  (SELECT coalesce(SUM(v.population), 0) FROM villages v WHERE ST_Contains(z.geom, v.geom) AND ST_Contains(q.g, v.geom))
-FROM z, q GROUP BY z.layer, z.depth_class, z.geom, q.g`
+// answer maps layer/class/measure to a value: area (km²), villages.count, villages.population,
+// villages.fibre, buildings.count, buildings.area_km2.
+type answer map[string]float64
 
-type answer map[string][2]float64 // layer/class → area km², population
+// riskClient asks Indus one area question.
+type riskClient struct {
+	base     string
+	hazards  []string
+	exposure []string
+	http     *http.Client
+}
 
-func indusRisk(base, g string) (answer, time.Duration, error) {
-	body := fmt.Sprintf(`{"geometry":%s,"hazards":["flood_rp10","flood_rp25","flood_rp100"],"exposure":["villages"]}`, g)
+func (c *riskClient) ask(a area) (answer, time.Duration, float64, error) {
+	hz, _ := json.Marshal(c.hazards)
+	ex, _ := json.Marshal(c.exposure)
+	body := fmt.Sprintf(`{%s,"hazards":%s,"exposure":%s}`, a.Where, hz, ex)
 	t0 := time.Now()
-	res, err := http.Post(base+"/risk/area", "application/json", strings.NewReader(body))
+	res, err := c.http.Post(c.base+"/risk/area", "application/json", strings.NewReader(body))
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	raw, _ := io.ReadAll(res.Body)
 	res.Body.Close()
 	d := time.Since(t0)
 	if res.StatusCode != 200 {
-		return nil, 0, fmt.Errorf("/risk/area: %d %s", res.StatusCode, raw)
+		return nil, 0, 0, fmt.Errorf("/risk/area %s: %d %s", a.Name, res.StatusCode, raw)
 	}
 	var out struct {
-		Hazards []struct {
+		TimingMs float64 `json:"timing_ms"`
+		Hazards  []struct {
 			Layer   string `json:"layer"`
 			Classes []struct {
 				Class    string                        `json:"class"`
@@ -61,89 +69,101 @@ func indusRisk(base, g string) (answer, time.Duration, error) {
 		} `json:"hazards"`
 	}
 	if err := json.Unmarshal(raw, &out); err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
-	a := answer{}
+	ans := answer{}
 	for _, h := range out.Hazards {
-		for _, c := range h.Classes {
-			a[h.Layer+"/"+c.Class] = [2]float64{c.AreaKm2, c.Exposure["villages"]["population"]}
-		}
-	}
-	return a, d, nil
-}
-
-func postgisRisk(pool *pgxpool.Pool, g string) (answer, time.Duration, error) {
-	t0 := time.Now()
-	rows, err := pool.Query(context.Background(), riskSQL, g)
-	if err != nil {
-		return nil, 0, err
-	}
-	a := answer{}
-	for rows.Next() {
-		var layer, class string
-		var area, pop float64
-		if err := rows.Scan(&layer, &class, &area, &pop); err != nil {
-			return nil, 0, err
-		}
-		k := layer + "/" + class
-		a[k] = [2]float64{a[k][0] + area, a[k][1] + pop}
-	}
-	return a, time.Since(t0), rows.Err()
-}
-
-// compareRisk times each polygon on both (median of the repetitions) and compares the answers:
-// areas above 1 km² and populations must agree within 0.5 %.
-func compareRisk(base, conn string, quick bool) ([]RiskResult, error) {
-	pool, err := pgxpool.New(context.Background(), conn)
-	if err != nil {
-		return nil, err
-	}
-	defer pool.Close()
-	reps := 7
-	if quick {
-		reps = 3
-	}
-	var out []RiskResult
-	for _, p := range riskPolygons { // warm both sides once: first-query costs are not the steady state
-		if _, _, err := indusRisk(base, p.geojson); err != nil {
-			return nil, err
-		}
-		if _, _, err := postgisRisk(pool, p.geojson); err != nil {
-			return nil, err
-		}
-	}
-	for _, p := range riskPolygons {
-		var ti, tp []time.Duration
-		var ai, ap answer
-		for range reps {
-			a, d, err := indusRisk(base, p.geojson)
-			if err != nil {
-				return nil, err
-			}
-			ai, ti = a, append(ti, d)
-			b, e, err := postgisRisk(pool, p.geojson)
-			if err != nil {
-				return nil, err
-			}
-			ap, tp = b, append(tp, e)
-		}
-		slices.Sort(ti)
-		slices.Sort(tp)
-		mi, mp := ti[len(ti)/2], tp[len(tp)/2]
-		r := RiskResult{Name: p.name, IndusMs: ms(mi), PostGISMs: ms(mp), SpeedUp: round3(float64(mp) / float64(mi)), Agree: true}
-		for k, want := range ap {
-			got := ai[k]
-			for i := range 2 {
-				if want[i] > 1 {
-					d := math.Abs(got[i]-want[i]) / want[i]
-					r.MaxRelDiff = math.Max(r.MaxRelDiff, d)
+		for _, cl := range h.Classes {
+			k := h.Layer + "/" + cl.Class + "/"
+			ans[k+"area"] = cl.AreaKm2
+			for layer, m := range cl.Exposure {
+				for measure, v := range m {
+					ans[k+layer+"."+measure] = v
 				}
 			}
 		}
-		r.Agree = r.MaxRelDiff <= 0.005
-		out = append(out, r)
 	}
-	return out, nil
+	return ans, d, out.TimingMs, nil
+}
+
+// peerMeasures names the peer's rows' columns a, b, c per measure.
+var peerMeasures = map[string][]string{
+	"area": {"area"}, "villages": {"villages.count", "villages.population", "villages.fibre"},
+	"buildings": {"buildings.count"}, "building_area": {"buildings.area_km2"},
+}
+
+func askPeer(ctx context.Context, pool *pgxpool.Pool, sql string, a area, hazards []string) (answer, time.Duration, error) {
+	arg := a.PeerGeom
+	if a.Province != "" {
+		arg = a.Province
+	}
+	t0 := time.Now()
+	rows, err := pool.Query(ctx, sql, arg, hazards)
+	if err != nil {
+		return nil, 0, err
+	}
+	ans := answer{}
+	for rows.Next() {
+		var measure, layer, class string
+		var v [3]float64
+		if err := rows.Scan(&measure, &layer, &class, &v[0], &v[1], &v[2]); err != nil {
+			return nil, 0, err
+		}
+		for i, m := range peerMeasures[measure] {
+			ans[layer+"/"+class+"/"+m] += v[i]
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("%s: %w", a.Name, err)
+	}
+	return ans, time.Since(t0), nil
+}
+
+// agreement compares two answers: areas (keys ending in "area" or "area_km2") relative to the
+// larger value, with a 1 m² floor; everything else (counts, sums) absolutely.
+func agreement(ai, ap answer) (areaDiff, countDiff float64, detail string) {
+	keys := map[string]bool{}
+	for k := range ai {
+		keys[k] = true
+	}
+	for k := range ap {
+		keys[k] = true
+	}
+	worst := 0.0
+	for k := range keys {
+		a, b := ai[k], ap[k]
+		if strings.HasSuffix(k, "area") || strings.HasSuffix(k, "area_km2") {
+			d := math.Abs(a-b) / math.Max(math.Max(a, b), 1e-6)
+			areaDiff = math.Max(areaDiff, d)
+			if d/0.005 > worst {
+				worst, detail = d/0.005, fmt.Sprintf("%s: Indus %.6g, PostGIS %.6g", k, a, b)
+			}
+			continue
+		}
+		d := math.Abs(a - b)
+		countDiff = math.Max(countDiff, d)
+		if d > 0 && d*1e6 > worst {
+			worst, detail = d*1e6, fmt.Sprintf("%s: Indus %.0f, PostGIS %.0f", k, a, b)
+		}
+	}
+	return areaDiff, countDiff, detail
+}
+
+// rp100 sums a measure over the classes of the 100-year flood.
+func (a answer) rp100(measure string) float64 {
+	var t float64
+	for k, v := range a {
+		if strings.HasPrefix(k, "flood_rp100/") && strings.HasSuffix(k, "/"+measure) {
+			t += v
+		}
+	}
+	return t
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
 
 func ms(d time.Duration) float64 { return math.Round(float64(d.Microseconds())/10) / 100 }

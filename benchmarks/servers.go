@@ -2,35 +2,55 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// serveCeiling is the best any tile server could do here: a minimal Fiber handler returning fixed
-// tile-sized bytes (gzip-encoded, like Indus's cached tiles).
-func serveCeiling(addrFile string, size int) error {
-	body := make([]byte, size)
-	for i := range body {
-		body[i] = byte(i * 7919)
+// serveCeiling is the best any tile server could do here: a minimal Fiber handler replaying, for
+// each tile URL, the bytes Indus sent for it (read from file, written by fetchTiles), with the
+// same Content-Encoding; an unknown URL gets the tiles round robin.
+func serveCeiling(addrFile, file string) error {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return err
 	}
+	var tiles []ceilingTile
+	if err := json.Unmarshal(b, &tiles); err != nil || len(tiles) == 0 {
+		return fmt.Errorf("ceiling tiles %s: %v", file, err)
+	}
+	byPath := map[string]*ceilingTile{}
+	for i := range tiles {
+		byPath[tiles[i].Path] = &tiles[i]
+	}
+	var next atomic.Int64
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
 	app.Get("/tiles/:layers/:z/:x/:y.mvt", func(c *fiber.Ctx) error {
+		t := byPath[c.Path()]
+		if t == nil {
+			t = &tiles[int(next.Add(1))%len(tiles)]
+		}
+		if len(t.Body) == 0 {
+			return c.SendStatus(fiber.StatusNoContent)
+		}
 		c.Set(fiber.HeaderContentType, "application/vnd.mapbox-vector-tile")
-		c.Set(fiber.HeaderContentEncoding, "gzip")
-		return c.Send(body)
+		if t.Gzip {
+			c.Set(fiber.HeaderContentEncoding, "gzip")
+		}
+		return c.Send(t.Body)
 	})
 	return listen(app, addrFile)
 }
 
 // servePeer serves the same tiles from PostGIS through an equally thin Fiber handler: one
 // ST_AsMVT(ST_AsMVTGeom(...)) query per tile over ST_TileEnvelope, as pg_tileserv and Martin do.
-func servePeer(addrFile, conn string) error {
-	pool, err := pgxpool.New(context.Background(), conn)
+func servePeer(addrFile, conn, schema string) error {
+	pool, err := peerPool(context.Background(), conn, schema)
 	if err != nil {
 		return err
 	}
