@@ -80,13 +80,14 @@ func (e *Engine) storeUnit(set *indexes.Set, q *Query, a *unitAnswer) {
 
 // fromUnits answers an admin query from the table when the unit is there and the layers asked
 // for are among those it was computed with.
-func (e *Engine) fromUnits(set *indexes.Set, q *Query, haz, exp []*indexes.Layer) (*AreaResult, bool) {
-	if q.unit == nil {
+func (e *Engine) fromUnits(set *indexes.Set, ref *AdminRef, haz, exp []*indexes.Layer) (*AreaResult, bool) {
+	unit, err := findUnit(set, ref)
+	if err != nil {
 		return nil, false
 	}
 	u := &e.units
 	u.mu.Lock()
-	a, ok := u.byUnit[*q.unit]
+	a, ok := u.byUnit[unit]
 	ok = ok && u.version == set.Dataset.Version
 	u.mu.Unlock()
 	if !ok || !covered(a.res, haz, exp) {

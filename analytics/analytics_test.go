@@ -417,7 +417,7 @@ func TestAdminUnitsFromTheTable(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, ok := warm.fromUnits(warm.current(), b.Query, nil, nil); !ok {
+		if _, ok := warm.fromUnits(warm.current(), r2.Admin, nil, nil); !ok {
 			t.Fatalf("%s: not answered from the table", body)
 		}
 		a.TimingMs, b.TimingMs = 0, 0

@@ -71,27 +71,38 @@ type piece struct {
 // Area answers an area query on the served data, within ctx's deadline.
 func (e *Engine) Area(ctx context.Context, r *AreaRequest) (*AreaResult, error) {
 	start := time.Now()
-	set := e.current()
-	q, err := BuildQuery(set, r)
-	if err != nil {
+	if err := r.where(); err != nil {
 		return nil, err
 	}
+	set := e.current()
 	haz, exp, err := e.layers(set, r)
 	if err != nil {
 		return nil, err
 	}
-	res, ok := e.fromUnits(set, q, haz, exp)
+	res, ok := (*AreaResult)(nil), false
+	if r.Admin != nil {
+		res, ok = e.fromUnits(set, r.Admin, haz, exp)
+	}
 	if !ok {
-		if err := e.refuseLate(ctx, set, q, haz, exp); err != nil {
-			return nil, err
-		}
-		if res, err = e.compute(ctx, set, q, haz, exp); err != nil {
+		if res, err = e.areaOf(ctx, set, r, haz, exp); err != nil {
 			return nil, err
 		}
 	}
 	res.Input = r
 	res.TimingMs = math.Round(float64(time.Since(start).Microseconds())/10) / 100
 	return res, nil
+}
+
+// areaOf builds the query of r and computes its answer, unless its estimate is too large.
+func (e *Engine) areaOf(ctx context.Context, set *indexes.Set, r *AreaRequest, haz, exp []*indexes.Layer) (*AreaResult, error) {
+	q, err := BuildQuery(set, r)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.refuseLate(ctx, set, q, haz, exp); err != nil {
+		return nil, err
+	}
+	return e.compute(ctx, set, q, haz, exp)
 }
 
 // compute measures hazards and exposure inside a validated query.

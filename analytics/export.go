@@ -124,7 +124,7 @@ func (z *zones) clipped(pc piece, q *Query) (orb.MultiPolygon, float64, error) {
 	if pc.rel == inside {
 		return mp, z.areas[pc.index], nil
 	}
-	out, err := geo.NewOperand(mp).Intersect(q.op)
+	out, err := geo.NewOperand(mp).Intersect(q.operand())
 	if err != nil {
 		return nil, 0, &data.Error{Kind: data.KindInternal, Msg: "overlay failed", Err: err}
 	}

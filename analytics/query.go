@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"sync"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -54,9 +55,10 @@ type Query struct {
 	Bound    orb.Bound        `json:"-"`
 	Shape    orb.MultiPolygon `json:"-"`
 	Warnings []string         `json:"warnings,omitempty"`
-	op       geo.Operand      // for overlays (the GeoJSON export)
-	prep     *geo.Prepared    // for points, lines and bboxes
-	shape    *geo.Shape       // for exact intersection areas
+	op       geo.Operand      // for overlays (the GeoJSON export); see operand
+	opOnce   sync.Once
+	prep     *geo.Prepared // for points, lines and bboxes
+	shape    *geo.Shape    // for exact intersection areas
 	found    map[*indexes.Layer]*members
 	km2      map[*indexes.Layer][]float64 // feature areas of warmed polygon layers
 	unit     *unitRef                     // the admin unit, for a query of one
@@ -82,8 +84,8 @@ func ParseAreaRequest(body []byte) (*AreaRequest, error) {
 	return &r, nil
 }
 
-// BuildQuery turns a request into a validated query area, resolving admin units in set.
-func BuildQuery(set *indexes.Set, r *AreaRequest) (*Query, error) {
+// where checks that r says where in exactly one way.
+func (r *AreaRequest) where() error {
 	n := 0
 	for _, present := range []bool{len(r.Geometry) > 0, r.BBox != nil, r.Admin != nil, r.Corridor != nil} {
 		if present {
@@ -91,7 +93,15 @@ func BuildQuery(set *indexes.Set, r *AreaRequest) (*Query, error) {
 		}
 	}
 	if n != 1 {
-		return nil, data.Invalid("say where", "give exactly one of geometry, bbox, admin or corridor")
+		return data.Invalid("say where", "give exactly one of geometry, bbox, admin or corridor")
+	}
+	return nil
+}
+
+// BuildQuery turns a request into a validated query area, resolving admin units in set.
+func BuildQuery(set *indexes.Set, r *AreaRequest) (*Query, error) {
+	if err := r.where(); err != nil {
+		return nil, err
 	}
 	q := &Query{}
 	var err error
@@ -205,29 +215,34 @@ func (q *Query) fromPolygon(g orb.Geometry) error {
 }
 
 func (q *Query) fromAdmin(set *indexes.Set, ref *AdminRef) error {
+	u, err := findUnit(set, ref)
+	if err != nil {
+		return err
+	}
+	l, _ := set.Layer(u.layer)
+	g := l.Geometry(u.index)
+	if q.Shape = geo.Polygons(g); q.Shape == nil {
+		return data.Invalid("not an area", fmt.Sprintf("layer %q has %s features", ref.Layer, g.GeoJSONType()))
+	}
+	q.Shape = q.Shape.Clone()
+	q.unit = &u
+	return nil
+}
+
+// findUnit finds the unit ref names: a feature of its layer by id or key field value.
+func findUnit(set *indexes.Set, ref *AdminRef) (unitRef, error) {
 	l, ok := set.Layer(ref.Layer)
 	if !ok {
-		return data.Errorf(data.KindNotFound, "no layer %q", ref.Layer)
+		return unitRef{}, data.Errorf(data.KindNotFound, "no layer %q", ref.Layer)
 	}
 	key := l.Spec.KeyField
 	ki := l.Spec.FieldIndex(key)
 	for i := range l.Len() {
-		match := strconv.FormatUint(l.ID(i), 10) == ref.ID
-		if ki >= 0 {
-			match = match || l.Value(i, ki).String() == ref.ID
+		if strconv.FormatUint(l.ID(i), 10) == ref.ID || (ki >= 0 && l.Value(i, ki).String() == ref.ID) {
+			return unitRef{l.Spec.ID, i}, nil
 		}
-		if !match {
-			continue
-		}
-		g := l.Geometry(i)
-		if q.Shape = geo.Polygons(g); q.Shape == nil {
-			return data.Invalid("not an area", fmt.Sprintf("layer %q has %s features", ref.Layer, g.GeoJSONType()))
-		}
-		q.Shape = q.Shape.Clone()
-		q.unit = &unitRef{l.Spec.ID, i}
-		return nil
 	}
-	return data.Errorf(data.KindNotFound, "no unit %q in layer %q (key field %q)", ref.ID, ref.Layer, key)
+	return unitRef{}, data.Errorf(data.KindNotFound, "no unit %q in layer %q (key field %q)", ref.ID, ref.Layer, key)
 }
 
 func (q *Query) fromLine(raw json.RawMessage, bufferM float64) error {
@@ -270,11 +285,13 @@ func (q *Query) fromLine(raw json.RawMessage, bufferM float64) error {
 	return nil
 }
 
-// finish validates the shape (no self-intersections, non-zero area) and prepares it.
+// finish validates a drawn shape (no self-intersections; admin units, bboxes and buffers are
+// valid by construction), checks its area and prepares it.
 func (q *Query) finish() error {
-	op := geo.NewOperand(q.Shape)
-	if err := op.Validate(); err != nil && q.Kind != "admin" { // admin units are the data's own
-		return data.Invalid("invalid polygon", err.Error()+" (self-intersecting or overlapping rings are not accepted)")
+	if q.Kind == "polygon" {
+		if err := geo.NewOperand(q.Shape).Validate(); err != nil {
+			return data.Invalid("invalid polygon", err.Error()+" (self-intersecting or overlapping rings are not accepted)")
+		}
 	}
 	q.AreaKm2 = geo.AreaKm2(q.Shape)
 	if q.AreaKm2 <= 0 {
@@ -283,9 +300,14 @@ func (q *Query) finish() error {
 	if q.AreaKm2 > MaxQueryAreaKm2 {
 		return &data.Error{Kind: data.KindTooLarge, Msg: "area too large", Detail: fmt.Sprintf("%.0f km²; the limit is %.0f km²", q.AreaKm2, MaxQueryAreaKm2)}
 	}
-	q.op = op
 	q.Bound = q.Shape.Bound()
 	q.prep = geo.Prepare(q.Shape)
 	q.shape = geo.NewShape(q.Shape)
 	return nil
+}
+
+// operand is the query prepared for overlays (the GeoJSON export), built on first use.
+func (q *Query) operand() geo.Operand {
+	q.opOnce.Do(func() { q.op = geo.NewOperand(q.Shape) })
+	return q.op
 }

@@ -121,17 +121,18 @@ func (e *Engine) rankUnits(ctx context.Context, set *indexes.Set, al *indexes.La
 		if al.Spec.FieldIndex(al.Spec.KeyField) >= 0 {
 			id = unitID(al, i)
 		}
-		q, err := BuildQuery(set, &AreaRequest{Admin: &AdminRef{Layer: al.Spec.ID, ID: id}})
-		if err != nil {
-			return nil, fmt.Errorf("unit %d of %s: %w", al.ID(i), al.Spec.ID, err)
-		}
-		res, ok := e.fromUnits(set, q, haz, exp)
+		r := &AreaRequest{Admin: &AdminRef{Layer: al.Spec.ID, ID: id}}
+		res, ok := e.fromUnits(set, r.Admin, haz, exp)
 		if !ok {
+			q, err := BuildQuery(set, r)
+			if err != nil {
+				return nil, fmt.Errorf("unit %d of %s: %w", al.ID(i), al.Spec.ID, err)
+			}
 			if res, err = e.compute(ctx, set, q, haz, exp); err != nil {
 				return nil, err
 			}
 		}
-		u := RankUnit{ID: al.ID(i), AreaKm2: q.AreaKm2, Indicators: res.RiskIndex.Indicators,
+		u := RankUnit{ID: al.ID(i), AreaKm2: res.Query.AreaKm2, Indicators: res.RiskIndex.Indicators,
 			Population: res.InArea[e.cfg.PopulationLayer][e.cfg.PopulationField]}
 		if k := al.Spec.FieldIndex(al.Spec.KeyField); k >= 0 {
 			u.Key = al.Value(i, k).String()
