@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/geojson"
 
 	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/data/geo"
@@ -135,25 +134,11 @@ func BuildQuery(set *indexes.Set, r *AreaRequest) (*Query, error) {
 }
 
 func parseGeometry(raw json.RawMessage) (orb.Geometry, error) {
-	var probe struct {
-		Type     string          `json:"type"`
-		Geometry json.RawMessage `json:"geometry"`
-	}
-	if err := json.Unmarshal(raw, &probe); err != nil {
+	g, err := geo.DecodeGeometry(raw)
+	if err != nil {
 		return nil, data.Invalid("invalid GeoJSON geometry", err.Error())
 	}
-	if probe.Type == "Feature" {
-		raw = probe.Geometry
-	}
-	g, err := geojson.UnmarshalGeometry(raw)
-	if err != nil || g == nil || g.Geometry() == nil {
-		detail := "want a Polygon, MultiPolygon or LineString"
-		if err != nil {
-			detail = err.Error()
-		}
-		return nil, data.Invalid("invalid GeoJSON geometry", detail)
-	}
-	return g.Geometry(), nil
+	return g, nil
 }
 
 func checkCoords(pts []orb.Point, what string) error {

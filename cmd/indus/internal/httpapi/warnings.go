@@ -266,11 +266,14 @@ func parseArea(bbox, area string) (warnings.Area, error) {
 		b, err := ParseBBox(bbox)
 		return warnings.Area{Bound: b}, err
 	case area != "":
-		g, err := geojson.UnmarshalGeometry([]byte(area))
+		if !json.Valid([]byte(area)) {
+			return warnings.Area{}, data.Invalid("bad area", "want a GeoJSON Polygon or MultiPolygon: not JSON")
+		}
+		g, err := geo.DecodeGeometry([]byte(area))
 		if err != nil {
 			return warnings.Area{}, data.Invalid("bad area", "want a GeoJSON Polygon or MultiPolygon: "+err.Error())
 		}
-		mp := geo.Polygons(g.Geometry())
+		mp := geo.Polygons(g)
 		if mp == nil {
 			return warnings.Area{}, data.Invalid("bad area", "want a GeoJSON Polygon or MultiPolygon")
 		}
