@@ -274,7 +274,7 @@ func (q *Query) fromLine(raw json.RawMessage, bufferM float64) error {
 // valid by construction), checks its area and prepares it.
 func (q *Query) finish() error {
 	if q.Kind == "polygon" {
-		if err := geo.NewOperand(q.Shape).Validate(); err != nil {
+		if err := geo.Validate(q.Shape); err != nil {
 			return data.Invalid("invalid polygon", err.Error()+" (self-intersecting or overlapping rings are not accepted)")
 		}
 	}
