@@ -250,16 +250,6 @@ func BenchmarkIntersection(b *testing.B) {
 	}
 }
 
-func BenchmarkBuffer(b *testing.B) {
-	line := orb.LineString{{68.86, 27.70}, {68.40, 26.24}, {68.37, 25.39}}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := Buffer(line, 5000); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 func BenchmarkDistanceKm(b *testing.B) {
 	p, q := orb.Point{67.0104, 24.8608}, orb.Point{74.35071, 31.558}
 	b.ReportAllocs()
