@@ -195,19 +195,7 @@ func sameTile(t *testing.T, c *cluster, tl maptile.Tile) {
 func readingsEverywhere(t *testing.T, c *cluster, acked map[string]uint64) {
 	t.Helper()
 	for i, a := range c.addrs {
-		found := map[string]bool{}
-		for _, st := range []string{"TRB", "KLB", "CHS", "TNS"} {
-			var out struct {
-				Readings []struct {
-					Station  string    `json:"station"`
-					Observed time.Time `json:"observed"`
-				} `json:"readings"`
-			}
-			getJSON(t, "http://"+a+"/warnings/readings?station="+st+"&limit=10000", &out)
-			for _, r := range out.Readings {
-				found[r.Station+"@"+r.Observed.UTC().Format(time.RFC3339)] = true
-			}
-		}
+		found := listedReadings(t, "http://"+a, []string{"TRB", "KLB", "CHS", "TNS"})
 		lost := 0
 		for k := range acked {
 			if !found[k] {

@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -36,14 +34,8 @@ type warningImpact struct {
 // postJSON posts body and decodes a 200 answer into into.
 func postJSON(t *testing.T, url, body string, into any) {
 	t.Helper()
-	res, err := http.Post(url, "application/json", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if res.StatusCode != 200 || json.Unmarshal(b, into) != nil {
-		t.Fatalf("POST %s: %d %.300s", url, res.StatusCode, b)
+	if b := fetchPost(t, url, body); json.Unmarshal([]byte(b), into) != nil {
+		t.Fatalf("POST %s: not the JSON expected: %.300s", url, b)
 	}
 }
 

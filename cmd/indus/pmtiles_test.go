@@ -84,38 +84,11 @@ func TestExportPMTiles(t *testing.T) {
 	}
 	defer served.Close()
 	a := pmtilestest.Read(t, out)
-	full, empty := compareArchive(t, a, served, tilesOver(served, lowerIndus, 10))
+	full, empty := a.Compare(t, served, strings.Split(archiveLayers, ","), tilesOver(served, lowerIndus, 10))
 	if full < 50 || empty == 0 || a.Header.AddressedTilesCount != uint64(full) {
 		t.Errorf("%d non-empty, %d empty tiles over the bbox; the archive addresses %d", full, empty, a.Header.AddressedTilesCount)
 	}
 	checkArchiveMetadata(t, a)
-}
-
-// compareArchive checks each tile against the service and counts the non-empty and empty ones.
-func compareArchive(t *testing.T, a *pmtilestest.Archive, served *tiles.Service, over [][3]uint32) (full, empty int) {
-	t.Helper()
-	layers := strings.Split(archiveLayers, ",")
-	for _, c := range over {
-		want, err := served.Tile(context.Background(), tiles.Request{Layers: layers, Z: c[0], X: c[1], Y: c[2]})
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, ok := a.Tile(uint8(c[0]), c[1], c[2])
-		switch {
-		case want.Empty && ok:
-			t.Errorf("tile %v is empty but stored", c)
-		case !want.Empty && !ok:
-			t.Errorf("tile %v is missing", c)
-		case !want.Empty && !bytes.Equal(got, want.Gzip):
-			t.Errorf("tile %v: stored bytes differ from the served ones (%d vs %d)", c, len(got), len(want.Gzip))
-		}
-		if want.Empty {
-			empty++
-		} else {
-			full++
-		}
-	}
-	return full, empty
 }
 
 // checkArchiveMetadata checks the header and the JSON metadata.

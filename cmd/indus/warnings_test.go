@@ -274,19 +274,7 @@ func TestKill9LosesNoAcknowledgedReading(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	base2, _ := startProcess(t, bin, env)
-	found := map[string]bool{}
-	for _, st := range stations {
-		var out struct {
-			Readings []struct {
-				Station  string    `json:"station"`
-				Observed time.Time `json:"observed"`
-			} `json:"readings"`
-		}
-		getJSON(t, base2+"/warnings/readings?station="+st+"&limit=10000", &out)
-		for _, r := range out.Readings {
-			found[r.Station+"@"+r.Observed.UTC().Format(time.RFC3339)] = true
-		}
-	}
+	found := listedReadings(t, base2, stations)
 	lost := 0
 	for k := range acked {
 		if !found[k] {
@@ -297,4 +285,23 @@ func TestKill9LosesNoAcknowledgedReading(t *testing.T) {
 	if lost > 0 {
 		t.Fatalf("%d acknowledged readings lost", lost)
 	}
+}
+
+// listedReadings is the set of readings (station@observed) a server lists for the stations.
+func listedReadings(t *testing.T, base string, stations []string) map[string]bool {
+	t.Helper()
+	found := map[string]bool{}
+	for _, st := range stations {
+		var out struct {
+			Readings []struct {
+				Station  string    `json:"station"`
+				Observed time.Time `json:"observed"`
+			} `json:"readings"`
+		}
+		getJSON(t, base+"/warnings/readings?station="+st+"&limit=10000", &out)
+		for _, r := range out.Readings {
+			found[r.Station+"@"+r.Observed.UTC().Format(time.RFC3339)] = true
+		}
+	}
+	return found
 }

@@ -104,27 +104,7 @@ func compare(t *testing.T, a *pmtilestest.Archive, set *indexes.Set, layers []st
 		t.Fatal(err)
 	}
 	defer served.Close()
-	for _, c := range candidates(served, b, lo, hi) {
-		want, err := served.Tile(context.Background(), tiles.Request{Layers: layers, Z: c[0], X: c[1], Y: c[2]})
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, ok := a.Tile(uint8(c[0]), c[1], c[2])
-		switch {
-		case want.Empty && ok:
-			t.Errorf("tile %v is empty but stored (%d bytes)", c, len(got))
-		case !want.Empty && !ok:
-			t.Errorf("tile %v (%d features) is missing", c, want.Features)
-		case !want.Empty && !bytes.Equal(got, want.Gzip):
-			t.Errorf("tile %v: %d bytes stored, %d served, not the same", c, len(got), len(want.Gzip))
-		}
-		if want.Empty {
-			empty++
-		} else {
-			full++
-		}
-	}
-	return full, empty
+	return a.Compare(t, served, layers, candidates(served, b, lo, hi))
 }
 
 // Every tile over the bbox is in the archive exactly when the service serves it non-empty, with

@@ -4,12 +4,14 @@ package pmtilestest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log"
 	"os"
 	"testing"
 
+	"github.com/cpec-digital/indus/tiles"
 	gopm "github.com/protomaps/go-pmtiles/pmtiles"
 )
 
@@ -67,6 +69,33 @@ func (a *Archive) Tile(z uint8, x, y uint32) ([]byte, bool) {
 		dir = a.leaves[off]
 	}
 	return nil, false
+}
+
+// Compare checks the tiles over (z, x, y) against the service's answers for layers: an empty
+// tile must be absent, any other stored with the very bytes served. It counts both kinds.
+func (a *Archive) Compare(t testing.TB, served *tiles.Service, layers []string, over [][3]uint32) (full, empty int) {
+	t.Helper()
+	for _, c := range over {
+		want, err := served.Tile(context.Background(), tiles.Request{Layers: layers, Z: c[0], X: c[1], Y: c[2]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := a.Tile(uint8(c[0]), c[1], c[2])
+		switch {
+		case want.Empty && ok:
+			t.Errorf("tile %v is empty but stored (%d bytes)", c, len(got))
+		case !want.Empty && !ok:
+			t.Errorf("tile %v (%d features) is missing", c, want.Features)
+		case !want.Empty && !bytes.Equal(got, want.Gzip):
+			t.Errorf("tile %v: %d bytes stored, %d served, not the same", c, len(got), len(want.Gzip))
+		}
+		if want.Empty {
+			empty++
+		} else {
+			full++
+		}
+	}
+	return full, empty
 }
 
 // Metadata decodes the archive's JSON metadata.
