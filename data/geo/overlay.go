@@ -21,9 +21,6 @@ type Operand struct{ g geom.Geometry }
 // NewOperand converts a (multi)polygon for overlays (snapped to the 1e-9° grid, not validated).
 func NewOperand(g orb.Geometry) Operand { return Operand{toSF(g)} }
 
-// Validate reports self-intersecting or overlapping rings and other invalid polygons.
-func (o Operand) Validate() error { return o.g.Validate() }
-
 // Intersect returns the exact intersection of two operands, as polygons (degenerate lines and
 // points an overlay can leave are dropped).
 func (o Operand) Intersect(b Operand) (orb.MultiPolygon, error) {

@@ -42,7 +42,7 @@ func TestValidateCases(t *testing.T) {
 		}
 		// simplefeatures follows OGC there: polygons may touch only at points
 		lenient := c.name == "polygons sharing an edge (adjacent districts)"
-		if sf := NewOperand(c.mp).Validate(); (sf == nil) != c.valid && !lenient {
+		if sf := toSF(c.mp).Validate(); (sf == nil) != c.valid && !lenient {
 			t.Errorf("%s: simplefeatures says %v, the case says valid %v", c.name, sf, c.valid)
 		}
 	}
@@ -55,7 +55,7 @@ func TestValidateAgreesWithSimplefeatures(t *testing.T) {
 	counts := map[bool]int{}
 	for k := range 600 {
 		mp := randomArea(r, k)
-		ours, theirs := Validate(mp) == nil, NewOperand(mp).Validate() == nil
+		ours, theirs := Validate(mp) == nil, toSF(mp).Validate() == nil
 		if ours != theirs {
 			t.Fatalf("case %d: Validate valid=%v, simplefeatures valid=%v: %v", k, ours, theirs, mp)
 		}
@@ -100,7 +100,7 @@ func BenchmarkValidate(b *testing.B) {
 	b.Run("simplefeatures", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if err := NewOperand(mp).Validate(); err != nil {
+			if err := toSF(mp).Validate(); err != nil {
 				b.Fatal(err)
 			}
 		}
