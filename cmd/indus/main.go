@@ -141,8 +141,11 @@ func serve(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	hup := make(chan os.Signal, 1) // asked for before "serving" is logged: a SIGHUP from then on reloads
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	log.Info("serving", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String()+"/")
-	go a.reloads(ctx, st, load)
+	go a.reloads(ctx, hup, st, load)
 	go a.watch(ctx, st, load)
 	return a.run(ctx, ln)
 }
@@ -207,11 +210,14 @@ func (a *app) close() {
 	a.tiles.Close()
 }
 
-// reloads loads the catalog and data again on every SIGHUP.
-func (a *app) reloads(ctx context.Context, st *state, load func() (*indexes.Set, error)) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	for range hup {
+// reloads loads the catalog and data again on every SIGHUP, until ctx ends.
+func (a *app) reloads(ctx context.Context, hup <-chan os.Signal, st *state, load func() (*indexes.Set, error)) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+		}
 		a.log.Info("reloading")
 		a.reload(ctx, st, load)
 	}
