@@ -63,3 +63,14 @@ func BenchmarkRingAreaM2(b *testing.B) {
 		})
 	}
 }
+
+// atanhE's series agrees with the closed form of atanh(e·s)/e across every latitude.
+func TestAtanhESeries(t *testing.T) {
+	for lat := -90.0; lat <= 90; lat += 0.37 {
+		s := math.Sin(lat * math.Pi / 180)
+		want := math.Atanh(wgsE*s) / wgsE
+		if got := atanhE(s); math.Abs(got-want) > 1e-15*math.Max(1e-300, math.Abs(want))+1e-300 {
+			t.Fatalf("lat %.2f: %.17g, want %.17g", lat, got, want)
+		}
+	}
+}
