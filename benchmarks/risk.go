@@ -22,6 +22,8 @@ type RiskResult struct {
 	IndusServerMs float64 `json:"indus_server_ms"` // median of the response's timing_ms
 	PostGISMs     float64 `json:"postgis_ms"`
 	SpeedUp       float64 `json:"speed_up"`
+	FloorMs       float64 `json:"indus_floor_ms"` // median of GET /health right after the peer's query
+	Bound         float64 `json:"bound"`          // PostGISMs / FloorMs: the most any engine could show
 	MaxAreaDiff   float64 `json:"max_area_relative_difference"`
 	MaxCountDiff  float64 `json:"max_count_difference"`
 	Agree         bool    `json:"agree"`

@@ -228,6 +228,7 @@ func (st *suite) risk() error {
 		worst = math.Min(worst, s.MedianSpeed)
 	}
 	st.rep.Ratios["risk_worst_class_median"] = round3(worst)
+	st.rep.Ratios["risk_bound_median"], st.rep.Ratios["risk_bound_worst_class"] = bounds(st.rep.Risk, st.rep.RiskClasses)
 	return nil
 }
 
