@@ -104,9 +104,10 @@ func (p *printer) riskTable(title string, rs []RiskResult) {
 	if len(rs) == 0 {
 		return
 	}
-	p.f("\n%s (flood km² and exposed features of the 100-year flood, for scale):\n\n| class | area | flood km² | exposed | Indus ms (server) | PostGIS ms | speed-up | max area diff | max count diff | agree |\n|---|---|---|---|---|---|---|---|---|---|\n", title)
+	p.f("\n%s (flood km² and exposed features of the 100-year flood, for scale):\n\n| class | area | flood km² | exposed | Indus ms (server) | floor ms | PostGIS ms | speed-up | bound | max area diff | max count diff | agree |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n", title)
 	for _, q := range rs {
-		p.f("| %s | %s | %.1f | %.0f | %.2f (%.2f) | %.1f | %.1fx | %.4f %% | %.0f | %v |\n", q.Class, q.Name, q.FloodKm2, q.Exposed, q.IndusMs, q.IndusServerMs, q.PostGISMs, q.SpeedUp, q.MaxAreaDiff*100, q.MaxCountDiff, q.Agree)
+		p.f("| %s | %s | %.1f | %.0f | %.2f (%.2f) | %.2f | %.1f | %.1fx | %.0fx | %.4f %% | %.0f | %v |\n", q.Class, q.Name, q.FloodKm2, q.Exposed, q.IndusMs, q.IndusServerMs,
+			q.FloorMs, q.PostGISMs, q.SpeedUp, q.Bound, q.MaxAreaDiff*100, q.MaxCountDiff, q.Agree)
 	}
 }
 
