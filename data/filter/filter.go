@@ -3,7 +3,9 @@
 package filter
 
 import (
+	"cmp"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -386,7 +388,7 @@ func (n *inNode) eval(l *data.Layer, i int) bool {
 }
 
 // compare orders a value and a literal of the same type; ok is false when they cannot be
-// compared. Integers and numbers compare as numbers.
+// compared. Integers and numbers compare as numbers; NaN compares with nothing.
 func compare(a data.Value, b any) (int, bool) {
 	switch a.Type {
 	case data.FieldString:
@@ -394,12 +396,19 @@ func compare(a data.Value, b any) (int, bool) {
 		return strings.Compare(a.Str, y), ok
 	case data.FieldInteger, data.FieldNumber:
 		x, _ := a.Float()
-		switch y := b.(type) {
+		var y float64
+		switch v := b.(type) {
 		case int64:
-			return cmp3(x, float64(y)), true
+			y = float64(v)
 		case float64:
-			return cmp3(x, y), true
+			y = v
+		default:
+			return 0, false
 		}
+		if math.IsNaN(x) || math.IsNaN(y) {
+			return 0, false
+		}
+		return cmp.Compare(x, y), true
 	case data.FieldBoolean:
 		y, ok := b.(bool)
 		if !ok {
@@ -414,16 +423,6 @@ func compare(a data.Value, b any) (int, bool) {
 		return 1, true
 	}
 	return 0, false
-}
-
-func cmp3(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // typeCheck converts each literal to its field's type (numbers as float64 for numeric fields) and

@@ -2,6 +2,7 @@ package filter
 
 import (
 	"fmt"
+	"math"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -114,5 +115,25 @@ func TestEqual(t *testing.T) {
 	}
 	if _, err := Equal(spec, map[string]string{"nope": "1"}); data.KindOf(err) != data.KindInvalid {
 		t.Errorf("an unknown field: %v", err)
+	}
+}
+
+// A NaN attribute compares with nothing: only != matches it (as in IEEE and SQL comparisons).
+func TestFilterNaN(t *testing.T) {
+	spec := &data.LayerSpec{ID: "v", Fields: []data.Field{{Name: "score", Type: data.FieldNumber}}}
+	l := data.NewLayer(spec, []data.Feature{{ID: 1, Geometry: orb.Point{1, 2}, Properties: map[string]any{"score": math.NaN()}}})
+	for expr, want := range map[string]bool{"score = 1": false, "score < 1": false, "score >= 1": false, "score <= 1": false,
+		"score > -1": false, "score != 1": true, "score in (1, 2)": false} {
+		f, err := Parse(expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := f.Bind(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := b.Match(l, 0); got != want {
+			t.Errorf("%q on NaN = %v, want %v", expr, got, want)
+		}
 	}
 }

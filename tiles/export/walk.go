@@ -1,6 +1,7 @@
 package export
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"sync"
@@ -63,18 +64,8 @@ func (e *Exporter) level(ctx context.Context, w *pmtiles.Writer, z uint32, level
 		}
 		return nil, err
 	}
-	slices.SortFunc(next, func(a, b node) int { return cmpID(a.id, b.id) })
+	slices.SortFunc(next, func(a, b node) int { return cmp.Compare(a.id, b.id) })
 	return next, nil
-}
-
-func cmpID(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // collect takes the workers' visits in any order and handles them in node order: a slot is
