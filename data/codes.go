@@ -49,31 +49,6 @@ func widthFor(max uint64) int {
 	return 8
 }
 
-// narrow stores vs in the given width.
-func narrow(vs []uint64, width int) codes {
-	var c codes
-	switch width {
-	case 1:
-		c.u8 = make([]uint8, len(vs))
-		for i, v := range vs {
-			c.u8[i] = uint8(v)
-		}
-	case 2:
-		c.u16 = make([]uint16, len(vs))
-		for i, v := range vs {
-			c.u16[i] = uint16(v)
-		}
-	case 4:
-		c.u32 = make([]uint32, len(vs))
-		for i, v := range vs {
-			c.u32[i] = uint32(v)
-		}
-	default:
-		c.u64 = vs
-	}
-	return c
-}
-
 // bits is a bitset.
 type bits []uint64
 
