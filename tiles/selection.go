@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/access"
 	"github.com/cpec-digital/indus/data/filter"
 	"github.com/cpec-digital/indus/indexes"
 )
@@ -35,7 +36,7 @@ func (s *Service) resolve(set *indexes.Set, req *Request) (*selection, error) {
 	}
 	want := map[string]bool{}
 	for _, id := range req.Layers {
-		if _, ok := set.Layer(id); !ok {
+		if _, ok := set.LayerFor(id, req.Who); !ok { // checked before anything else can fail
 			return nil, data.Errorf(data.KindNotFound, "no layer %q", id)
 		}
 		want[id] = true
@@ -59,6 +60,18 @@ func (s *Service) resolve(set *indexes.Set, req *Request) (*selection, error) {
 	sel.canon = strings.Join([]string{set.Dataset.Version, strings.Join(ids, ","), strings.Join(fields, ","), canon}, "|")
 	sel.hash = maphash.String(s.seed, sel.canon)
 	return sel, nil
+}
+
+// allows refuses a selection holding a layer who may not read, in the words used for a layer that
+// does not exist: the answer says nothing of its existence. Selections are kept per request, not per
+// caller, so a kept one is checked again for each caller (each layer's rule, allocating nothing).
+func (sel *selection) allows(who *access.Principal) error {
+	for _, l := range sel.layers {
+		if !l.Spec.Access.Allows(who) {
+			return data.Errorf(data.KindNotFound, "no layer %q", l.Spec.ID)
+		}
+	}
+	return nil
 }
 
 // bindFields checks that every field asked for exists in one of the layers and returns them
@@ -160,10 +173,10 @@ func (s *Service) selection(set *indexes.Set, req *Request) (*selection, error) 
 	a := s.sels.m[h]
 	s.sels.mu.RUnlock()
 	if a != nil && a.sel.set == set && a.same(req) {
-		return a.sel, nil
+		return a.sel, a.sel.allows(req.Who)
 	}
 	a = &asked{layers: cloneAll(req.Layers), fields: cloneAll(req.Fields), filter: strings.Clone(req.Filter)}
-	sel, err := s.resolve(set, &Request{Layers: a.layers, Fields: a.fields, Filter: a.filter})
+	sel, err := s.resolve(set, &Request{Layers: a.layers, Fields: a.fields, Filter: a.filter, Who: req.Who})
 	if err != nil {
 		return nil, err
 	}

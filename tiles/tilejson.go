@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/access"
 )
 
 // TileJSON is a TileJSON 3.0.0 document for a set of layers.
@@ -39,8 +40,8 @@ var fieldTypeNames = map[data.FieldType]string{
 
 // TileJSON describes the tileset of layers; tileURL is the absolute URL template of its tiles
 // (with {z}/{x}/{y}).
-func (s *Service) TileJSON(layers []string, tileURL string) (*TileJSON, error) {
-	sel, err := s.resolve(s.current(), &Request{Layers: layers})
+func (s *Service) TileJSON(layers []string, tileURL string, who *access.Principal) (*TileJSON, error) {
+	sel, err := s.resolve(s.current(), &Request{Layers: layers, Who: who})
 	if err != nil {
 		return nil, err
 	}

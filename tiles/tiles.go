@@ -26,6 +26,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/access"
 	"github.com/cpec-digital/indus/indexes"
 )
 
@@ -65,6 +66,8 @@ type Request struct {
 	Z, X, Y uint32
 	Fields  []string // attributes to keep (nil: all declared fields)
 	Filter  string   // filter expression (see Filter); empty: none
+	// Who is the caller: a layer they may not read is answered as an unknown one. nil: anonymous.
+	Who *access.Principal
 }
 
 // Tile is an encoded tile.

@@ -359,7 +359,7 @@ func TestSelections(t *testing.T) {
 func TestTileJSON(t *testing.T) {
 	set := setOf(layerOf("flood", 2, 12, classField, randomPolygons(10, 6)))
 	s := service(t, Config{}, set)
-	tj, err := s.TileJSON([]string{"flood"}, "http://x/tiles/flood/{z}/{x}/{y}.mvt")
+	tj, err := s.TileJSON([]string{"flood"}, "http://x/tiles/flood/{z}/{x}/{y}.mvt", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
@@ -183,10 +184,13 @@ func wire(cfg config, set *indexes.Set, arch *archive.Set, st *state, log *slog.
 		a.tiles.Close()
 		return nil, err
 	}
+	svc := httpapi.Services{Features: features.New(a.served.Load), Tiles: a.tiles, Risk: a.risk, Warnings: a.warn, Archives: arch,
+		Planner: planning.New(planning.DefaultConfig(), a.served.Load)}
+	if cfg.APIKey != "" {
+		svc.Keys = legacyKey{sha256.Sum256([]byte(cfg.APIKey))}
+	}
 	a.srv = httpapi.New(httpapi.Config{PublicURL: cfg.PublicURL, RequestTimeout: cfg.RequestTimeout, RiskTimeout: cfg.RiskTimeout,
-		Version: version, APIKey: cfg.APIKey, TileCacheControl: cfg.TileCache},
-		httpapi.Services{Features: features.New(a.served.Load), Tiles: a.tiles, Risk: a.risk, Warnings: a.warn, Archives: arch,
-			Planner: planning.New(planning.DefaultConfig(), a.served.Load)}, log)
+		Version: version, TileCacheControl: cfg.TileCache}, svc, log)
 	return a, nil
 }
 

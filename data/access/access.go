@@ -30,7 +30,13 @@ type Principal struct {
 	ID     string   `json:"id"`
 	Groups []string `json:"groups,omitempty"`
 	Rights []Right  `json:"rights,omitempty"`
+	// All reads every layer whatever its groups: the server's own work (warming tables) and the
+	// operator's tools on the command line (exports), never a key.
+	All bool `json:"-"`
 }
+
+// Operator is the principal of the server's own work and of command-line tools: it reads every layer.
+func Operator() *Principal { return &Principal{ID: "operator", All: true} }
 
 // Can reports whether p holds right r.
 func (p *Principal) Can(r Right) bool { return p != nil && slices.Contains(p.Rights, r) }
@@ -57,7 +63,7 @@ func (r Rule) Public() bool { return len(r.Groups) == 0 }
 
 // Allows reports whether p may read a layer under this rule.
 func (r Rule) Allows(p *Principal) bool {
-	if r.Public() {
+	if r.Public() || (p != nil && p.All) {
 		return true
 	}
 	return slices.ContainsFunc(r.Groups, p.Member)

@@ -35,7 +35,7 @@ func testService() *Service {
 
 func TestCatalogAndCollections(t *testing.T) {
 	s := testService()
-	c := s.Catalog("https://x.org")
+	c := s.Catalog("https://x.org", nil)
 	if len(c.Themes) != 7 || len(c.Layers) != 2 || c.DataVersion != "v1" || len(c.MetadataElements) != 18 {
 		t.Fatalf("catalog: %d themes, %d layers, version %s", len(c.Themes), len(c.Layers), c.DataVersion)
 	}
@@ -49,17 +49,17 @@ func TestCatalogAndCollections(t *testing.T) {
 			t.Errorf("admin theme lists %v", th.Layers)
 		}
 	}
-	cols := s.Collections("")
+	cols := s.Collections("", nil)
 	if len(cols.Collections) != 2 || cols.Collections[1].Extent.Spatial.BBox[0][2] != 70 {
 		t.Errorf("collections %+v", cols)
 	}
-	if _, err := s.Collection("nope", ""); data.KindOf(err) != data.KindNotFound {
+	if _, err := s.Collection("nope", "", nil); data.KindOf(err) != data.KindNotFound {
 		t.Errorf("unknown collection: %v", err)
 	}
-	if sum := s.Summary(); sum.Layers != 2 || sum.Features != 101 || sum.Version != "v1" {
+	if sum := s.Summary(nil); sum.Layers != 2 || sum.Features != 101 || sum.Version != "v1" {
 		t.Errorf("summary %+v", sum)
 	}
-	if sl := s.StyleEntries(); len(sl) != 2 || sl[1].Geometry != "Polygon" || sl[0].MinZoom != 6 {
+	if sl := s.StyleEntries(nil); len(sl) != 2 || sl[1].Geometry != "Polygon" || sl[0].MinZoom != 6 {
 		t.Errorf("style layers %+v", sl)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/access"
 	"github.com/cpec-digital/indus/data/filter"
 )
 
@@ -23,7 +24,8 @@ type Query struct {
 	BBox          *orb.Bound        // nil: everywhere
 	Equal         map[string]string // attribute = value filters (all must hold)
 	Limit, Offset int
-	RawQuery      string // the request's query string, for the self and next links
+	RawQuery      string            // the request's query string, for the self and next links
+	Who           *access.Principal // the caller; nil: anonymous
 }
 
 // Page is a page of items as a GeoJSON FeatureCollection with OGC API – Features counts and links.
@@ -52,7 +54,7 @@ func (g Geometry) MarshalJSON() ([]byte, error) { return geojson.NewGeometry(g.G
 // Items returns a page of the features of q.Layer that meet q.BBox and the filters, in feature
 // order; base is the public URL prefix of links.
 func (s *Service) Items(q Query, base string) (*Page, error) {
-	l, err := s.layer(q.Layer)
+	l, err := s.layer(q.Layer, q.Who)
 	if err != nil {
 		return nil, err
 	}

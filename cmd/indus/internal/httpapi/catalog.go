@@ -16,18 +16,21 @@ import (
 )
 
 func (s *Server) catalog(c *fiber.Ctx) error {
-	return c.JSON(s.feat.Catalog(s.baseURL(c)))
+	s.noteRead(c, note{})
+	return c.JSON(s.feat.Catalog(s.baseURL(c), who(c)))
 }
 
 func (s *Server) collections(c *fiber.Ctx) error {
-	return c.JSON(s.feat.Collections(s.baseURL(c)))
+	s.noteRead(c, note{})
+	return c.JSON(s.feat.Collections(s.baseURL(c), who(c)))
 }
 
 func (s *Server) collection(c *fiber.Ctx) error {
-	col, err := s.feat.Collection(strings.Clone(c.Params("id")), s.baseURL(c))
+	col, err := s.feat.Collection(strings.Clone(c.Params("id")), s.baseURL(c), who(c))
 	if err != nil {
 		return err
 	}
+	s.noteRead(c, note{layers: []string{col.ID}})
 	return c.JSON(col)
 }
 
@@ -42,6 +45,11 @@ func (s *Server) items(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	n := note{layers: []string{q.Layer}}
+	if q.BBox != nil {
+		n.bbox = []float64{q.BBox.Min[0], q.BBox.Min[1], q.BBox.Max[0], q.BBox.Max[1]}
+	}
+	s.noteRead(c, n)
 	body, err := json.Marshal(page)
 	if err != nil {
 		return err
@@ -53,7 +61,7 @@ func (s *Server) items(c *fiber.Ctx) error {
 // itemsQuery parses the parameters of /collections/{id}/items; every other parameter is an
 // attribute filter (the service checks the field exists).
 func itemsQuery(c *fiber.Ctx) (features.Query, error) {
-	q := features.Query{Layer: strings.Clone(c.Params("id")), Equal: map[string]string{},
+	q := features.Query{Layer: strings.Clone(c.Params("id")), Equal: map[string]string{}, Who: who(c),
 		RawQuery: string(c.Context().QueryArgs().QueryString())}
 	var err error
 	if q.Limit, err = intParam(c, "limit", features.DefaultLimit, 1, features.MaxLimit); err != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/cpec-digital/indus/analytics/planning"
 	"github.com/cpec-digital/indus/analytics/warnings"
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/access"
 	"github.com/cpec-digital/indus/indexes/features"
 	"github.com/cpec-digital/indus/tiles"
 	"github.com/cpec-digital/indus/tiles/archive"
@@ -32,6 +33,8 @@ var statusOf = map[data.Kind]int{
 	data.KindTooLarge:    fiber.StatusRequestEntityTooLarge,
 	data.KindTimeout:     fiber.StatusGatewayTimeout,
 	data.KindAuth:        fiber.StatusUnauthorized,
+	data.KindForbidden:   fiber.StatusForbidden,
+	data.KindTooMany:     fiber.StatusTooManyRequests,
 	data.KindConflict:    fiber.StatusConflict,
 	data.KindInternal:    fiber.StatusInternalServerError,
 	data.KindUnavailable: fiber.StatusServiceUnavailable,
@@ -54,8 +57,6 @@ type Config struct {
 	Version string
 	// TileCacheControl is the Cache-Control header of tiles (default "public, max-age=300").
 	TileCacheControl string
-	// APIKey authorizes write endpoints (Authorization: Bearer <key>); empty disables writes.
-	APIKey string
 	// Heartbeat is the interval of the comment lines on event streams (default 15 s).
 	Heartbeat time.Duration
 }
@@ -69,21 +70,27 @@ type Services struct {
 	Warnings *warnings.Service
 	Archives *archive.Set
 	Planner  *planning.Planner // may be nil
+	Keys     Authenticator     // nil: no keys (every request is anonymous; writes are disabled)
+	Limiter  Limiter           // nil: no rate limits
+	Audit    Auditor           // nil: no audit log
 }
 
 // Server serves the Indus API over Fiber.
 type Server struct {
-	cfg    Config
-	log    *slog.Logger
-	app    *fiber.App
-	feat   *features.Service
-	tiles  *tiles.Service
-	risk   *analytics.Engine
-	warn   *warnings.Service
-	arch   *archive.Set
-	plan   *planning.Planner
-	start  time.Time
-	closed atomic.Bool
+	cfg     Config
+	log     *slog.Logger
+	app     *fiber.App
+	feat    *features.Service
+	tiles   *tiles.Service
+	risk    *analytics.Engine
+	warn    *warnings.Service
+	arch    *archive.Set
+	plan    *planning.Planner
+	keys    Authenticator
+	limiter Limiter
+	audit   Auditor
+	start   time.Time
+	closed  atomic.Bool
 }
 
 // New builds a server over the services.
@@ -105,7 +112,7 @@ func New(cfg Config, svc Services, log *slog.Logger) *Server {
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	s := &Server{cfg: cfg, log: log, start: time.Now(), feat: svc.Features, tiles: svc.Tiles, risk: svc.Risk, warn: svc.Warnings,
-		arch: svc.Archives, plan: svc.Planner}
+		arch: svc.Archives, plan: svc.Planner, keys: svc.Keys, limiter: svc.Limiter, audit: svc.Audit}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "indus",
 		DisableStartupMessage: true,
@@ -121,6 +128,8 @@ func New(cfg Config, svc Services, log *slog.Logger) *Server {
 		s.log.Error("panic in handler", "path", c.Path(), "panic", e)
 	}}))
 	s.app.Use(s.cors)
+	s.app.Use(s.authenticate)
+	s.app.Use(s.auditing)
 	s.app.Use(s.deadline)
 	s.routes()
 	return s
@@ -149,17 +158,17 @@ func (s *Server) routes() {
 	s.app.Get("/tiles/:tileset", s.tileJSON)
 	s.app.Get("/pmtiles/:name/:z/:x/:y.:ext", s.archiveTile)
 	s.app.Get("/pmtiles/:file", s.archiveTileJSON)
-	s.app.Post("/risk/area", s.riskArea)
-	s.app.Get("/risk/point", s.riskPoint)
-	s.app.Get("/risk/rank", s.riskRank)
-	s.app.Post("/plan/fibre", s.planFibre)
-	s.app.Post("/warnings/readings", s.requireKey, s.postReadings)
+	s.app.Post("/risk/area", s.limit, s.riskArea)
+	s.app.Get("/risk/point", s.limit, s.riskPoint)
+	s.app.Get("/risk/rank", s.limit, s.riskRank)
+	s.app.Post("/plan/fibre", s.limit, s.planFibre)
+	s.app.Post("/warnings/readings", s.require(access.WriteWarnings), s.postReadings)
 	s.app.Get("/warnings/readings", s.getReadings)
 	s.app.Get("/warnings/stream", s.stream)
 	s.app.Get("/warnings", s.listWarnings)
 	s.app.Get("/warnings.atom", s.atomFeed)
 	s.app.Get("/warnings/:file", s.getWarning)
-	s.app.Get("/warnings/:id/villages", s.warningVillages)
+	s.app.Get("/warnings/:id/villages", s.limit, s.warningVillages)
 	s.app.Get("/styles", s.styleIndex)
 	s.app.Get("/styles/:file", s.style)
 	s.app.Use("/map", func(c *fiber.Ctx) error {
@@ -210,7 +219,8 @@ type errorBody struct {
 	Detail string `json:"detail,omitempty"`
 }
 
-func (s *Server) handleError(c *fiber.Ctx, err error) error {
+// failure is the status and body of an error.
+func failure(err error) (int, errorBody) {
 	var fe *fiber.Error
 	var de *data.Error
 	status := fiber.StatusInternalServerError
@@ -232,6 +242,17 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	if status == 0 {
 		status = fiber.StatusInternalServerError
 	}
+	return status, body
+}
+
+// statusFor is the status an error is answered with.
+func statusFor(err error) int {
+	status, _ := failure(err)
+	return status
+}
+
+func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	status, body := failure(err)
 	if status >= 500 {
 		s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
 	}
@@ -249,7 +270,7 @@ func (s *Server) baseURL(c *fiber.Ctx) string {
 
 func (s *Server) landing(c *fiber.Ctx) error {
 	base := s.baseURL(c)
-	sum := s.feat.Summary()
+	sum := s.feat.Summary(who(c))
 	return c.JSON(fiber.Map{
 		"title":        "Indus",
 		"description":  "Vector tiles and climate-risk answers for the China-Pakistan Economic Corridor",
@@ -271,7 +292,7 @@ func (s *Server) landing(c *fiber.Ctx) error {
 }
 
 func (s *Server) health(c *fiber.Ctx) error {
-	sum := s.feat.Summary()
+	sum := s.feat.Summary(who(c))
 	status := "ok"
 	if s.closed.Load() {
 		status = "shutting down"
