@@ -232,7 +232,7 @@ func checkSees(t *testing.T, c caller, p probe, got answer) {
 // protobuf reader.
 func decodeTile(t *testing.T, b []byte) []string {
 	t.Helper()
-	rep := mvtcheck.Check(b, 4096)
+	rep := mvtcheck.Check(b, 64)
 	if len(rep.Violations) > 0 {
 		t.Fatalf("tile: %v", rep.Violations)
 	}
