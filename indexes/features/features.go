@@ -83,3 +83,14 @@ func (s *Service) Restricted(ids []string, who *access.Principal) []string {
 	}
 	return out
 }
+
+// Hides reports whether one of ids names a layer of the catalog that who may not read.
+func (s *Service) Hides(ids []string, who *access.Principal) bool {
+	set := s.current()
+	for _, id := range ids {
+		if l, ok := set.Layer(id); ok && !l.Spec.Access.Allows(who) {
+			return true
+		}
+	}
+	return false
+}

@@ -287,7 +287,7 @@ func (s *Server) landing(c *fiber.Ctx) error {
 			{Rel: "warnings", Href: base + "/warnings", Type: "application/json", Title: "flood warnings"},
 			{Rel: "styles", Href: base + "/styles", Type: "application/json", Title: "MapLibre styles of the 7 themes"},
 			{Rel: "map", Href: base + "/map/", Type: "text/html", Title: "web map viewer"},
-		}, s.archiveLinks(base)...),
+		}, s.archiveLinks(c, base)...),
 	})
 }
 
@@ -302,7 +302,7 @@ func (s *Server) health(c *fiber.Ctx) error {
 		"data_version": sum.Version, "uptime_s": int(time.Since(s.start).Seconds()),
 		"tile_cache": fiber.Map{"enabled": st.Enabled, "hits": st.Hits, "misses": st.Misses, "computed": st.Computed,
 			"invalidated": st.Invalidated, "entries": st.Entries, "bytes": st.CostBytes},
-		"pmtiles": s.arch.List()}
+		"pmtiles": s.archives(c)}
 	if s.warn != nil {
 		out["warnings"] = s.warn.Status()
 	}
