@@ -31,7 +31,7 @@ func TestRule(t *testing.T) {
 
 func TestRuleYAML(t *testing.T) {
 	good := map[string][]string{
-		"access: public":                            nil,
+		"access: public": nil,
 		"access: {groups: [telecom, ndma, telecom]}": {"ndma", "telecom"},
 		"access:\n  groups:\n    - utilities_1\n":    {"utilities_1"},
 	}
