@@ -126,7 +126,7 @@ func TestItems(t *testing.T) {
 		}
 	}
 	get(t, base+"/collections/villages/items?limit=10", &fc)
-	if len(fc.Links) != 2 || !strings.Contains(fc.Links[1].Href, "offset=10") {
+	if len(fc.Links) < 2 || fc.Links[1].Rel != "next" || !strings.Contains(fc.Links[1].Href, "offset=10") {
 		t.Errorf("links = %+v, want a next link at offset 10", fc.Links)
 	}
 }
@@ -141,7 +141,8 @@ func TestBadRequests(t *testing.T) {
 		{"/collections/nope/items", 404, `no collection "nope"`},
 		{"/collections/villages/items?limit=0", 400, "bad limit"},
 		{"/collections/villages/items?limit=abc", 400, "bad limit"},
-		{"/collections/villages/items?limit=100000", 400, "bad limit"},
+		{"/collections/villages/items?limit=99999999999", 400, "bad limit"},
+		{"/collections/villages/items?limit=1.5", 400, "bad limit"},
 		{"/collections/villages/items?offset=-1", 400, "bad offset"},
 		{"/collections/villages/items?bbox=1,2,3", 400, "bad bbox"},
 		{"/collections/villages/items?bbox=1,2,3,NaN", 400, "bad bbox"},
