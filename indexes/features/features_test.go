@@ -181,3 +181,23 @@ func TestDatetimeRefused(t *testing.T) {
 		t.Errorf("datetime: %v", err)
 	}
 }
+
+// FuzzItem: any feature id in a URL finds the feature with exactly that id or is a 404.
+func FuzzItem(f *testing.F) {
+	s := testService()
+	for _, id := range []string{"1", "100", "0", "101", "-1", "+5", "05", "1e2", "18446744073709551616", ""} {
+		f.Add(id)
+	}
+	f.Fuzz(func(t *testing.T, id string) {
+		it, err := s.Item("villages", id, "", nil)
+		if err != nil {
+			if data.KindOf(err) != data.KindNotFound {
+				t.Fatalf("%q: %v", id, err)
+			}
+			return
+		}
+		if fmt.Sprint(it.ID) != strings.TrimLeft(strings.TrimPrefix(id, "+"), "0") && !(it.ID == 0 && strings.Trim(id, "+0") == "") {
+			t.Fatalf("%q found feature %d", id, it.ID)
+		}
+	})
+}
