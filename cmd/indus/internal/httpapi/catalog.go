@@ -73,7 +73,7 @@ func itemsQuery(c *fiber.Ctx) (features.Query, error) {
 		return q, err
 	}
 	if raw := c.Query("bbox"); raw != "" {
-		b, err := ParseBBox(raw)
+		b, err := ParseBBox(flatBBox(raw))
 		if err != nil {
 			return q, err
 		}
@@ -87,6 +87,22 @@ func itemsQuery(c *fiber.Ctx) (features.Query, error) {
 		}
 	})
 	return q, nil
+}
+
+// flatBBox turns an OGC bbox of six numbers (west,south,min height,east,north,max height) into
+// the four of its ground extent: every layer is two-dimensional, so heights select nothing.
+// Anything else, bad heights too, is left for ParseBBox to judge (and refuse).
+func flatBBox(raw string) string {
+	p := strings.Split(raw, ",")
+	if len(p) != 6 {
+		return raw
+	}
+	for _, h := range []string{p[2], p[5]} {
+		if f, err := strconv.ParseFloat(strings.TrimSpace(h), 64); err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return raw
+		}
+	}
+	return strings.Join([]string{p[0], p[1], p[3], p[4]}, ",")
 }
 
 // ParseBBox parses "west,south,east,north" in WGS84 degrees.

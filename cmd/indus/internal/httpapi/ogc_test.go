@@ -96,6 +96,13 @@ func TestItemsLimitCRSAndDatetime(t *testing.T) {
 	if code, _ := get(t, base+"/collections/dots/items?bbox-crs=http://www.opengis.net/def/crs/OGC/1.3/CRS84&bbox=60,20,60.05,20.05", &page); code != 200 || page.NumberMatched != 1 {
 		t.Errorf("bbox-crs CRS84: %d %+v", code, page)
 	}
+	if code, _ := get(t, base+"/collections/dots/items?bbox=60,20,-100,60.15,20.05,8848", &page); code != 200 || page.NumberMatched != 2 {
+		t.Errorf("bbox of six numbers: %d %+v", code, page)
+	}
+	var e errorBody
+	if code, _ := get(t, base+"/collections/dots/items?bbox=60,20,x,60.15,20.05,1", &e); code != 400 {
+		t.Errorf("bbox of six numbers, one bad: %d %+v", code, e)
+	}
 }
 
 func TestItemByID(t *testing.T) {

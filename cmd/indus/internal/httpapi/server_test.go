@@ -300,3 +300,19 @@ func TestRiskEndpoints(t *testing.T) {
 		}
 	}
 }
+
+func FuzzFlatBBox(f *testing.F) {
+	f.Add("68,25,0,69,26,100")
+	f.Add("68,25,69,26")
+	f.Add("1,2,x,3,4,5")
+	f.Fuzz(func(t *testing.T, s string) {
+		flat := flatBBox(s)
+		if flat != s && (strings.Count(s, ",") != 5 || strings.Count(flat, ",") != 3) {
+			t.Fatalf("%q flattened to %q", s, flat)
+		}
+		b, err := ParseBBox(flat)
+		if err == nil && (b.Min[0] > b.Max[0] || b.Min[1] > b.Max[1]) {
+			t.Fatalf("accepted %q as %v", s, b)
+		}
+	})
+}
