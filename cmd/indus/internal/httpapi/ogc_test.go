@@ -74,8 +74,8 @@ func TestItemsLimitCRSAndDatetime(t *testing.T) {
 	if code != 200 || page.NumberMatched != 10_050 || page.NumberReturned != features.MaxLimit || page.TimeStamp == "" {
 		t.Fatalf("limit over the maximum: %d %+v", code, page)
 	}
-	if hdr.Get("Content-Crs") != "<http://www.opengis.net/def/crs/OGC/1.3/CRS84>" {
-		t.Errorf("Content-Crs %q", hdr.Get("Content-Crs"))
+	if hdr.Get("Content-Crs") != "<http://www.opengis.net/def/crs/OGC/1.3/CRS84>" || !strings.Contains(hdr.Get("Access-Control-Expose-Headers"), "Content-Crs") {
+		t.Errorf("Content-Crs %q, exposed to scripts: %q", hdr.Get("Content-Crs"), hdr.Get("Access-Control-Expose-Headers"))
 	}
 	if next, _ := url.QueryUnescape(page.Links[1].Href); page.Links[1].Rel != "next" ||
 		!strings.HasSuffix(next, "/collections/dots/items?limit=10000&crs=http://www.opengis.net/def/crs/OGC/1.3/CRS84&offset=10000") {

@@ -215,7 +215,7 @@ func (s *Server) cors(c *fiber.Ctx) error {
 		c.Set("Access-Control-Max-Age", "86400")
 		return c.SendStatus(fiber.StatusNoContent)
 	}
-	c.Set("Access-Control-Expose-Headers", "ETag")
+	c.Set("Access-Control-Expose-Headers", "ETag, Content-Crs")
 	return c.Next()
 }
 
