@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -163,7 +164,7 @@ func TestOpenAPIServed(t *testing.T) {
 	}
 	items := doc.Paths["/collections/{collectionId}/items"]["get"].(map[string]any)
 	resp := items["responses"].(map[string]any)
-	for _, code := range []string{"200", "400", "404", "429", "504"} {
+	for _, code := range []string{"200", "400", "401", "404", "504"} {
 		if resp[code] == nil {
 			t.Errorf("items: no %s response (merged from the anchors) in %v", code, resp)
 		}
@@ -291,6 +292,116 @@ func TestFiberPattern(t *testing.T) {
 	} {
 		if got := fiberPattern(c.route, c.prefix).MatchString(c.path); got != c.ok {
 			t.Errorf("%s matches %s: %v, want %v", c.route, c.path, got, c.ok)
+		}
+	}
+}
+
+// docResponses are the statuses of one operation of the served definition, each with its media
+// types (responses given by reference resolved).
+func docResponses(t *testing.T, s *Server, op string) map[string][]string {
+	t.Helper()
+	var doc struct {
+		Paths      map[string]map[string]struct{ Responses map[string]json.RawMessage }
+		Components struct{ Responses map[string]json.RawMessage }
+	}
+	for k, v := range map[string]any{"paths": &doc.Paths, "components": &doc.Components} {
+		if err := json.Unmarshal(s.apiDoc[k], v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	method, path, _ := strings.Cut(op, " ")
+	out := map[string][]string{}
+	for code, raw := range doc.Paths[path][strings.ToLower(method)].Responses {
+		var r struct {
+			Ref     string                     `json:"$ref"`
+			Content map[string]json.RawMessage `json:"content"`
+		}
+		json.Unmarshal(raw, &r)
+		if name, ok := strings.CutPrefix(r.Ref, "#/components/responses/"); ok {
+			json.Unmarshal(doc.Components.Responses[name], &r)
+		}
+		out[code] = []string{}
+		for ct := range r.Content {
+			out[code] = append(out[code], ct)
+		}
+	}
+	return out
+}
+
+// TestOpenAPIStatusesAreTrue asks each route for its answers, good and bad (with keys, a rate
+// limit, restricted layers), and holds the definition to them: every status received is listed
+// for the operation, with the media type received.
+func TestOpenAPIStatusesAreTrue(t *testing.T) {
+	open, _ := accessServer(t, nil)
+	limited, _ := accessServer(t, &fakeLimiter{n: 0, seen: map[string]int{}})
+	s := newServer(t, Config{}, testSet())
+	area := `{"bbox":[60,29,62,31]}`
+	cases := []struct{ op, base, method, path, token, ctype, body string }{
+		{"GET /", open, "GET", "/", "", "", ""}, {"GET /", open, "GET", "/", "nokey", "", ""},
+		{"GET /conformance", open, "GET", "/conformance", "", "", ""}, {"GET /api", open, "GET", "/api", "", "", ""},
+		{"GET /health", open, "GET", "/health", "", "", ""}, {"GET /catalog", open, "GET", "/catalog", "tel", "", ""},
+		{"GET /collections", open, "GET", "/collections", "", "", ""},
+		{"GET /collections/{collectionId}", open, "GET", "/collections/villages", "", "", ""},
+		{"GET /collections/{collectionId}", open, "GET", "/collections/towers", "", "", ""},
+		{"GET /collections/{collectionId}/items", open, "GET", "/collections/towers/items", "tel", "", ""},
+		{"GET /collections/{collectionId}/items", open, "GET", "/collections/towers/items", "ndma", "", ""},
+		{"GET /collections/{collectionId}/items", open, "GET", "/collections/villages/items?limit=x", "", "", ""},
+		{"GET /collections/{collectionId}/items", open, "GET", "/collections/villages/items", "bad", "", ""},
+		{"GET /collections/{collectionId}/items/{featureId}", open, "GET", "/collections/villages/items/5", "", "", ""},
+		{"GET /collections/{collectionId}/items/{featureId}", open, "GET", "/collections/villages/items/500", "", "", ""},
+		{"GET /collections/{collectionId}/items/{featureId}", open, "GET", "/collections/villages/items/5?crs=x", "", "", ""},
+		{"GET /tiles/{layers}/{z}/{x}/{y}.{format}", open, "GET", "/tiles/villages/0/0/0.mvt", "", "", ""},
+		{"GET /tiles/{layers}/{z}/{x}/{y}.{format}", open, "GET", "/tiles/villages/3/0/0.pbf", "", "", ""},
+		{"GET /tiles/{layers}/{z}/{x}/{y}.{format}", open, "GET", "/tiles/villages/z/0/0.mvt", "", "", ""},
+		{"GET /tiles/{layers}/{z}/{x}/{y}.{format}", open, "GET", "/tiles/towers/0/0/0.mvt", "", "", ""},
+		{"GET /tiles/{layers}.json", open, "GET", "/tiles/villages.json", "", "", ""},
+		{"GET /tiles/{layers}.json", open, "GET", "/tiles/nope.json", "", "", ""},
+		{"GET /pmtiles/{name}.json", open, "GET", "/pmtiles/nope.json", "", "", ""},
+		{"GET /pmtiles/{name}/{z}/{x}/{y}.{format}", open, "GET", "/pmtiles/nope/0/0/0.mvt", "", "", ""},
+		{"POST /risk/area", open, "POST", "/risk/area", "", "application/json", area},
+		{"POST /risk/area", open, "POST", "/risk/area?format=csv", "", "application/json", area},
+		{"POST /risk/area", open, "POST", "/risk/area", "", "text/plain", area},
+		{"POST /risk/area", limited, "POST", "/risk/area", "", "application/json", area},
+		{"GET /risk/point", open, "GET", "/risk/point?lon=61&lat=30", "", "", ""},
+		{"GET /risk/point", open, "GET", "/risk/point?lon=x&lat=30", "", "", ""},
+		{"GET /risk/point", limited, "GET", "/risk/point?lon=61&lat=30", "", "", ""},
+		{"GET /risk/rank", open, "GET", "/risk/rank?admin=nope", "", "", ""},
+		{"POST /plan/fibre", open, "POST", "/plan/fibre", "", "application/json", `{"target": 3}`},
+		{"POST /warnings/readings", open, "POST", "/warnings/readings", "", "application/json", `{}`},
+		{"POST /warnings/readings", open, "POST", "/warnings/readings", "tel", "application/json", `{}`},
+		{"GET /warnings/readings", open, "GET", "/warnings/readings?station=SKR", "", "", ""},
+		{"GET /warnings", open, "GET", "/warnings", "", "", ""},
+		{"GET /warnings.atom", open, "GET", "/warnings.atom", "", "", ""},
+		{"GET /warnings/stream", open, "GET", "/warnings/stream", "", "", ""},
+		{"GET /warnings/{warningId}.cap", open, "GET", "/warnings/x.cap", "", "", ""},
+		{"GET /warnings/{warningId}/villages", open, "GET", "/warnings/x/villages", "", "", ""},
+		{"GET /styles", open, "GET", "/styles", "", "", ""},
+		{"GET /styles/legend.json", open, "GET", "/styles/legend.json", "", "", ""},
+		{"GET /styles/{styleId}.json", open, "GET", "/styles/indus.json", "", "", ""},
+		{"GET /styles/{styleId}.json", open, "GET", "/styles/nope.json", "", "", ""},
+		{"GET /map/", open, "GET", "/map/", "", "", ""},
+	}
+	for _, c := range cases {
+		req, _ := http.NewRequest(c.method, c.base+c.path, strings.NewReader(c.body))
+		if c.ctype != "" {
+			req.Header.Set("Content-Type", c.ctype)
+		}
+		if c.token != "" {
+			req.Header.Set("Authorization", "Bearer "+c.token)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		code := fmt.Sprint(res.StatusCode)
+		types, ok := docResponses(t, s, c.op)[code]
+		ct, _, _ := strings.Cut(res.Header.Get("Content-Type"), ";")
+		switch {
+		case !ok:
+			t.Errorf("%s %s answers %s, which %s does not list", c.method, c.path, code, c.op)
+		case len(types) > 0 && !slices.ContainsFunc(types, func(d string) bool { return strings.HasPrefix(d, ct) }):
+			t.Errorf("%s %s answers %s as %q; the definition has %v", c.method, c.path, code, ct, types)
 		}
 	}
 }
