@@ -405,3 +405,25 @@ func TestOpenAPIStatusesAreTrue(t *testing.T) {
 		}
 	}
 }
+
+// One feature of a restricted layer: its group reads it (privately), everyone else gets exactly
+// the answer for a layer that does not exist.
+func TestItemOfRestrictedLayer(t *testing.T) {
+	base, audit := accessServer(t, nil)
+	code, hdr, body := fetch(t, "GET", base+"/collections/towers/items/3", "tel")
+	if code != 200 || !strings.Contains(body, `"operator":"jazz"`) || !strings.Contains(hdr.Get("Cache-Control"), "private") {
+		t.Errorf("member: %d %v %s", code, hdr, body)
+	}
+	for _, token := range []string{"", "ndma"} {
+		code, _, body := fetch(t, "GET", base+"/collections/towers/items/3", token)
+		ucode, _, ubody := fetch(t, "GET", base+"/collections/towerz/items/3", token)
+		if code != 404 || code != ucode || body != strings.ReplaceAll(ubody, "towerz", "towers") {
+			t.Errorf("key %q: %d %s; a layer that does not exist: %d %s", token, code, body, ucode, ubody)
+		}
+	}
+	audit.mu.Lock()
+	defer audit.mu.Unlock()
+	if len(audit.events) != 1 || audit.events[0].Who.ID != "tel" || fmt.Sprint(audit.events[0].Layers) != "[towers]" {
+		t.Errorf("audit events %+v", audit.events)
+	}
+}
