@@ -37,13 +37,15 @@ pg-deps:
 	@benchmarks/postgis.sh
 
 # web-deps: Debian's chromium and the npm packages (Playwright, the MapLibre style validator, the
-# CAP parser @dec112/cap-ts) that the browser, style and CAP tests use.
+# CAP parser @dec112/cap-ts, the OpenAPI validator @apidevtools/swagger-parser) that the browser,
+# style, CAP and OpenAPI tests use.
 web-deps:
 	@if ! command -v chromium >/dev/null; then \
 		echo "installing chromium (a few minutes on a fresh machine)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; \
 	fi
-	@if [ ! -d styles/web/node_modules/playwright-core ] || [ ! -d styles/web/node_modules/@dec112/cap-ts ]; then \
+	@if [ ! -d styles/web/node_modules/playwright-core ] || [ ! -d styles/web/node_modules/@dec112/cap-ts ] || \
+		[ ! -d styles/web/node_modules/@apidevtools/swagger-parser ]; then \
 		cd styles/web && npm ci --no-audit --no-fund --loglevel=error; \
 	fi
 

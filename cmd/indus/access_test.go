@@ -100,6 +100,8 @@ func probes() []probe {
 		{method: "GET", path: "/collections/" + hidden, named: true},
 		{method: "GET", path: "/collections/" + hidden + "/items?limit=3", named: true},
 		{method: "GET", path: "/collections/" + hidden + "/items?limit=3&wetland_type=delta", named: true},
+		{method: "GET", path: "/collections/villages/items/7"}, {method: "GET", path: "/collections/" + hidden + "/items/1", named: true},
+		{method: "GET", path: "/conformance"}, {method: "GET", path: "/api"},
 		{method: "GET", path: "/tiles/villages/" + zxy + ".mvt"},
 		{method: "GET", path: "/tiles/" + hidden + "/" + zxy + ".mvt", named: true},
 		{method: "GET", path: "/tiles/villages," + hidden + "/" + zxy + ".mvt", named: true},

@@ -92,10 +92,11 @@ type Collection struct {
 	Title       string     `json:"title"`
 }
 
-// Extent is a collection's spatial extent.
+// Extent is a collection's spatial extent, in CRS84.
 type Extent struct {
 	Spatial struct {
 		BBox [][]float64 `json:"bbox"`
+		CRS  string      `json:"crs"`
 	} `json:"spatial"`
 }
 
@@ -109,11 +110,11 @@ func rule(r access.Rule) *access.Rule {
 
 // Collections lists every collection who may read.
 func (s *Service) Collections(base string, who *access.Principal) *Collections {
-	var cols []Collection
+	cols := []Collection{}
 	for _, l := range s.current().Visible(who) {
 		cols = append(cols, collection(l, base))
 	}
-	return &Collections{Collections: cols, Links: []Link{{Rel: "self", Href: base + "/collections", Type: "application/json"}}}
+	return &Collections{Collections: cols, Links: []Link{{Rel: "self", Href: base + "/collections", Type: "application/json", Title: "the collections"}}}
 }
 
 // Collection describes the collection id.
@@ -129,15 +130,16 @@ func (s *Service) Collection(id, base string, who *access.Principal) (*Collectio
 func collection(l *indexes.Layer, base string) Collection {
 	self := base + "/collections/" + l.Spec.ID
 	c := Collection{ID: l.Spec.ID, Title: l.Spec.Metadata.Title, Description: l.Spec.Metadata.Abstract,
-		Theme: l.Spec.Theme, ItemType: "feature", CRS: []string{"http://www.opengis.net/def/crs/OGC/1.3/CRS84"},
+		Theme: l.Spec.Theme, ItemType: "feature", CRS: []string{CRS84},
 		Links: []Link{
-			{Rel: "self", Href: self, Type: "application/json"},
-			{Rel: "items", Href: self + "/items", Type: "application/geo+json"},
-			{Rel: "describedby", Href: base + "/catalog", Type: "application/json"},
+			{Rel: "self", Href: self, Type: "application/json", Title: "this collection"},
+			{Rel: "items", Href: self + "/items", Type: geoJSON, Title: "its features"},
+			{Rel: "describedby", Href: base + "/catalog", Type: "application/json", Title: "layer catalog with metadata"},
 		}}
 	if b := bounds(l); b != nil {
 		c.Extent = &Extent{}
 		c.Extent.Spatial.BBox = [][]float64{b}
+		c.Extent.Spatial.CRS = CRS84
 	}
 	return c
 }

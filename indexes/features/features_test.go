@@ -1,8 +1,11 @@
 package features
 
 import (
+	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 
@@ -50,7 +53,8 @@ func TestCatalogAndCollections(t *testing.T) {
 		}
 	}
 	cols := s.Collections("", nil)
-	if len(cols.Collections) != 2 || cols.Collections[1].Extent.Spatial.BBox[0][2] != 70 {
+	if len(cols.Collections) != 2 || cols.Collections[1].Extent.Spatial.BBox[0][2] != 70 ||
+		cols.Collections[1].Extent.Spatial.CRS != CRS84 || cols.Collections[0].CRS[0] != CRS84 {
 		t.Errorf("collections %+v", cols)
 	}
 	if _, err := s.Collection("nope", "", nil); data.KindOf(err) != data.KindNotFound {
@@ -115,4 +119,85 @@ func TestWithParams(t *testing.T) {
 			t.Errorf("withParams(%q) = %q, want %q", c[0], got, c[1])
 		}
 	}
+}
+
+func TestPageLinksAndTime(t *testing.T) {
+	s := testService()
+	p, err := s.Items(Query{Layer: "villages", Limit: 10, Offset: 15, RawQuery: "limit=10&offset=15&fibre=true", Equal: map[string]string{"fibre": "true"}}, "https://x.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	links := map[string]string{}
+	for _, l := range p.Links {
+		links[l.Rel] = l.Href + " " + l.Type
+	}
+	want := map[string]string{
+		"self":       "https://x.org/collections/villages/items?limit=10&offset=15&fibre=true application/geo+json",
+		"next":       "https://x.org/collections/villages/items?limit=10&offset=25&fibre=true application/geo+json",
+		"prev":       "https://x.org/collections/villages/items?limit=10&offset=5&fibre=true application/geo+json",
+		"collection": "https://x.org/collections/villages application/json",
+	}
+	if fmt.Sprint(links) != fmt.Sprint(want) {
+		t.Errorf("links\n%v\nwant\n%v", links, want)
+	}
+	if ts, err := time.Parse(time.RFC3339, p.TimeStamp); err != nil || time.Since(ts) > time.Hour || time.Since(ts) < -time.Hour {
+		t.Errorf("timeStamp %q: %v", p.TimeStamp, err)
+	}
+	p, _ = s.Items(Query{Layer: "villages"}, "")
+	if p.Links[0].Href != "/collections/villages/items" || len(p.Links) != 2 {
+		t.Errorf("first page of all: %+v", p.Links)
+	}
+	p, _ = s.Items(Query{Layer: "villages", Limit: 10, Offset: 4, RawQuery: "offset=4&limit=10"}, "")
+	if p.Links[2].Rel != "prev" || p.Links[2].Href != "/collections/villages/items?offset=0&limit=10" {
+		t.Errorf("prev of offset 4: %+v", p.Links)
+	}
+}
+
+func TestItem(t *testing.T) {
+	s := testService()
+	it, err := s.Item("villages", "42", "https://x.org", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it.ID != 42 || it.Properties["population"] != int64(410) || it.Geometry.Geometry != (orb.Point{64.1, 30}) ||
+		it.Links[0].Href != "https://x.org/collections/villages/items/42" || it.Links[1].Rel != "collection" {
+		t.Errorf("item 42: %+v", it)
+	}
+	b, _ := json.Marshal(it)
+	if !strings.HasPrefix(string(b), `{"type":"Feature","id":42,"geometry":{"type":"Point","coordinates":[64.1,30]},"properties":{`) {
+		t.Errorf("item JSON %s", b)
+	}
+	for _, c := range [][2]string{{"villages", "0"}, {"villages", "101"}, {"villages", "x"}, {"villages", "-1"}, {"villages", "1.0"},
+		{"villages", "99999999999999999999"}, {"roads", "1"}} {
+		if _, err := s.Item(c[0], c[1], "", nil); data.KindOf(err) != data.KindNotFound {
+			t.Errorf("%v: err = %v, want not found", c, err)
+		}
+	}
+}
+
+func TestDatetimeRefused(t *testing.T) {
+	_, err := testService().Items(Query{Layer: "villages", Datetime: "2024-01-01T00:00:00Z"}, "")
+	if data.KindOf(err) != data.KindInvalid || !strings.Contains(err.Error(), "datetime") {
+		t.Errorf("datetime: %v", err)
+	}
+}
+
+// FuzzItem: any feature id in a URL finds the feature with exactly that id or is a 404.
+func FuzzItem(f *testing.F) {
+	s := testService()
+	for _, id := range []string{"1", "100", "0", "101", "-1", "+5", "05", "1e2", "18446744073709551616", ""} {
+		f.Add(id)
+	}
+	f.Fuzz(func(t *testing.T, id string) {
+		it, err := s.Item("villages", id, "", nil)
+		if err != nil {
+			if data.KindOf(err) != data.KindNotFound {
+				t.Fatalf("%q: %v", id, err)
+			}
+			return
+		}
+		if fmt.Sprint(it.ID) != strings.TrimLeft(strings.TrimPrefix(id, "+"), "0") && !(it.ID == 0 && strings.Trim(id, "+0") == "") {
+			t.Fatalf("%q found feature %d", id, it.ID)
+		}
+	})
 }

@@ -89,6 +89,8 @@ type Server struct {
 	keys    Authenticator
 	limiter Limiter
 	audit   Auditor
+	apiDoc  openAPI // GET /api
+	apiErr  error   // why openapi.yaml could not be read (a bug the tests catch)
 	start   time.Time
 	closed  atomic.Bool
 }
@@ -113,6 +115,7 @@ func New(cfg Config, svc Services, log *slog.Logger) *Server {
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	s := &Server{cfg: cfg, log: log, start: time.Now(), feat: svc.Features, tiles: svc.Tiles, risk: svc.Risk, warn: svc.Warnings,
 		arch: svc.Archives, plan: svc.Planner, keys: svc.Keys, limiter: svc.Limiter, audit: svc.Audit}
+	s.apiDoc, s.apiErr = parseOpenAPI(openAPIYAML)
 	s.app = fiber.New(fiber.Config{
 		AppName:               "indus",
 		DisableStartupMessage: true,
@@ -149,11 +152,14 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 func (s *Server) routes() {
 	s.app.Get("/", s.landing)
+	s.app.Get("/conformance", s.conformanceDoc)
+	s.app.Get("/api", s.api)
 	s.app.Get("/health", s.health)
 	s.app.Get("/catalog", s.catalog)
 	s.app.Get("/collections", s.collections)
 	s.app.Get("/collections/:id", s.collection)
 	s.app.Get("/collections/:id/items", s.items)
+	s.app.Get("/collections/:id/items/:featureId", s.item)
 	s.app.Get("/tiles/:layers/:z/:x/:y.:ext", s.tile)
 	s.app.Get("/tiles/:tileset", s.tileJSON)
 	s.app.Get("/pmtiles/:name/:z/:x/:y.:ext", s.archiveTile)
@@ -209,7 +215,7 @@ func (s *Server) cors(c *fiber.Ctx) error {
 		c.Set("Access-Control-Max-Age", "86400")
 		return c.SendStatus(fiber.StatusNoContent)
 	}
-	c.Set("Access-Control-Expose-Headers", "ETag")
+	c.Set("Access-Control-Expose-Headers", "ETag, Content-Crs")
 	return c.Next()
 }
 
@@ -279,6 +285,8 @@ func (s *Server) landing(c *fiber.Ctx) error {
 		"dataset":      sum.Dataset,
 		"links": append([]features.Link{
 			{Rel: "self", Href: base + "/", Type: "application/json", Title: "this page"},
+			{Rel: "service-desc", Href: base + "/api", Type: openAPIType, Title: "the API definition (OpenAPI 3.0)"},
+			{Rel: "conformance", Href: base + "/conformance", Type: "application/json", Title: "OGC API conformance classes"},
 			{Rel: "data", Href: base + "/collections", Type: "application/json", Title: "collections (OGC API - Features)"},
 			{Rel: "describedby", Href: base + "/catalog", Type: "application/json", Title: "layer catalog with metadata"},
 			{Rel: "status", Href: base + "/health", Type: "application/json", Title: "health"},
