@@ -22,7 +22,7 @@ func (s *Server) style(c *fiber.Ctx) error {
 	if name == "legend" {
 		return c.JSON(fiber.Map{"layers": styles.Legend(s.feat.StyleEntries())})
 	}
-	st, err := styles.Style(strings.Clone(name), s.feat.StyleEntries(), s.baseURL(c)+"/tiles/")
+	st, err := styles.Style(strings.Clone(name), s.feat.StyleEntries(), s.baseURL(c))
 	if err != nil {
 		return err
 	}
