@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"io"
 	"net/http"
 	"reflect"
 	"strings"
@@ -20,28 +19,13 @@ func glyphServer(t *testing.T) (string, *glyphs.Set) {
 	return start(t, newServer(t, Config{Glyphs: set}, testSet())), set
 }
 
-func fetchGlyphs(t *testing.T, url, ifNoneMatch string) (*http.Response, []byte) {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, url, nil)
-	if ifNoneMatch != "" {
-		req.Header.Set("If-None-Match", ifNoneMatch)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res, b
-}
-
 // TestGlyphRanges: a fontstack's range is the set's bytes with a day's caching and an ETag that
 // revalidates; a composite stack takes each code point from its first font that has it.
 func TestGlyphRanges(t *testing.T) {
 	base, set := glyphServer(t)
 	const stack = "Noto Sans Regular,Noto Naskh Arabic Regular"
 	for _, rng := range []string{"0-255", "1536-1791", "65024-65279"} {
-		res, body := fetchGlyphs(t, base+"/fonts/"+strings.ReplaceAll(stack, " ", "%20")+"/"+rng+".pbf", "")
+		res, body := fetchFeed(t, base+"/fonts/"+strings.ReplaceAll(stack, " ", "%20")+"/"+rng+".pbf", "")
 		want, etag, err := set.Range(stack, rng)
 		if err != nil || res.StatusCode != 200 || !bytes.Equal(body, want) {
 			t.Fatalf("%s: %d, %d bytes, want %d (%v)", rng, res.StatusCode, len(body), len(want), err)
@@ -50,7 +34,7 @@ func TestGlyphRanges(t *testing.T) {
 			res.Header.Get("Cache-Control") != "public, max-age=86400" {
 			t.Errorf("%s: headers %v", rng, res.Header)
 		}
-		again, b := fetchGlyphs(t, base+"/fonts/"+stack+"/"+rng+".pbf", etag)
+		again, b := fetchFeed(t, base+"/fonts/"+stack+"/"+rng+".pbf", etag)
 		if again.StatusCode != http.StatusNotModified || len(b) != 0 {
 			t.Errorf("%s with If-None-Match: %d, %d bytes", rng, again.StatusCode, len(b))
 		}
