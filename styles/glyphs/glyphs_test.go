@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -66,7 +67,8 @@ func TestEmbeddedAreTheFonts(t *testing.T) {
 				want = append(want, d.Name()+"/"+rangeName(start)+".pbf")
 			}
 		}
-		if strings.Join(files, " ") != strings.Join(sorted(want), " ") {
+		slices.Sort(want)
+		if strings.Join(files, " ") != strings.Join(want, " ") {
 			t.Errorf("%s: ranges %v, the font has glyphs in %v (make fonts)", d.Name(), files, want)
 		}
 		for _, file := range files {
@@ -84,18 +86,6 @@ func TestEmbeddedAreTheFonts(t *testing.T) {
 	if n < 20 {
 		t.Errorf("only %d ranges embedded", n)
 	}
-}
-
-func sorted(s []string) []string {
-	out := append([]string(nil), s...)
-	for i := range out {
-		for j := i + 1; j < len(out); j++ {
-			if out[j] < out[i] {
-				out[i], out[j] = out[j], out[i]
-			}
-		}
-	}
-	return out
 }
 
 // nodeGlyph is a glyph as the independent decoder (styles/web/test/glyphs.mjs) reports it.
