@@ -13,6 +13,7 @@ require (
 	github.com/protomaps/go-pmtiles v1.31.2
 	github.com/tidwall/rtree v1.10.0
 	go.yaml.in/yaml/v3 v3.0.6
+	golang.org/x/image v0.44.0
 	golang.org/x/sync v0.25.0
 	google.golang.org/protobuf v1.36.12
 )

@@ -28,6 +28,7 @@ import (
 	"github.com/cpec-digital/indus/data/pakistan"
 	"github.com/cpec-digital/indus/indexes"
 	"github.com/cpec-digital/indus/indexes/features"
+	"github.com/cpec-digital/indus/styles/glyphs"
 	"github.com/cpec-digital/indus/tiles"
 	"github.com/cpec-digital/indus/tiles/archive"
 )
@@ -44,6 +45,9 @@ Usage:
   indus export pmtiles --layers L1,L2 --minzoom N --maxzoom M [--bbox w,s,e,n] --out FILE
                           write the tiles serve would serve into a PMTiles archive (--catalog,
                           --snapshot as for serve)
+  indus fonts [--out DIR] [FONT.ttf ...]
+                          render the glyph ranges of fonts for map labels (default: the Noto fonts
+                          the server embeds, into styles/glyphs/fonts)
   indus gen --out DIR     write a dataset (real sources + generated layers + catalog.yaml) to DIR
   indus catalog           print the default catalog (a starting point for your own)
   indus version           print the version
@@ -70,6 +74,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = build(args, stdout, stderr)
 	case "export":
 		err = exportCmd(args, stdout, stderr)
+	case "fonts":
+		err = fontsCmd(args, stdout, stderr)
 	case "catalog":
 		var b []byte
 		if b, err = pakistan.Catalog(pakistan.DefaultOptions()); err == nil {
@@ -168,11 +174,14 @@ type app struct {
 // wire builds the services over set and the HTTP server over them.
 func wire(cfg config, set *indexes.Set, arch *archive.Set, st *state, log *slog.Logger) (*app, error) {
 	a := &app{log: log, served: indexes.NewServed(set), retire: max(2*max(cfg.RequestTimeout, cfg.RiskTimeout), 2*time.Minute)}
+	fonts, err := glyphs.Load(glyphs.Embedded()) // the labels' glyphs, rendered by indus fonts
+	if err != nil {
+		return nil, err
+	}
 	cacheBytes := int64(cfg.CacheMB) << 20
 	if cacheBytes == 0 {
 		cacheBytes = -1 // --cache-mb 0 turns the tile cache off
 	}
-	var err error
 	if a.tiles, err = tiles.New(tiles.Config{CacheBytes: cacheBytes}, a.served.Load, log); err != nil {
 		return nil, err
 	}
@@ -190,7 +199,7 @@ func wire(cfg config, set *indexes.Set, arch *archive.Set, st *state, log *slog.
 		svc.Keys = legacyKey{sha256.Sum256([]byte(cfg.APIKey))}
 	}
 	a.srv = httpapi.New(httpapi.Config{PublicURL: cfg.PublicURL, RequestTimeout: cfg.RequestTimeout, RiskTimeout: cfg.RiskTimeout,
-		Version: version, TileCacheControl: cfg.TileCache}, svc, log)
+		Version: version, TileCacheControl: cfg.TileCache, Glyphs: fonts}, svc, log)
 	return a, nil
 }
 

@@ -59,6 +59,8 @@ type Config struct {
 	TileCacheControl string
 	// Heartbeat is the interval of the comment lines on event streams (default 15 s).
 	Heartbeat time.Duration
+	// Glyphs serves the fonts of map labels at /fonts/{fontstack}/{range}.pbf; nil: none (404).
+	Glyphs Glyphs
 }
 
 // Services are the domain services the server calls; Warnings may be nil (no gauge layer),
@@ -177,6 +179,7 @@ func (s *Server) routes() {
 	s.app.Get("/warnings/:id/villages", s.limit, s.warningVillages)
 	s.app.Get("/styles", s.styleIndex)
 	s.app.Get("/styles/:file", s.style)
+	s.app.Get("/fonts/:fontstack/:range.pbf", s.glyphs)
 	s.app.Use("/map", func(c *fiber.Ctx) error {
 		if c.Path() == "/map" { // relative links in the page need the trailing slash
 			return c.Redirect("/map/", fiber.StatusMovedPermanently)

@@ -24,7 +24,7 @@ func (s *Server) style(c *fiber.Ctx) error {
 	if name == "legend" {
 		return c.JSON(fiber.Map{"layers": styles.Legend(entries)})
 	}
-	st, err := styles.Style(strings.Clone(name), entries, s.baseURL(c)+"/tiles/")
+	st, err := styles.Style(strings.Clone(name), entries, s.baseURL(c))
 	if err != nil {
 		return err
 	}
