@@ -121,7 +121,9 @@ func TestAlteredRecord(t *testing.T) {
 	}
 	_, err = verifyLines(alter(k, `{"seq"`, `["seq"`))
 	problem(t, err, k, 0, CheckJSON)
-	_, err = verifyLines(alter(k, `"status":200`, `"status":200,"extra":1`))
+	_, err = verifyLines(alter(k, `"status":200`, `"status":200,"extra":1`)) // still a record: the next line tells
+	problem(t, err, k+1, k+1, CheckPrev)
+	_, err = verifyLines(alter(k, `"seq":40`, `"seq":"40"`))
 	problem(t, err, k, 0, CheckJSON)
 	_, err = verifyLines(alter(k, `"seq":40`, `"seq":49`)) // seq 49, then the missing 41 appears: reordered
 	problem(t, err, k, 49, CheckOrder)
@@ -340,4 +342,38 @@ func BenchmarkAppend(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkVerify measures the check Open makes of a whole log (10,000 records a loop).
+func BenchmarkVerify(b *testing.B) {
+	path, _ := writeLog(b, 10000)
+	raw, _ := os.ReadFile(path)
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if rep, err := Verify(bytes.NewReader(raw)); err != nil || rep.Records != 10000 {
+			b.Fatal(rep, err)
+		}
+	}
+}
+
+// FuzzLink: wherever the fast reading of seq and prev answers, json.Unmarshal agrees.
+func FuzzLink(f *testing.F) {
+	path, _ := writeLog(f, 2)
+	b, _ := os.ReadFile(path)
+	for line := range bytes.SplitSeq(bytes.TrimSpace(b), []byte{'\n'}) {
+		f.Add(line)
+	}
+	f.Add([]byte(`{"seq":1,"prev":"` + GenesisHash() + `"}`))
+	f.Add([]byte(`{"seq":1,"x":{"seq":2},"prev":"` + GenesisHash() + `"}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		fast, ok := fastLink(raw)
+		if !ok {
+			return
+		}
+		var slow link
+		if err := json.Unmarshal(raw, &slow); err != nil || slow != fast {
+			t.Fatalf("fast %+v, json %+v (%v)", fast, slow, err)
+		}
+	})
 }
