@@ -50,6 +50,10 @@ Usage:
                           the server embeds, into styles/glyphs/fonts)
   indus gen --out DIR     write a dataset (real sources + generated layers + catalog.yaml) to DIR
   indus catalog           print the default catalog (a starting point for your own)
+  indus keys add|revoke|list --file FILE
+                          manage the API keys file ($INDUS_KEYS); add prints the new key's token once
+  indus audit verify|tail FILE
+                          check the audit log's hash chain (--head HASH), or print its last records (-n N, -f)
   indus version           print the version
 
 Run "indus COMMAND -h" for a command's flags.
@@ -76,6 +80,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = exportCmd(args, stdout, stderr)
 	case "fonts":
 		err = fontsCmd(args, stdout, stderr)
+	case "keys":
+		err = keysCmd(args, stdout, stderr)
+	case "audit":
+		err = auditCmd(args, stdout, stderr)
 	case "catalog":
 		var b []byte
 		if b, err = pakistan.Catalog(pakistan.DefaultOptions()); err == nil {
