@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
@@ -139,6 +138,12 @@ func serve(args []string, stderr io.Writer) error {
 		return err
 	}
 	defer st.close()
+	tr, err := openTrust(cfg, log) // keys and audit log before the data too
+	if err != nil {
+		return err
+	}
+	defer tr.close()
+	go tr.syncs(ctx)
 	reader := gdal.NewReader(cfg.Workers)
 	defer reader.Close()
 	load := func() (*indexes.Set, error) { return loadDataset(ctx, cfg, reader, log) }
@@ -146,7 +151,7 @@ func serve(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	a, err := wire(cfg, set, arch, st, log)
+	a, err := wire(cfg, set, arch, st, tr, log)
 	if err != nil {
 		return err
 	}
@@ -173,6 +178,7 @@ type app struct {
 	risk   *analytics.Engine
 	warn   *warnings.Service
 	srv    *httpapi.Server
+	trust  *trust
 	retire time.Duration // how long a replaced dataset stays mapped for the requests still reading it
 
 	mu     sync.Mutex // one reload at a time
@@ -180,8 +186,8 @@ type app struct {
 }
 
 // wire builds the services over set and the HTTP server over them.
-func wire(cfg config, set *indexes.Set, arch *archive.Set, st *state, log *slog.Logger) (*app, error) {
-	a := &app{log: log, served: indexes.NewServed(set), retire: max(2*max(cfg.RequestTimeout, cfg.RiskTimeout), 2*time.Minute)}
+func wire(cfg config, set *indexes.Set, arch *archive.Set, st *state, tr *trust, log *slog.Logger) (*app, error) {
+	a := &app{log: log, trust: tr, served: indexes.NewServed(set), retire: max(2*max(cfg.RequestTimeout, cfg.RiskTimeout), 2*time.Minute)}
 	fonts, err := glyphs.Load(glyphs.Embedded()) // the labels' glyphs, rendered by indus fonts
 	if err != nil {
 		return nil, err
@@ -203,9 +209,7 @@ func wire(cfg config, set *indexes.Set, arch *archive.Set, st *state, log *slog.
 	}
 	svc := httpapi.Services{Features: features.New(a.served.Load), Tiles: a.tiles, Risk: a.risk, Warnings: a.warn, Archives: arch,
 		Planner: planning.New(planning.DefaultConfig(), a.served.Load)}
-	if cfg.APIKey != "" {
-		svc.Keys = legacyKey{sha256.Sum256([]byte(cfg.APIKey))}
-	}
+	tr.services(&svc)
 	a.srv = httpapi.New(httpapi.Config{PublicURL: cfg.PublicURL, RequestTimeout: cfg.RequestTimeout, RiskTimeout: cfg.RiskTimeout,
 		Version: version, TileCacheControl: cfg.TileCache, Glyphs: fonts}, svc, log)
 	return a, nil
@@ -240,6 +244,7 @@ func (a *app) reloads(ctx context.Context, hup <-chan os.Signal, st *state, load
 		case <-hup:
 		}
 		a.log.Info("reloading")
+		a.trust.reloadKeys()
 		a.reload(ctx, st, load)
 	}
 }
@@ -252,8 +257,10 @@ func (a *app) reload(ctx context.Context, st *state, load func() (*indexes.Set, 
 	next, layers, err := st.load(ctx, load)
 	if err != nil {
 		a.log.Error("reload failed; still serving the previous data", "err", err)
+		a.trust.reloaded("", err)
 		return
 	}
+	a.trust.reloaded(next.Dataset.Version, nil)
 	old := a.served.SetBase(next) // the data version changes, so cached tiles of the old data are not served
 	time.AfterFunc(a.retire, func() { old.Dataset.Close() })
 	a.layers = layers
@@ -287,9 +294,6 @@ func startWarnings(cfg config, served *indexes.Served, ts *tiles.Service, assess
 	}
 	wc.Sender, wc.SenderName, wc.Templates = cfg.CAPSender, cfg.CAPSenderName, cfg.CAPTemplates
 	wc.Assessor = assess
-	if cfg.APIKey == "" {
-		log.Warn("no API key: POST /warnings/readings is disabled (set INDUS_API_KEY)")
-	}
 	if st != nil {
 		wc.Log = st.log
 		return warnings.New(wc, served, ts, log)

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -33,6 +34,7 @@ type Event struct {
 	BBox   []float64 // when the request named one
 	Tile   string    // z/x/y, for tiles
 	Status int
+	Write  bool // the request changes state (it needed a right)
 }
 
 // Auditor appends events to the audit log.
@@ -118,7 +120,7 @@ func (s *Server) limit(c *fiber.Ctx) error {
 	if s.limiter == nil || who(c).Can(access.Admin) {
 		return c.Next()
 	}
-	key := "addr:" + c.IP()
+	key := "addr:" + clientKey(c.IP())
 	if p := who(c); p != nil {
 		key = "key:" + p.ID
 	}
@@ -160,7 +162,8 @@ func (s *Server) auditing(c *fiber.Ctx) error {
 	if n == nil && c.Locals(writeKey) == nil {
 		return err
 	}
-	ev := Event{Who: who(c), Method: c.Method(), Route: strings.Clone(c.Path()), Status: c.Response().StatusCode()}
+	ev := Event{Who: who(c), Method: c.Method(), Route: strings.Clone(c.Path()), Status: c.Response().StatusCode(),
+		Write: c.Locals(writeKey) != nil}
 	if err != nil {
 		ev.Status = statusFor(err)
 	}
@@ -171,4 +174,15 @@ func (s *Server) auditing(c *fiber.Ctx) error {
 		s.log.Error("audit log", "err", aerr)
 	}
 	return err
+}
+
+// clientKey is the rate limit key of a client address: an IPv6 address by its /64 (one site's
+// range, which a client can walk through), an IPv4 address whole.
+func clientKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || !a.Is6() || a.Is4In6() {
+		return ip
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
 }
