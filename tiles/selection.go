@@ -36,7 +36,7 @@ func (s *Service) resolve(set *indexes.Set, req *Request) (*selection, error) {
 	}
 	want := map[string]bool{}
 	for _, id := range req.Layers {
-		if _, ok := set.LayerFor(id, req.Who); !ok { // checked before anything else can fail
+		if _, ok := set.Layer(id); !ok {
 			return nil, data.Errorf(data.KindNotFound, "no layer %q", id)
 		}
 		want[id] = true
@@ -60,6 +60,18 @@ func (s *Service) resolve(set *indexes.Set, req *Request) (*selection, error) {
 	sel.canon = strings.Join([]string{set.Dataset.Version, strings.Join(ids, ","), strings.Join(fields, ","), canon}, "|")
 	sel.hash = maphash.String(s.seed, sel.canon)
 	return sel, nil
+}
+
+// visible refuses a list naming a layer who may not read as one naming a layer that does not
+// exist, before anything else about the request can fail (a bad field or filter would otherwise
+// tell a hidden layer from a missing one).
+func visible(set *indexes.Set, ids []string, who *access.Principal) error {
+	for _, id := range ids {
+		if l, ok := set.Layer(id); ok && !l.Spec.Access.Allows(who) {
+			return data.Errorf(data.KindNotFound, "no layer %q", id)
+		}
+	}
+	return nil
 }
 
 // allows refuses a selection holding a layer who may not read, in the words used for a layer that
@@ -176,7 +188,10 @@ func (s *Service) selection(set *indexes.Set, req *Request) (*selection, error) 
 		return a.sel, a.sel.allows(req.Who)
 	}
 	a = &asked{layers: cloneAll(req.Layers), fields: cloneAll(req.Fields), filter: strings.Clone(req.Filter)}
-	sel, err := s.resolve(set, &Request{Layers: a.layers, Fields: a.fields, Filter: a.filter, Who: req.Who})
+	if err := visible(set, a.layers, req.Who); err != nil {
+		return nil, err
+	}
+	sel, err := s.resolve(set, &Request{Layers: a.layers, Fields: a.fields, Filter: a.filter})
 	if err != nil {
 		return nil, err
 	}

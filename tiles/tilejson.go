@@ -41,7 +41,11 @@ var fieldTypeNames = map[data.FieldType]string{
 // TileJSON describes the tileset of layers; tileURL is the absolute URL template of its tiles
 // (with {z}/{x}/{y}).
 func (s *Service) TileJSON(layers []string, tileURL string, who *access.Principal) (*TileJSON, error) {
-	sel, err := s.resolve(s.current(), &Request{Layers: layers, Who: who})
+	set := s.current()
+	if err := visible(set, layers, who); err != nil {
+		return nil, err
+	}
+	sel, err := s.resolve(set, &Request{Layers: layers})
 	if err != nil {
 		return nil, err
 	}
