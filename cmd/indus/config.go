@@ -36,6 +36,7 @@ type config struct {
 	CAPSenderName  string        `yaml:"cap_sender_name"`    // INDUS_CAP_SENDER_NAME, --cap-sender-name: CAP <senderName>
 	CAPTemplates   string        `yaml:"cap_templates"`      // INDUS_CAP_TEMPLATES, --cap-templates: folder of CAP text templates
 	PMTiles        []string      `yaml:"pmtiles"`            // INDUS_PMTILES (comma list), --pmtiles (repeatable): NAME=PATH_OR_URL archives to serve
+	ShutdownDelay  time.Duration `yaml:"shutdown_delay"`     // INDUS_SHUTDOWN_DELAY, --shutdown-delay: /ready answers 503 this long before the listener closes
 }
 
 func defaultConfig() config {
@@ -83,6 +84,7 @@ func (c *config) flags(fs *flag.FlagSet) *string {
 	fs.StringVar(&c.CAPSenderName, "cap-sender-name", c.CAPSenderName, "CAP senderName of the flood warnings; empty: none (INDUS_CAP_SENDER_NAME)")
 	fs.StringVar(&c.CAPTemplates, "cap-templates", c.CAPTemplates, "folder of CAP text templates, one LANG.tmpl each; default: built-in en-US and ur-PK (INDUS_CAP_TEMPLATES)")
 	fs.Var(&archiveList{list: &c.PMTiles}, "pmtiles", "serve a PMTiles archive NAME=PATH_OR_URL under /pmtiles/NAME; repeatable (INDUS_PMTILES, a comma list)")
+	fs.DurationVar(&c.ShutdownDelay, "shutdown-delay", c.ShutdownDelay, "at SIGTERM, answer /ready with 503 this long before closing the listener, for load balancers to notice (INDUS_SHUTDOWN_DELAY)")
 	return file
 }
 
@@ -142,7 +144,8 @@ func (c *config) env() error {
 			*p = n
 		}
 	}
-	durations := map[string]*time.Duration{"INDUS_REQUEST_TIMEOUT": &c.RequestTimeout, "INDUS_RISK_TIMEOUT": &c.RiskTimeout}
+	durations := map[string]*time.Duration{"INDUS_REQUEST_TIMEOUT": &c.RequestTimeout, "INDUS_RISK_TIMEOUT": &c.RiskTimeout,
+		"INDUS_SHUTDOWN_DELAY": &c.ShutdownDelay}
 	for k, p := range durations {
 		if v, ok := os.LookupEnv(k); ok {
 			d, err := time.ParseDuration(v)
@@ -163,6 +166,8 @@ func (c *config) check() error {
 		return fmt.Errorf("cache-mb %d out of range", c.CacheMB)
 	case c.RequestTimeout <= 0 || c.RiskTimeout <= 0:
 		return fmt.Errorf("request-timeout and risk-timeout must be positive")
+	case c.ShutdownDelay < 0 || c.ShutdownDelay > 5*time.Minute:
+		return fmt.Errorf("shutdown-delay %v out of range 0-5m", c.ShutdownDelay)
 	case c.Workers < 1 || c.Workers > 64:
 		return fmt.Errorf("gdal-workers %d out of range 1-64", c.Workers)
 	case c.LogFormat != "text" && c.LogFormat != "json":

@@ -114,6 +114,16 @@ func serve(args []string, stderr io.Writer) error {
 	log := newLogger(cfg, stderr)
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
+	ln, err := net.Listen("tcp", cfg.Addr) // at once: /ready and /health say "loading" meanwhile
+	if err != nil {
+		return err
+	}
+	h := newHandoff(ln)
+	defer h.close()
+	o := newOps()
+	stopStarting := starting(h, o, log)
+	defer stopStarting()
+	log.Info("listening", "addr", ln.Addr().String())
 	arch, err := openArchives(ctx, cfg) // before the data: a bad archive fails fast
 	if err != nil {
 		return err
@@ -127,27 +137,25 @@ func serve(args []string, stderr io.Writer) error {
 	reader := gdal.NewReader(cfg.Workers)
 	defer reader.Close()
 	load := func() (*indexes.Set, error) { return loadDataset(ctx, cfg, reader, log) }
-	set, layers, err := st.load(ctx, load)
+	set, layers, err := st.load(ctx, o.timedLoad(httpapi.ReasonLoading, load))
 	if err != nil {
 		return err
 	}
-	a, err := wire(cfg, set, arch, st, log)
+	a, err := wire(cfg, set, arch, st, log, o)
 	if err != nil {
 		return err
 	}
 	defer a.close()
 	a.layers = layers
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
-	}
 	hup := make(chan os.Signal, 1) // asked for before "serving" is logged: a SIGHUP from then on reloads
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
+	stopStarting()
 	log.Info("serving", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String()+"/")
-	go a.reloads(ctx, hup, st, load)
-	go a.watch(ctx, st, load)
-	return a.run(ctx, ln)
+	reload := o.timedLoad(reasonReloading, load)
+	go a.reloads(ctx, hup, st, reload)
+	go a.watch(ctx, st, reload)
+	return a.run(ctx, h.view(true))
 }
 
 // app is the wired server: the served layers and the services over them.
@@ -158,15 +166,20 @@ type app struct {
 	risk   *analytics.Engine
 	warn   *warnings.Service
 	srv    *httpapi.Server
+	ops    ops
 	retire time.Duration // how long a replaced dataset stays mapped for the requests still reading it
+	delay  time.Duration // at shutdown, /ready answers 503 this long before the listener closes
+	drain  time.Duration // then requests in flight have this long to finish
 
 	mu     sync.Mutex // one reload at a time
 	layers string     // the PG layer versions of the data served (with --state-db)
 }
 
-// wire builds the services over set and the HTTP server over them.
-func wire(cfg config, set *indexes.Set, arch *archive.Set, st *state, log *slog.Logger) (*app, error) {
-	a := &app{log: log, served: indexes.NewServed(set), retire: max(2*max(cfg.RequestTimeout, cfg.RiskTimeout), 2*time.Minute)}
+// wire builds the services over set and the HTTP server over them, with o's metrics and
+// readiness.
+func wire(cfg config, set *indexes.Set, arch *archive.Set, st *state, log *slog.Logger, o ops) (*app, error) {
+	a := &app{log: log, served: indexes.NewServed(set), ops: o, retire: max(2*max(cfg.RequestTimeout, cfg.RiskTimeout), 2*time.Minute),
+		delay: cfg.ShutdownDelay, drain: max(cfg.RequestTimeout, cfg.RiskTimeout) + 5*time.Second}
 	cacheBytes := int64(cfg.CacheMB) << 20
 	if cacheBytes == 0 {
 		cacheBytes = -1 // --cache-mb 0 turns the tile cache off
@@ -176,17 +189,27 @@ func wire(cfg config, set *indexes.Set, arch *archive.Set, st *state, log *slog.
 		return nil, err
 	}
 	riskCfg := analytics.DefaultConfig()
+	riskCfg.Observe = o.metrics.ObserveRisk
 	a.risk = analytics.NewEngine(riskCfg, a.served.Load)
 	go a.warm(set) // prepare risk queries in the background
 	impact := newImpactAssessor(a.risk, riskCfg, a.served)
-	if a.warn, err = startWarnings(cfg, a.served, a.tiles, impact, st, log); err != nil {
+	o.phase.set(reasonReplaying)
+	a.warn, err = startWarnings(cfg, a.served, a.tiles, impact, st, o, log)
+	if err != nil {
 		a.tiles.Close()
 		return nil, err
 	}
-	a.srv = httpapi.New(httpapi.Config{PublicURL: cfg.PublicURL, RequestTimeout: cfg.RequestTimeout, RiskTimeout: cfg.RiskTimeout,
-		Version: version, APIKey: cfg.APIKey, TileCacheControl: cfg.TileCache},
-		httpapi.Services{Features: features.New(a.served.Load), Tiles: a.tiles, Risk: a.risk, Warnings: a.warn, Archives: arch,
+	o.phase.set("")
+	feat := features.New(a.served.Load)
+	a.srv = httpapi.New(o.httpConfig(httpapi.Config{PublicURL: cfg.PublicURL, RequestTimeout: cfg.RequestTimeout, RiskTimeout: cfg.RiskTimeout,
+		Version: version, APIKey: cfg.APIKey, TileCacheControl: cfg.TileCache}),
+		httpapi.Services{Features: feat, Tiles: a.tiles, Risk: a.risk, Warnings: a.warn, Archives: arch,
 			Planner: planning.New(planning.DefaultConfig(), a.served.Load)}, log)
+	o.metrics.Tiles(a.tiles.Stats)
+	if a.warn != nil {
+		o.metrics.Warnings(a.warn.Stats)
+	}
+	o.metrics.Data(func() string { return feat.Summary().Version })
 	return a, nil
 }
 
@@ -240,7 +263,9 @@ func (a *app) reload(ctx context.Context, st *state, load func() (*indexes.Set, 
 	a.warm(next)
 }
 
-// run serves on ln until ctx ends, then shuts down gracefully.
+// run serves on ln until ctx ends, then shuts down gracefully: /ready answers 503 for the
+// shutdown delay, then the listener closes, event streams end with a last event, and requests in
+// flight finish.
 func (a *app) run(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 1)
 	go func() { errc <- a.srv.Serve(ln) }()
@@ -249,16 +274,20 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
-	a.log.Info("shutting down")
-	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+	a.ops.phase.set(httpapi.ReasonShuttingDown)
+	a.log.Info("shutting down", "delay", a.delay)
+	time.Sleep(a.delay)
+	sctx, scancel := context.WithTimeout(context.Background(), a.drain)
 	defer scancel()
-	return a.srv.Shutdown(sctx)
+	err := a.srv.Shutdown(sctx)
+	a.log.Info("shut down", "err", err)
+	return err
 }
 
 // startWarnings starts the flood warning service when the catalog has a gauge layer; assess
 // measures the impact of each warning area.
 // With the state database, readings and warnings are kept there instead of the journal.
-func startWarnings(cfg config, served *indexes.Served, ts *tiles.Service, assess warnings.Assessor, st *state, log *slog.Logger) (*warnings.Service, error) {
+func startWarnings(cfg config, served *indexes.Served, ts *tiles.Service, assess warnings.Assessor, st *state, o ops, log *slog.Logger) (*warnings.Service, error) {
 	wc := warnings.DefaultConfig("")
 	if _, ok := served.Load().Layer(wc.GaugeLayer); !ok {
 		log.Warn("flood warnings disabled: the catalog has no gauge layer", "layer", wc.GaugeLayer)
@@ -266,6 +295,7 @@ func startWarnings(cfg config, served *indexes.Served, ts *tiles.Service, assess
 	}
 	wc.Sender, wc.SenderName, wc.Templates = cfg.CAPSender, cfg.CAPSenderName, cfg.CAPTemplates
 	wc.Assessor = assess
+	wc.ObserveSync = o.metrics.ObserveFsync
 	if cfg.APIKey == "" {
 		log.Warn("no API key: POST /warnings/readings is disabled (set INDUS_API_KEY)")
 	}
