@@ -284,6 +284,7 @@ func (s *Service) make(ctx context.Context, p plan) (*Tile, error) {
 		z.bytes.Add(uint64(len(t.Gzip)))
 		if s.cache != nil {
 			s.store(&p, t, epochs)
+			s.cache.Wait() // the cache applies sets asynchronously: a request right after this one must hit
 		}
 		return t, nil
 	})
