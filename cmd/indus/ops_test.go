@@ -307,3 +307,44 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Errorf("exit: %v", err)
 	}
 }
+
+// The handoff serves one socket with one server, then another: closing the first's view leaves
+// the socket open for the second, closing the last closes it.
+func TestHandoff(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHandoff(ln)
+	defer h.close()
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	say := func(word string) *http.Server {
+		return &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, word) })}
+	}
+	answer := func() string {
+		res, err := client.Get("http://" + ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return string(b)
+	}
+	first, second := say("first"), say("second")
+	go first.Serve(h.view(false))
+	if got := answer(); got != "first" {
+		t.Fatalf("before the handoff: %q", got)
+	}
+	first.Shutdown(t.Context())
+	go second.Serve(h.view(true))
+	for range 3 {
+		if got := answer(); got != "second" {
+			t.Fatalf("after the handoff: %q", got)
+		}
+	}
+	second.Shutdown(t.Context())
+	if c, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+		c.Close()
+		t.Fatal("the socket is still open after the last view closed")
+	}
+}
