@@ -241,6 +241,7 @@ func (a *app) reloads(ctx context.Context, hup <-chan os.Signal, st *state, load
 			return
 		case <-hup:
 		}
+		a.ops.phase.set(reasonReloading) // before the log line: /ready says so from then on
 		a.log.Info("reloading")
 		a.reload(ctx, st, load)
 	}
@@ -252,6 +253,7 @@ func (a *app) reload(ctx context.Context, st *state, load func() (*indexes.Set, 
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	next, layers, err := st.load(ctx, load)
+	a.ops.phase.set("") // ready again, whether the reload failed or not (a shutdown stays)
 	if err != nil {
 		a.log.Error("reload failed; still serving the previous data", "err", err)
 		return
