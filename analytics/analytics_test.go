@@ -6,10 +6,12 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"runtime/pprof"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -426,5 +428,36 @@ func TestAdminUnitsFromTheTable(t *testing.T) {
 		if string(ja) != string(jb) {
 			t.Errorf("%s:\ncomputed   %s\nfrom table %s", body, ja, jb)
 		}
+	}
+}
+
+// Config.Observe hears every query by kind, failed ones too.
+func TestObserveQueries(t *testing.T) {
+	c := DefaultConfig()
+	c.AdminLayer = "provinces"
+	var mu sync.Mutex
+	got := map[string]int{}
+	c.Observe = func(kind string, took time.Duration) {
+		mu.Lock()
+		defer mu.Unlock()
+		if took < 0 {
+			t.Errorf("%s took %v", kind, took)
+		}
+		got[kind]++
+	}
+	set := testSet()
+	e := NewEngine(c, func() *indexes.Set { return set })
+	e.Point(68.75, 25.75, nil)
+	e.Point(200, 0, nil)
+	e.Rank(context.Background(), "provinces", "flood", "", nil)
+	req, err := ParseAreaRequest([]byte(`{"bbox":[68.5,25.5,69,26]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Area(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]int{KindPoint: 2, KindRank: 1, KindArea: 1}; !maps.Equal(got, want) {
+		t.Errorf("observed %v, want %v", got, want)
 	}
 }

@@ -76,6 +76,7 @@ type piece struct {
 // Area answers an area query on the served data, within ctx's deadline.
 func (e *Engine) Area(ctx context.Context, r *AreaRequest) (*AreaResult, error) {
 	start := time.Now()
+	defer e.observe(KindArea, start)
 	if err := r.where(); err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/paulmach/orb"
 
@@ -25,6 +26,23 @@ type Config struct {
 	AdminLayer        string   // admin layer for /risk/point [provinces]
 	DamagingDepthM    float64  // ThinkHazard! damaging threshold: classes with min >= this [0.5]
 	FarFromHealthKm   float64  // a village farther than this from health care lacks coping capacity [10]
+	// Observe, when set, is told how long each query took, by kind (KindArea, KindPoint,
+	// KindRank), whether it succeeded or not. It must be safe for concurrent use.
+	Observe func(kind string, took time.Duration)
+}
+
+// Query kinds, as Config.Observe names them.
+const (
+	KindArea  = "area"
+	KindPoint = "point"
+	KindRank  = "rank"
+)
+
+// observe reports a query of kind that started at start to Config.Observe, if set.
+func (e *Engine) observe(kind string, start time.Time) {
+	if e.cfg.Observe != nil {
+		e.cfg.Observe(kind, time.Since(start))
+	}
 }
 
 // DefaultConfig returns the defaults for the Pakistan catalog.

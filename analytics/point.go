@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"math"
+	"time"
 
 	"github.com/paulmach/orb"
 
@@ -48,6 +49,7 @@ type Nearest struct {
 // Point reports hazard classes, the admin unit and the nearest gauge, health facility and shelter
 // (k-nearest search in the R-trees, distances in metres along great circles).
 func (e *Engine) Point(lon, lat float64, who *access.Principal) (*PointResult, error) {
+	defer e.observe(KindPoint, time.Now())
 	set := e.current()
 	p := orb.Point{lon, lat}
 	if err := geo.CheckPoint(p); err != nil {

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/data/access"
@@ -53,6 +54,7 @@ type rankCache struct {
 // Rank measures every unit of an admin layer for a hazard type and ranks them by a metric,
 // highest first. The per-unit measures are computed once per data version and cached.
 func (e *Engine) Rank(ctx context.Context, admin, hazard, metric string, who *access.Principal) (*RankResult, error) {
+	defer e.observe(KindRank, time.Now())
 	set := e.current()
 	if admin == "" {
 		admin = e.cfg.AdminLayer

@@ -95,9 +95,18 @@ func (t *Tile) Raw() ([]byte, error) {
 type Stats struct {
 	Hits, Misses, Computed uint64
 	Invalidated            uint64
+	Evicted                uint64 // entries that left the cache: dropped to make room, or invalidated
 	Entries                int
 	CostBytes              int64
 	Enabled                bool
+	// ByZoom counts the tiles made (cache misses drawn, empty ones included) and their gzip bytes
+	// at each zoom.
+	ByZoom [data.MaxZoom + 1]ZoomStats
+}
+
+// ZoomStats are the tiles made at one zoom and their gzip bytes.
+type ZoomStats struct {
+	Computed, Bytes uint64
 }
 
 // Service produces tiles from the current indexed dataset.
@@ -119,6 +128,7 @@ type Service struct {
 	misses  atomic.Uint64
 	comp    atomic.Uint64
 	inval   atomic.Uint64
+	zooms   [data.MaxZoom + 1]struct{ n, bytes atomic.Uint64 } // tiles made per zoom and their gzip bytes
 }
 
 // New returns a tile service over the dataset current returns (read at every request, so a reload
@@ -272,8 +282,12 @@ func (s *Service) make(ctx context.Context, p plan) (*Tile, error) {
 			return nil, err
 		}
 		s.comp.Add(1)
+		z := &s.zooms[p.tile.Z] // the plan checked Z <= data.MaxZoom
+		z.n.Add(1)
+		z.bytes.Add(uint64(len(t.Gzip)))
 		if s.cache != nil {
 			s.store(&p, t, epochs)
+			s.cache.Wait() // the cache applies sets asynchronously: a request right after this one must hit
 		}
 		return t, nil
 	})
@@ -359,6 +373,10 @@ func (s *Service) Stats() Stats {
 	if s.cache != nil {
 		st.CostBytes = int64(s.cache.Metrics.CostAdded()) - int64(s.cache.Metrics.CostEvicted())
 		st.Entries = int(s.cache.Metrics.KeysAdded() - s.cache.Metrics.KeysEvicted())
+		st.Evicted = s.cache.Metrics.KeysEvicted()
+	}
+	for i := range s.zooms {
+		st.ByZoom[i] = ZoomStats{Computed: s.zooms[i].n.Load(), Bytes: s.zooms[i].bytes.Load()}
 	}
 	return st
 }

@@ -288,6 +288,7 @@ func TestCacheSingleFlightAndInvalidation(t *testing.T) {
 	}
 	s.Tile(context.Background(), west)
 	again, _ := s.Tile(context.Background(), east)
+	s.Wait() // the cache applies deletions asynchronously
 	st := s.Stats()
 	if st.Computed != before.Computed+1 {
 		t.Errorf("after invalidation %d tiles were computed, want 1", st.Computed-before.Computed)
@@ -297,6 +298,14 @@ func TestCacheSingleFlightAndInvalidation(t *testing.T) {
 	}
 	if st.Entries < 1 || st.CostBytes <= 0 {
 		t.Errorf("cache size not observable: %+v", st)
+	}
+	// Three tiles were made at zoom 6 (west, east, west again on the same data), none elsewhere.
+	w, _ := s.Tile(context.Background(), west)
+	if z6, want := st.ByZoom[6], uint64(2*len(w.Gzip)+len(first.Gzip)); z6.Computed != 3 || z6.Bytes != want {
+		t.Errorf("zoom 6: %+v, want 3 tiles of %d bytes", z6, want)
+	}
+	if st.ByZoom[5].Computed != 0 || st.Evicted < 1 {
+		t.Errorf("zoom 5 %+v, evicted %d (the invalidated tile left the cache)", st.ByZoom[5], st.Evicted)
 	}
 }
 

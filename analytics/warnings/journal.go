@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"time"
 )
 
 // Journal is an append-only file of records, each framed as
@@ -24,6 +25,7 @@ type Journal struct {
 	reqs chan appendReq
 	done chan struct{}
 	once sync.Once
+	sync func(time.Duration) // told how long each fsync took; see ObserveSync
 }
 
 type appendReq struct {
@@ -166,7 +168,7 @@ func (j *Journal) writer() {
 		}
 		_, err := j.f.Write(buf)
 		if err == nil {
-			err = j.f.Sync()
+			err = observeSync(j.sync, j.f.Sync)
 		}
 		if err != nil {
 			j.log.Error("journal write failed", "err", err)
@@ -179,6 +181,10 @@ func (j *Journal) writer() {
 		}
 	}
 }
+
+// ObserveSync sets a function told how long each fsync takes (one per group commit). Call it
+// before the first append.
+func (j *Journal) ObserveSync(f func(time.Duration)) { j.sync = f }
 
 // Close stops the writer and closes the file. Appends after Close fail.
 func (j *Journal) Close() error {

@@ -52,6 +52,9 @@ type Config struct {
 	VillageLayer  string        // villages listed by Villages [villages]
 	FibreField    string        // boolean field of VillageLayer: on the fibre network [fibre]
 	PopField      string        // people of a village, summed by Villages [population]
+	// ObserveSync, when set, is told how long each fsync of the journal took (one per group
+	// commit). It must be safe for concurrent use.
+	ObserveSync func(time.Duration)
 }
 
 // DefaultConfig fits the Pakistan catalog.
@@ -88,6 +91,7 @@ type Service struct {
 	journal *Journal
 	hub     *Hub
 	texts   *Texts // CAP text templates
+	tally   tally  // readings accepted, duplicated, refused
 
 	follow   sync.Mutex    // with Log: one applier of log entries at a time (taken before mu)
 	stop     chan struct{} // with Log: ends the follower
@@ -179,6 +183,7 @@ func (s *Service) openJournal() error {
 			return err
 		}
 	}
+	j.ObserveSync(cfg.ObserveSync)
 	s.journal = j
 	s.hub.advance(s.seq)
 	log.Debug("warnings journal replayed", "readings", replayed)
@@ -311,7 +316,8 @@ func (s *Service) Submit(batch []Reading) ([]Result, error) {
 // reading identical to one already accepted is reported as a duplicate and not stored again; a
 // different reading for the same station and time is a conflict. With a shared log, a log that
 // cannot be reached before ctx ends or LogTimeout passes is a KindUnavailable error.
-func (s *Service) SubmitContext(ctx context.Context, batch []Reading) ([]Result, error) {
+func (s *Service) SubmitContext(ctx context.Context, batch []Reading) (results []Result, err error) {
+	defer func() { s.tally.count(len(batch), results, err) }()
 	if len(batch) == 0 {
 		return nil, data.Invalid("no readings", "send one reading or an array of them")
 	}

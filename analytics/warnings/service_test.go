@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -183,7 +185,14 @@ func TestAlertUpdateCancel(t *testing.T) {
 }
 
 func TestBadReadingsAndDuplicates(t *testing.T) {
-	s, _, _ := newService(t, filepath.Join(t.TempDir(), "j"))
+	var syncs atomic.Int64
+	s, _, _ := newService(t, filepath.Join(t.TempDir(), "j"), func(c *Config) {
+		c.ObserveSync = func(d time.Duration) {
+			if d > 0 {
+				syncs.Add(1)
+			}
+		}
+	})
 	neg := reading("SKR", 1, -5)
 	future := reading("SKR", 24*5, 1)
 	old := Reading{Station: "SKR", Observed: t0.Add(-400 * 24 * time.Hour), DischargeCusecs: 1}
@@ -232,6 +241,12 @@ func TestBadReadingsAndDuplicates(t *testing.T) {
 	}
 	if rs, _ := s.Readings("SKR", 10); len(rs) != 3 {
 		t.Errorf("%d readings kept", len(rs))
+	}
+	// Refused batches count all their readings (two each), by kind; three batches were fsync'd.
+	st := s.Stats()
+	want := map[data.Kind]uint64{data.KindNotFound: 2, data.KindInvalid: 10, data.KindConflict: 1}
+	if st.Accepted != 3 || st.Duplicates != 1 || !maps.Equal(st.Refused, want) || syncs.Load() != 3 {
+		t.Errorf("stats %+v, %d fsyncs; want 3 accepted, 1 duplicate, refused %v, 3 fsyncs", st, syncs.Load(), want)
 	}
 }
 
@@ -422,6 +437,9 @@ func TestSlowSubscriberAndResume(t *testing.T) {
 	_, snap := s.Subscribe(area, nil)
 	if len(snap) != 1 || snap[0].Type != "enter" {
 		t.Fatalf("snapshot %+v", snap)
+	}
+	if st := s.Stats(); st.Subscribers != 3 || st.EventsDropped != 1 {
+		t.Errorf("%d subscribers, %d events dropped; want 3 (fast, resumed, new) and 1 (the slow one's)", st.Subscribers, st.EventsDropped)
 	}
 }
 

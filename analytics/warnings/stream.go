@@ -91,6 +91,7 @@ type Hub struct {
 	limit   int
 	buffer  int
 	last    uint64 // seq of the newest reading applied, the id of snapshot events
+	lost    uint64 // events not delivered: their subscriber's buffer was full
 	closed  bool
 }
 
@@ -119,6 +120,7 @@ func (h *Hub) publish(c change) {
 		select { // an exit carries the new version: cancelled, or still active elsewhere
 		case s.C <- Event{ID: c.seq, Type: t, Warning: c.new, enc: enc}:
 		default:
+			h.lost++
 			delete(h.subs, s)
 			s.drop()
 		}

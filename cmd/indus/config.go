@@ -40,6 +40,7 @@ type config struct {
 	AuditLog       string        `yaml:"audit_log"`          // INDUS_AUDIT_LOG, --audit-log: the append-only audit log
 	RateLimit      int           `yaml:"rate_limit"`         // INDUS_RATE_LIMIT, --rate-limit: requests a minute on expensive routes, per key or address; 0: off
 	RateBurst      int           `yaml:"rate_burst"`         // INDUS_RATE_BURST, --rate-burst: requests allowed at once [rate-limit / 6, at least 1]
+	ShutdownDelay  time.Duration `yaml:"shutdown_delay"`     // INDUS_SHUTDOWN_DELAY, --shutdown-delay: /ready answers 503 this long before the listener closes
 }
 
 func defaultConfig() config {
@@ -91,6 +92,7 @@ func (c *config) flags(fs *flag.FlagSet) *string {
 	fs.IntVar(&c.RateLimit, "rate-limit", c.RateLimit, "requests a minute on /risk/*, /plan/* and exports, per key (per address without one); 0: off (INDUS_RATE_LIMIT)")
 	fs.IntVar(&c.RateBurst, "rate-burst", c.RateBurst, "requests allowed at once under --rate-limit (INDUS_RATE_BURST; default rate-limit/6, at least 1)")
 	fs.Var(&archiveList{list: &c.PMTiles}, "pmtiles", "serve a PMTiles archive NAME=PATH_OR_URL under /pmtiles/NAME; repeatable (INDUS_PMTILES, a comma list)")
+	fs.DurationVar(&c.ShutdownDelay, "shutdown-delay", c.ShutdownDelay, "at SIGTERM, answer /ready with 503 this long before closing the listener, for load balancers to notice (INDUS_SHUTDOWN_DELAY)")
 	return file
 }
 
@@ -151,7 +153,8 @@ func (c *config) env() error {
 			*p = n
 		}
 	}
-	durations := map[string]*time.Duration{"INDUS_REQUEST_TIMEOUT": &c.RequestTimeout, "INDUS_RISK_TIMEOUT": &c.RiskTimeout}
+	durations := map[string]*time.Duration{"INDUS_REQUEST_TIMEOUT": &c.RequestTimeout, "INDUS_RISK_TIMEOUT": &c.RiskTimeout,
+		"INDUS_SHUTDOWN_DELAY": &c.ShutdownDelay}
 	for k, p := range durations {
 		if v, ok := os.LookupEnv(k); ok {
 			d, err := time.ParseDuration(v)
@@ -172,6 +175,8 @@ func (c *config) check() error {
 		return fmt.Errorf("cache-mb %d out of range", c.CacheMB)
 	case c.RequestTimeout <= 0 || c.RiskTimeout <= 0:
 		return fmt.Errorf("request-timeout and risk-timeout must be positive")
+	case c.ShutdownDelay < 0 || c.ShutdownDelay > 5*time.Minute:
+		return fmt.Errorf("shutdown-delay %v out of range 0-5m", c.ShutdownDelay)
 	case c.Workers < 1 || c.Workers > 64:
 		return fmt.Errorf("gdal-workers %d out of range 1-64", c.Workers)
 	case c.LogFormat != "text" && c.LogFormat != "json":

@@ -86,6 +86,11 @@ func TestLayout(t *testing.T) {
 		if slices.Contains(p.Imports, "github.com/gofiber/fiber/v2") && name != "cmd/indus/internal/httpapi" && name != "benchmarks" {
 			t.Errorf("%s imports Fiber; only the HTTP package (and the benchmarks' peers) may", name)
 		}
+		for _, imp := range p.Imports {
+			if strings.HasPrefix(imp, "github.com/prometheus/") && name != "cmd/indus/internal/metrics" {
+				t.Errorf("%s imports %s; only the metrics adapter may (the services keep Stats and hooks)", name, imp)
+			}
+		}
 	}
 	for name, p := range pkgs {
 		if !domain(name) {

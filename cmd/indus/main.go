@@ -128,6 +128,16 @@ func serve(args []string, stderr io.Writer) error {
 	log := newLogger(cfg, stderr)
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
+	ln, err := net.Listen("tcp", cfg.Addr) // at once: /ready and /health say "loading" meanwhile
+	if err != nil {
+		return err
+	}
+	h := newHandoff(ln)
+	defer h.close()
+	o := newOps()
+	stopStarting := starting(h, o, log)
+	defer stopStarting()
+	log.Info("listening", "addr", ln.Addr().String())
 	arch, err := openArchives(ctx, cfg) // before the data: a bad archive fails fast
 	if err != nil {
 		return err
@@ -147,27 +157,25 @@ func serve(args []string, stderr io.Writer) error {
 	reader := gdal.NewReader(cfg.Workers)
 	defer reader.Close()
 	load := func() (*indexes.Set, error) { return loadDataset(ctx, cfg, reader, log) }
-	set, layers, err := st.load(ctx, load)
+	set, layers, err := st.load(ctx, o.timedLoad(httpapi.ReasonLoading, load))
 	if err != nil {
 		return err
 	}
-	a, err := wire(cfg, set, arch, st, tr, log)
+	a, err := wire(cfg, set, arch, st, tr, log, o)
 	if err != nil {
 		return err
 	}
 	defer a.close()
 	a.layers = layers
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
-	}
 	hup := make(chan os.Signal, 1) // asked for before "serving" is logged: a SIGHUP from then on reloads
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
+	stopStarting()
 	log.Info("serving", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String()+"/")
-	go a.reloads(ctx, hup, st, load)
-	go a.watch(ctx, st, load)
-	return a.run(ctx, ln)
+	reload := o.timedLoad(reasonReloading, load)
+	go a.reloads(ctx, hup, st, reload)
+	go a.watch(ctx, st, reload)
+	return a.run(ctx, h.view(true))
 }
 
 // app is the wired server: the served layers and the services over them.
@@ -179,15 +187,20 @@ type app struct {
 	warn   *warnings.Service
 	srv    *httpapi.Server
 	trust  *trust
+	ops    ops
 	retire time.Duration // how long a replaced dataset stays mapped for the requests still reading it
+	delay  time.Duration // at shutdown, /ready answers 503 this long before the listener closes
+	drain  time.Duration // then requests in flight have this long to finish
 
 	mu     sync.Mutex // one reload at a time
 	layers string     // the PG layer versions of the data served (with --state-db)
 }
 
-// wire builds the services over set and the HTTP server over them.
-func wire(cfg config, set *indexes.Set, arch *archive.Set, st *state, tr *trust, log *slog.Logger) (*app, error) {
-	a := &app{log: log, trust: tr, served: indexes.NewServed(set), retire: max(2*max(cfg.RequestTimeout, cfg.RiskTimeout), 2*time.Minute)}
+// wire builds the services over set and the HTTP server over them, with o's metrics and
+// readiness and tr's keys, audit log and rate limits.
+func wire(cfg config, set *indexes.Set, arch *archive.Set, st *state, tr *trust, log *slog.Logger, o ops) (*app, error) {
+	a := &app{log: log, trust: tr, served: indexes.NewServed(set), ops: o, retire: max(2*max(cfg.RequestTimeout, cfg.RiskTimeout), 2*time.Minute),
+		delay: cfg.ShutdownDelay, drain: max(cfg.RequestTimeout, cfg.RiskTimeout) + 5*time.Second}
 	fonts, err := glyphs.Load(glyphs.Embedded()) // the labels' glyphs, rendered by indus fonts
 	if err != nil {
 		return nil, err
@@ -200,18 +213,28 @@ func wire(cfg config, set *indexes.Set, arch *archive.Set, st *state, tr *trust,
 		return nil, err
 	}
 	riskCfg := analytics.DefaultConfig()
+	riskCfg.Observe = o.metrics.ObserveRisk
 	a.risk = analytics.NewEngine(riskCfg, a.served.Load)
 	go a.warm(set) // prepare risk queries in the background
 	impact := newImpactAssessor(a.risk, riskCfg, a.served)
-	if a.warn, err = startWarnings(cfg, a.served, a.tiles, impact, st, log); err != nil {
+	o.phase.set(reasonReplaying)
+	a.warn, err = startWarnings(cfg, a.served, a.tiles, impact, st, o, log)
+	if err != nil {
 		a.tiles.Close()
 		return nil, err
 	}
-	svc := httpapi.Services{Features: features.New(a.served.Load), Tiles: a.tiles, Risk: a.risk, Warnings: a.warn, Archives: arch,
+	o.phase.set("")
+	feat := features.New(a.served.Load)
+	svc := httpapi.Services{Features: feat, Tiles: a.tiles, Risk: a.risk, Warnings: a.warn, Archives: arch,
 		Planner: planning.New(planning.DefaultConfig(), a.served.Load)}
 	tr.services(&svc)
-	a.srv = httpapi.New(httpapi.Config{PublicURL: cfg.PublicURL, RequestTimeout: cfg.RequestTimeout, RiskTimeout: cfg.RiskTimeout,
-		Version: version, TileCacheControl: cfg.TileCache, Glyphs: fonts}, svc, log)
+	a.srv = httpapi.New(o.httpConfig(httpapi.Config{PublicURL: cfg.PublicURL, RequestTimeout: cfg.RequestTimeout, RiskTimeout: cfg.RiskTimeout,
+		Version: version, TileCacheControl: cfg.TileCache, Glyphs: fonts}), svc, log)
+	o.metrics.Tiles(a.tiles.Stats)
+	if a.warn != nil {
+		o.metrics.Warnings(a.warn.Stats)
+	}
+	o.metrics.Data(func() string { return feat.Summary(nil).Version })
 	return a, nil
 }
 
@@ -243,6 +266,7 @@ func (a *app) reloads(ctx context.Context, hup <-chan os.Signal, st *state, load
 			return
 		case <-hup:
 		}
+		a.ops.phase.set(reasonReloading) // before the log line: /ready says so from then on
 		a.log.Info("reloading")
 		a.trust.reloadKeys()
 		a.reload(ctx, st, load)
@@ -255,6 +279,7 @@ func (a *app) reload(ctx context.Context, st *state, load func() (*indexes.Set, 
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	next, layers, err := st.load(ctx, load)
+	a.ops.phase.set("") // ready again, whether the reload failed or not (a shutdown stays)
 	if err != nil {
 		a.log.Error("reload failed; still serving the previous data", "err", err)
 		a.trust.reloaded("", err)
@@ -268,7 +293,9 @@ func (a *app) reload(ctx context.Context, st *state, load func() (*indexes.Set, 
 	a.warm(next)
 }
 
-// run serves on ln until ctx ends, then shuts down gracefully.
+// run serves on ln until ctx ends, then shuts down gracefully: /ready answers 503 for the
+// shutdown delay, then the listener closes, event streams end with a last event, and requests in
+// flight finish.
 func (a *app) run(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 1)
 	go func() { errc <- a.srv.Serve(ln) }()
@@ -277,16 +304,20 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
-	a.log.Info("shutting down")
-	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+	a.ops.phase.set(httpapi.ReasonShuttingDown)
+	a.log.Info("shutting down", "delay", a.delay)
+	time.Sleep(a.delay)
+	sctx, scancel := context.WithTimeout(context.Background(), a.drain)
 	defer scancel()
-	return a.srv.Shutdown(sctx)
+	err := a.srv.Shutdown(sctx)
+	a.log.Info("shut down", "err", err)
+	return err
 }
 
 // startWarnings starts the flood warning service when the catalog has a gauge layer; assess
 // measures the impact of each warning area.
 // With the state database, readings and warnings are kept there instead of the journal.
-func startWarnings(cfg config, served *indexes.Served, ts *tiles.Service, assess warnings.Assessor, st *state, log *slog.Logger) (*warnings.Service, error) {
+func startWarnings(cfg config, served *indexes.Served, ts *tiles.Service, assess warnings.Assessor, st *state, o ops, log *slog.Logger) (*warnings.Service, error) {
 	wc := warnings.DefaultConfig("")
 	if _, ok := served.Load().Layer(wc.GaugeLayer); !ok {
 		log.Warn("flood warnings disabled: the catalog has no gauge layer", "layer", wc.GaugeLayer)
@@ -294,6 +325,7 @@ func startWarnings(cfg config, served *indexes.Served, ts *tiles.Service, assess
 	}
 	wc.Sender, wc.SenderName, wc.Templates = cfg.CAPSender, cfg.CAPSenderName, cfg.CAPTemplates
 	wc.Assessor = assess
+	wc.ObserveSync = o.metrics.ObserveFsync
 	if st != nil {
 		wc.Log = st.log
 		return warnings.New(wc, served, ts, log)

@@ -104,6 +104,7 @@ func (a *app) watch(ctx context.Context, s *state, load func() (*indexes.Set, er
 		if err != nil || same {
 			continue
 		}
+		a.ops.phase.set(reasonReloading)
 		a.log.Info("a PG layer changed; reloading", "versions", cur)
 		a.reload(ctx, s, load)
 	}

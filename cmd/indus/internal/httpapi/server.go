@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"net/http"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -61,6 +62,12 @@ type Config struct {
 	Heartbeat time.Duration
 	// Glyphs serves the fonts of map labels at /fonts/{fontstack}/{range}.pbf; nil: none (404).
 	Glyphs Glyphs
+	// Observer, when set, is told of every request (route pattern, status, duration).
+	Observer RequestObserver
+	// Metrics, when set, is served at GET /metrics (the Prometheus exposition).
+	Metrics http.Handler
+	// Readiness, when set, says why the server is not ready ("" when it is), for GET /ready.
+	Readiness func() string
 }
 
 // Services are the domain services the server calls; Warnings may be nil (no gauge layer),
@@ -129,6 +136,9 @@ func New(cfg Config, svc Services, log *slog.Logger) *Server {
 		StrictRouting:         false,
 		CaseSensitive:         true,
 	})
+	if cfg.Observer != nil {
+		s.app.Use(s.observe)
+	}
 	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		s.log.Error("panic in handler", "path", c.Path(), "panic", e)
 	}}))
@@ -157,6 +167,8 @@ func (s *Server) routes() {
 	s.app.Get("/conformance", s.conformanceDoc)
 	s.app.Get("/api", s.api)
 	s.app.Get("/health", s.health)
+	s.app.Get("/ready", s.ready)
+	s.app.Get("/metrics", s.metrics())
 	s.app.Get("/catalog", s.catalog)
 	s.app.Get("/collections", s.collections)
 	s.app.Get("/collections/:id", s.collection)

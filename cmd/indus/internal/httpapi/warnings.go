@@ -214,6 +214,7 @@ func (s *Server) sendEvents(w *bufio.Writer, sub *warnings.Subscriber, backlog [
 						return
 					}
 				default:
+					s.sayShutdown(w)
 					return
 				}
 			}
@@ -222,6 +223,15 @@ func (s *Server) sendEvents(w *bufio.Writer, sub *warnings.Subscriber, backlog [
 				return
 			}
 		}
+	}
+}
+
+// sayShutdown ends a stream cut by the server's shutdown with a last event, "shutdown", telling
+// the client to reconnect (to another replica, or to this one once it is back) with Last-Event-ID.
+func (s *Server) sayShutdown(w *bufio.Writer) {
+	if s.closed.Load() {
+		w.WriteString("event: shutdown\ndata: {\"reason\":\"the server is shutting down\",\"reconnect\":true}\n\n")
+		w.Flush()
 	}
 }
 
