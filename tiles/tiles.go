@@ -65,6 +65,9 @@ type Request struct {
 	Z, X, Y uint32
 	Fields  []string // attributes to keep (nil: all declared fields)
 	Filter  string   // filter expression (see Filter); empty: none
+	// FilterLang is the filter's language (filter.LangIndus when empty, or filter.LangCQL2) and
+	// FilterCRS the CRS of its geometry literals (CRS84 when empty); see filter.ParseIn.
+	FilterLang, FilterCRS string
 }
 
 // Tile is an encoded tile.
