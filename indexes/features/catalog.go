@@ -121,6 +121,7 @@ func collection(l *indexes.Layer, base string) Collection {
 		Links: []Link{
 			{Rel: "self", Href: self, Type: "application/json"},
 			{Rel: "items", Href: self + "/items", Type: "application/geo+json"},
+			{Rel: "http://www.opengis.net/def/rel/ogc/1.0/queryables", Href: self + "/queryables", Type: "application/schema+json", Title: "queryables"},
 			{Rel: "describedby", Href: base + "/catalog", Type: "application/json"},
 		}}
 	if b := bounds(l); b != nil {

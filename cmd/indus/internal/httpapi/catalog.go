@@ -32,7 +32,8 @@ func (s *Server) collection(c *fiber.Ctx) error {
 }
 
 // items serves a page of a layer's features as GeoJSON (OGC API - Features, part 1): bbox, limit,
-// offset, and equality filters on declared fields (e.g. ?fibre=true).
+// offset, equality filters on declared fields (e.g. ?fibre=true), and filter= with filter-lang
+// and filter-crs (part 3; CQL2 text unless filter-lang says otherwise).
 func (s *Server) items(c *fiber.Ctx) error {
 	q, err := itemsQuery(c)
 	if err != nil {
@@ -54,7 +55,8 @@ func (s *Server) items(c *fiber.Ctx) error {
 // attribute filter (the service checks the field exists).
 func itemsQuery(c *fiber.Ctx) (features.Query, error) {
 	q := features.Query{Layer: strings.Clone(c.Params("id")), Equal: map[string]string{},
-		RawQuery: string(c.Context().QueryArgs().QueryString())}
+		RawQuery: string(c.Context().QueryArgs().QueryString()), Filter: strings.Clone(c.Query("filter")),
+		FilterLang: strings.Clone(c.Query("filter-lang")), FilterCRS: strings.Clone(c.Query("filter-crs"))}
 	var err error
 	if q.Limit, err = intParam(c, "limit", features.DefaultLimit, 1, features.MaxLimit); err != nil {
 		return q, err
@@ -71,7 +73,7 @@ func itemsQuery(c *fiber.Ctx) (features.Query, error) {
 	}
 	c.Context().QueryArgs().VisitAll(func(k, v []byte) {
 		switch key := string(k); key {
-		case "bbox", "limit", "offset", "f", "datetime":
+		case "bbox", "limit", "offset", "f", "datetime", "filter", "filter-lang", "filter-crs":
 		default:
 			q.Equal[key] = string(v)
 		}

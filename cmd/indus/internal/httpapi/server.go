@@ -145,6 +145,7 @@ func (s *Server) routes() {
 	s.app.Get("/collections", s.collections)
 	s.app.Get("/collections/:id", s.collection)
 	s.app.Get("/collections/:id/items", s.items)
+	s.app.Get("/collections/:id/queryables", s.queryables)
 	s.app.Get("/tiles/:layers/:z/:x/:y.:ext", s.tile)
 	s.app.Get("/tiles/:tileset", s.tileJSON)
 	s.app.Get("/pmtiles/:name/:z/:x/:y.:ext", s.archiveTile)
