@@ -10,7 +10,7 @@ ADDR ?= :8080
 APT_PACKAGES := libgdal-dev gdal-bin pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps pg-deps web-deps cap-deps proxy-deps build run test vet fmt-check bench bench-suite fuzz clean cluster-test cluster-bench
+.PHONY: deps pg-deps web-deps font-deps cap-deps proxy-deps build run test vet fmt-check bench bench-suite fuzz fonts clean cluster-test cluster-bench
 
 # deps installs Debian's GDAL (library, headers and the ogr2ogr/ogrinfo tools) if missing.
 deps:
@@ -37,15 +37,30 @@ pg-deps:
 	@benchmarks/postgis.sh
 
 # web-deps: Debian's chromium and the npm packages (Playwright, the MapLibre style validator, the
-# CAP parser @dec112/cap-ts) that the browser, style and CAP tests use.
+# CAP parser @dec112/cap-ts, the OpenAPI validator @apidevtools/swagger-parser, the RTL text plugin,
+# pbf) that the browser, style, CAP, OpenAPI and glyph tests use.
 web-deps:
 	@if ! command -v chromium >/dev/null; then \
 		echo "installing chromium (a few minutes on a fresh machine)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; \
 	fi
-	@if [ ! -d styles/web/node_modules/playwright-core ] || [ ! -d styles/web/node_modules/@dec112/cap-ts ]; then \
+	@if [ ! -d styles/web/node_modules/playwright-core ] || [ ! -d styles/web/node_modules/@dec112/cap-ts ] || \
+		[ ! -d styles/web/node_modules/@apidevtools/swagger-parser ] || [ ! -d styles/web/node_modules/@mapbox/mapbox-gl-rtl-text ] || \
+		[ ! -d styles/web/node_modules/pbf ]; then \
 		cd styles/web && npm ci --no-audit --no-fund --loglevel=error; \
 	fi
+
+# font-deps: Debian's fonts-noto-core (Noto Sans, Noto Naskh Arabic), which the labels' glyphs are
+# rendered from: the glyph tests compare the embedded ranges with it; serving needs only the ranges.
+font-deps:
+	@if [ ! -f /usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf ]; then \
+		echo "installing fonts-noto-core"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq fonts-noto-core >/dev/null; \
+	fi
+
+# fonts: render the labels' glyph ranges (styles/glyphs/fonts) again from the Debian fonts.
+fonts: deps font-deps
+	$(GO) run ./cmd/indus fonts --out styles/glyphs/fonts
 
 # cap-deps: xmllint (Debian libxml2-utils), which checks every CAP message against a CAP 1.2 schema.
 cap-deps:
@@ -61,7 +76,7 @@ proxy-deps:
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq haproxy >/dev/null; \
 	fi
 
-test: deps pg-deps web-deps cap-deps proxy-deps fmt-check vet
+test: deps pg-deps web-deps font-deps cap-deps proxy-deps fmt-check vet
 	$(GO) test -race -count=1 ./...
 
 # The replica tests alone: PostgreSQL (--state-db), three replicas and HAProxy; a PG: layer change

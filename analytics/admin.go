@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/access"
 	"github.com/cpec-digital/indus/indexes"
 )
 
@@ -40,7 +41,7 @@ func AdminLayers(set *indexes.Set) []*indexes.Layer {
 
 // warmUnits computes every unit's answer for the data in set.
 func (e *Engine) warmUnits(ctx context.Context, set *indexes.Set) error {
-	haz, exp, err := e.layers(set, &AreaRequest{})
+	haz, exp, _, err := e.layers(set, &AreaRequest{Who: access.Operator()}) // callers' answers are narrowed to what they may read
 	if err != nil {
 		return err
 	}
@@ -51,7 +52,7 @@ func (e *Engine) warmUnits(ctx context.Context, set *indexes.Set) error {
 		}
 	}
 	return parallel(len(refs), func(i int) error {
-		q, err := BuildQuery(set, &AreaRequest{Admin: &refs[i]})
+		q, err := BuildQuery(set, &AreaRequest{Admin: &refs[i], Who: access.Operator()})
 		if err != nil {
 			return fmt.Errorf("unit %s of %s: %w", refs[i].ID, refs[i].Layer, err)
 		}
@@ -81,7 +82,7 @@ func (e *Engine) storeUnit(set *indexes.Set, q *Query, a *unitAnswer) {
 // fromUnits answers an admin query from the table when the unit is there and the layers asked
 // for are among those it was computed with.
 func (e *Engine) fromUnits(set *indexes.Set, ref *AdminRef, haz, exp []*indexes.Layer) (*AreaResult, bool) {
-	unit, err := findUnit(set, ref)
+	unit, err := findUnit(set, ref, access.Operator()) // who may read it was checked by BuildQuery
 	if err != nil {
 		return nil, false
 	}

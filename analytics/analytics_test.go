@@ -269,7 +269,7 @@ func TestDeadline(t *testing.T) {
 }
 
 func TestPoint(t *testing.T) {
-	res, err := engine().Point(68.75, 25.75)
+	res, err := engine().Point(68.75, 25.75, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,28 +287,28 @@ func TestPoint(t *testing.T) {
 		t.Errorf("shelter %+v", s)
 	}
 	// in the hole: dry
-	res, _ = engine().Point(68.4, 25.4)
+	res, _ = engine().Point(68.4, 25.4, nil)
 	if res.Hazards[0].Class != nil {
 		t.Errorf("a point in the hole has class %v", *res.Hazards[0].Class)
 	}
-	if _, err := engine().Point(200, 0); data.KindOf(err) != data.KindInvalid {
+	if _, err := engine().Point(200, 0, nil); data.KindOf(err) != data.KindInvalid {
 		t.Errorf("out of range: %v", err)
 	}
 }
 
 func TestRank(t *testing.T) {
 	e := engine()
-	res, err := e.Rank(context.Background(), "provinces", "flood", "exposed_population")
+	res, err := e.Rank(context.Background(), "provinces", "flood", "exposed_population", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(res.Units) != 2 || res.Units[0].Key != "PK-XX" || res.Units[0].Value != 310 || res.Units[1].Value != 0 || res.Units[0].Rank != 1 {
 		t.Fatalf("units %+v", res.Units)
 	}
-	if _, err := e.Rank(context.Background(), "provinces", "flood", "colour"); data.KindOf(err) != data.KindInvalid {
+	if _, err := e.Rank(context.Background(), "provinces", "flood", "colour", nil); data.KindOf(err) != data.KindInvalid {
 		t.Errorf("bad metric: %v", err)
 	}
-	if _, err := e.Rank(context.Background(), "provinces", "quake", ""); data.KindOf(err) != data.KindNotFound {
+	if _, err := e.Rank(context.Background(), "provinces", "quake", "", nil); data.KindOf(err) != data.KindNotFound {
 		t.Errorf("bad hazard: %v", err)
 	}
 }

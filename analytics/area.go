@@ -3,7 +3,9 @@ package analytics
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"time"
 
@@ -58,8 +60,11 @@ type AreaResult struct {
 	Summary     []Summary           `json:"summary"`
 	InArea      map[string]Exposure `json:"in_area"` // exposure in the whole query area
 	RiskIndex   *RiskIndex          `json:"risk_index"`
-	TimingMs    float64             `json:"timing_ms"`
-	set         *indexes.Set        // the data it was computed on
+	// Withheld says that layers the query would have reported by default were left out because
+	// the caller may not read them (their names are not given).
+	Withheld bool         `json:"withheld,omitempty"`
+	TimingMs float64      `json:"timing_ms"`
+	set      *indexes.Set // the data it was computed on
 }
 
 // piece is a zone piece that meets the query (kept for the GeoJSON export).
@@ -75,7 +80,7 @@ func (e *Engine) Area(ctx context.Context, r *AreaRequest) (*AreaResult, error) 
 		return nil, err
 	}
 	set := e.current()
-	haz, exp, err := e.layers(set, r)
+	haz, exp, withheld, err := e.layers(set, r)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +93,7 @@ func (e *Engine) Area(ctx context.Context, r *AreaRequest) (*AreaResult, error) 
 			return nil, err
 		}
 	}
-	res.Input = r
+	res.Input, res.Withheld = r, withheld
 	res.TimingMs = math.Round(float64(time.Since(start).Microseconds())/10) / 100
 	return res, nil
 }
@@ -295,4 +300,18 @@ func ExpectedAnnual(ps, impacts []float64) float64 {
 		s += impacts[n-1] * ps[n-1]
 	}
 	return s
+}
+
+// Layers lists the layers the answer reports: its hazard layers, then its exposure layers.
+func (r *AreaResult) Layers() []string {
+	var out []string
+	for _, h := range r.Hazards {
+		out = append(out, h.Layer)
+	}
+	for _, id := range slices.Sorted(maps.Keys(r.InArea)) {
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }

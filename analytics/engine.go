@@ -62,22 +62,27 @@ func deadline(ctx context.Context) error {
 	return nil
 }
 
-// layers resolves the requested hazard and exposure layers (defaults: every layer with a hazard
-// tag; every exposure or vulnerability layer plus the linear hydrology layers).
-func (e *Engine) layers(set *indexes.Set, r *AreaRequest) (haz, exp []*indexes.Layer, err error) {
+// layers resolves the requested hazard and exposure layers that r.Who may read (defaults: every
+// layer with a hazard tag; every exposure or vulnerability layer plus the linear hydrology
+// layers); withheld says that a default was left out because r.Who may not read it.
+func (e *Engine) layers(set *indexes.Set, r *AreaRequest) (haz, exp []*indexes.Layer, withheld bool, err error) {
 	pick := func(ids []string, def func(*indexes.Layer) bool, what string, check func(*indexes.Layer) bool) ([]*indexes.Layer, error) {
 		if len(ids) == 0 {
 			var out []*indexes.Layer
 			for _, l := range set.Layers() {
-				if def(l) {
+				switch {
+				case !def(l):
+				case l.Spec.Access.Allows(r.Who):
 					out = append(out, l)
+				default:
+					withheld = true
 				}
 			}
 			return out, nil
 		}
 		var out []*indexes.Layer
 		for _, id := range ids {
-			l, ok := set.Layer(id)
+			l, ok := set.LayerFor(id, r.Who)
 			if !ok {
 				return nil, data.Errorf(data.KindNotFound, "no %s layer %q", what, id)
 			}
@@ -92,12 +97,12 @@ func (e *Engine) layers(set *indexes.Set, r *AreaRequest) (haz, exp []*indexes.L
 	}
 	isHazard := func(l *indexes.Layer) bool { return l.Spec.Hazard != nil }
 	if haz, err = pick(r.Hazards, isHazard, "hazard", isHazard); err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
 	if exp, err = pick(r.Exposure, DefaultExposure, "exposure", func(l *indexes.Layer) bool { return l.Spec.Hazard == nil }); err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
-	return haz, exp, nil
+	return haz, exp, withheld, nil
 }
 
 // DefaultExposure says which layers an area query reports by default: exposure and vulnerability

@@ -6,6 +6,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/access"
 	"github.com/cpec-digital/indus/data/geo"
 	"github.com/cpec-digital/indus/indexes"
 )
@@ -18,6 +19,7 @@ type PointResult struct {
 	Admin       *Place              `json:"admin"`
 	Nearest     map[string]*Nearest `json:"nearest"`
 	DataVersion string              `json:"data_version"`
+	Withheld    bool                `json:"withheld,omitempty"` // hazard layers the caller may not read were left out
 }
 
 // PointHazard is the hazard class at the point for one hazard layer (null class: not in a zone).
@@ -45,7 +47,7 @@ type Nearest struct {
 
 // Point reports hazard classes, the admin unit and the nearest gauge, health facility and shelter
 // (k-nearest search in the R-trees, distances in metres along great circles).
-func (e *Engine) Point(lon, lat float64) (*PointResult, error) {
+func (e *Engine) Point(lon, lat float64, who *access.Principal) (*PointResult, error) {
 	set := e.current()
 	p := orb.Point{lon, lat}
 	if err := geo.CheckPoint(p); err != nil {
@@ -55,6 +57,10 @@ func (e *Engine) Point(lon, lat float64) (*PointResult, error) {
 	pb := orb.Bound{Min: p, Max: p}
 	for _, l := range set.Layers() {
 		if l.Spec.Hazard == nil {
+			continue
+		}
+		if !l.Spec.Access.Allows(who) {
+			res.Withheld = true
 			continue
 		}
 		ph := PointHazard{Layer: l.Spec.ID, Hazard: l.Spec.Hazard.Type, ReturnPeriod: l.Spec.Hazard.ReturnPeriod}
@@ -104,4 +110,13 @@ func place(l *indexes.Layer, i int) *Place {
 		pl.Key = l.Value(i, k).String()
 	}
 	return pl
+}
+
+// Layers lists the hazard layers the answer reports.
+func (r *PointResult) Layers() []string {
+	out := make([]string, len(r.Hazards))
+	for i, h := range r.Hazards {
+		out[i] = h.Layer
+	}
+	return out
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/access"
 	"github.com/cpec-digital/indus/data/geo"
 	"github.com/cpec-digital/indus/indexes"
 )
@@ -33,6 +34,9 @@ type AreaRequest struct {
 	Corridor *Corridor       `json:"corridor,omitempty"`
 	Hazards  []string        `json:"hazards,omitempty"`  // hazard layer ids; default: every hazard layer
 	Exposure []string        `json:"exposure,omitempty"` // exposure layer ids; default: see DefaultExposure
+	// Who is the caller: layers they may not read are left out of the defaults and refused by name
+	// as unknown ones. nil: anonymous.
+	Who *access.Principal `json:"-"`
 }
 
 // AdminRef names an admin unit: a feature of an admin layer by its key field (or feature id).
@@ -110,7 +114,7 @@ func BuildQuery(set *indexes.Set, r *AreaRequest) (*Query, error) {
 		err = q.fromBBox(r.BBox)
 	case r.Admin != nil:
 		q.Kind = "admin"
-		err = q.fromAdmin(set, r.Admin)
+		err = q.fromAdmin(set, r.Admin, r.Who)
 	case r.Corridor != nil:
 		q.Kind = "corridor"
 		err = q.fromLine(r.Corridor.Geometry, r.Corridor.BufferM)
@@ -199,8 +203,8 @@ func (q *Query) fromPolygon(g orb.Geometry) error {
 	return nil
 }
 
-func (q *Query) fromAdmin(set *indexes.Set, ref *AdminRef) error {
-	u, err := findUnit(set, ref)
+func (q *Query) fromAdmin(set *indexes.Set, ref *AdminRef, who *access.Principal) error {
+	u, err := findUnit(set, ref, who)
 	if err != nil {
 		return err
 	}
@@ -215,8 +219,8 @@ func (q *Query) fromAdmin(set *indexes.Set, ref *AdminRef) error {
 }
 
 // findUnit finds the unit ref names: a feature of its layer by id or key field value.
-func findUnit(set *indexes.Set, ref *AdminRef) (unitRef, error) {
-	l, ok := set.Layer(ref.Layer)
+func findUnit(set *indexes.Set, ref *AdminRef, who *access.Principal) (unitRef, error) {
+	l, ok := set.LayerFor(ref.Layer, who)
 	if !ok {
 		return unitRef{}, data.Errorf(data.KindNotFound, "no layer %q", ref.Layer)
 	}

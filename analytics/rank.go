@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/access"
 	"github.com/cpec-digital/indus/indexes"
 )
 
@@ -40,6 +41,8 @@ type RankResult struct {
 	Units       []RankUnit `json:"units"`
 	Method      string     `json:"method"`
 	DataVersion string     `json:"data_version"`
+	Withheld    bool       `json:"withheld,omitempty"` // hazard layers the caller may not read were left out
+	Layers      []string   `json:"-"`                  // the admin and hazard layers it was computed from
 }
 
 type rankCache struct {
@@ -49,7 +52,7 @@ type rankCache struct {
 
 // Rank measures every unit of an admin layer for a hazard type and ranks them by a metric,
 // highest first. The per-unit measures are computed once per data version and cached.
-func (e *Engine) Rank(ctx context.Context, admin, hazard, metric string) (*RankResult, error) {
+func (e *Engine) Rank(ctx context.Context, admin, hazard, metric string, who *access.Principal) (*RankResult, error) {
 	set := e.current()
 	if admin == "" {
 		admin = e.cfg.AdminLayer
@@ -60,13 +63,18 @@ func (e *Engine) Rank(ctx context.Context, admin, hazard, metric string) (*RankR
 	if !slices.Contains(rankMetrics, metric) {
 		return nil, data.Invalid("unknown metric", fmt.Sprintf("%q: want one of %v", metric, rankMetrics))
 	}
-	al, ok := set.Layer(admin)
+	al, ok := set.LayerFor(admin, who)
 	if !ok {
 		return nil, data.Errorf(data.KindNotFound, "no layer %q", admin)
 	}
 	var haz []*indexes.Layer
+	withheld := false
 	for _, l := range set.Layers() {
 		if l.Spec.Hazard != nil && (hazard == "" || l.Spec.Hazard.Type == hazard) {
+			if !l.Spec.Access.Allows(who) {
+				withheld = true
+				continue
+			}
 			if hazard == "" {
 				hazard = l.Spec.Hazard.Type
 			}
@@ -99,11 +107,15 @@ func (e *Engine) Rank(ctx context.Context, admin, hazard, metric string) (*RankR
 	for i := range units {
 		units[i].Rank = i + 1
 	}
-	return &RankResult{Admin: admin, Hazard: hazard, Metric: metric, Units: units, Method: methodRank, DataVersion: set.Dataset.Version}, nil
+	return &RankResult{Admin: admin, Hazard: hazard, Metric: metric, Units: units, Method: methodRank,
+		DataVersion: set.Dataset.Version, Withheld: withheld, Layers: rankLayers(al, haz)}, nil
 }
 
 func (e *Engine) rankUnits(ctx context.Context, set *indexes.Set, al *indexes.Layer, hazard string, haz, exp []*indexes.Layer) ([]RankUnit, error) {
 	key := set.Dataset.Version + "|" + al.Spec.ID + "|" + hazard
+	for _, h := range haz { // callers who may read different hazard layers get different answers
+		key += "|" + h.Spec.ID
+	}
 	e.ranks.mu.Lock()
 	defer e.ranks.mu.Unlock()
 	if u, ok := e.ranks.units[key]; ok {
@@ -121,7 +133,7 @@ func (e *Engine) rankUnits(ctx context.Context, set *indexes.Set, al *indexes.La
 		if al.Spec.FieldIndex(al.Spec.KeyField) >= 0 {
 			id = unitID(al, i)
 		}
-		r := &AreaRequest{Admin: &AdminRef{Layer: al.Spec.ID, ID: id}}
+		r := &AreaRequest{Admin: &AdminRef{Layer: al.Spec.ID, ID: id}, Who: access.Operator()} // al was checked by Rank
 		res, ok := e.fromUnits(set, r.Admin, haz, exp)
 		if !ok {
 			q, err := BuildQuery(set, r)
@@ -202,4 +214,13 @@ func informRank(units []RankUnit) {
 		units[i].RiskIndex = RiskIndex{Value: round2(math.Cbrt(he * dens[i] * lcc)), HazardExposure: round2(he),
 			Vulnerability: round2(dens[i]), LackOfCopingCapacity: round2(lcc), Indicators: units[i].Indicators, Method: methodRank}
 	}
+}
+
+// rankLayers lists the admin layer and the hazard layers of a ranking.
+func rankLayers(al *indexes.Layer, haz []*indexes.Layer) []string {
+	out := []string{al.Spec.ID}
+	for _, h := range haz {
+		out = append(out, h.Spec.ID)
+	}
+	return out
 }

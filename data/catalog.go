@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cpec-digital/indus/data/access"
+
 	"go.yaml.in/yaml/v3"
 
 	"github.com/cpec-digital/indus/data/geo"
@@ -228,6 +230,8 @@ type LayerSpec struct {
 	// risk queries accept it for admin units.
 	KeyField string   `yaml:"key_field,omitempty" json:"key_field,omitempty"`
 	Metadata Metadata `yaml:"metadata" json:"metadata"`
+	// Access says who may read the layer: public (the default) or members of some groups.
+	Access access.Rule `yaml:"access,omitempty" json:"access,omitzero"`
 }
 
 // Field returns the field named name.

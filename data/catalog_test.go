@@ -1,6 +1,7 @@
 package data_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -57,6 +58,33 @@ func TestValidCatalog(t *testing.T) {
 	for _, p := range []string{"PG:dbname=gis", "/abs/x.gpkg", "/vsizip/a.zip/b.shp"} {
 		if got := c.ResolvePath(p); got != p {
 			t.Errorf("ResolvePath(%q) = %q", p, got)
+		}
+	}
+}
+
+// TestCatalogAccess reads the access section of a layer and keeps it through the JSON a snapshot
+// stores; a public layer's JSON is what it was before access existed (data versions unchanged).
+func TestCatalogAccess(t *testing.T) {
+	doc := strings.Replace(validLayer, "    minzoom: 0\n", "    access: {groups: [telecom, ndma]}\n    minzoom: 0\n", 1)
+	c, err := data.ParseCatalog(strings.NewReader(doc), "/d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := c.Layers[0].Access.Groups; len(g) != 2 || g[0] != "ndma" || g[1] != "telecom" {
+		t.Fatalf("groups %v", g)
+	}
+	b, _ := json.Marshal(c.Layers[0])
+	var back data.LayerSpec
+	if err := json.Unmarshal(b, &back); err != nil || back.Access.String() != "groups: ndma, telecom" {
+		t.Fatalf("JSON round trip: %s → %v %v", b, back.Access, err)
+	}
+	pub, _ := data.ParseCatalog(strings.NewReader(validLayer), "/d")
+	if b, _ := json.Marshal(pub.Layers[0]); strings.Contains(string(b), "access") {
+		t.Errorf("a public layer writes its access: %s", b)
+	}
+	for _, bad := range []string{"access: private", "access: {groups: []}", "access: {groups: [NDMA]}"} {
+		if err := parse(t, strings.Replace(validLayer, "    minzoom: 0\n", "    "+bad+"\n    minzoom: 0\n", 1)); err == nil {
+			t.Errorf("%s accepted", bad)
 		}
 	}
 }
@@ -158,6 +186,8 @@ func ExampleParseCatalog() {
 func FuzzParseCatalog(f *testing.F) {
 	f.Add(validLayer)
 	f.Add("layers: [{id: a}]")
+	f.Add(strings.Replace(validLayer, "    minzoom: 0\n", "    access: {groups: [ndma, telecom]}\n    minzoom: 0\n", 1))
+	f.Add(strings.Replace(validLayer, "    minzoom: 0\n", "    access: public\n    minzoom: 0\n", 1))
 	f.Fuzz(func(t *testing.T, doc string) {
 		c, err := data.ParseCatalog(strings.NewReader(doc), ".")
 		if err == nil && len(c.Layers) == 0 {

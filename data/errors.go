@@ -10,11 +10,15 @@ type Kind string
 
 // Error kinds. Adapters and services wrap their failures in one of these.
 const (
-	KindInvalid  Kind = "invalid"   // the caller sent something wrong
-	KindNotFound Kind = "not_found" // the thing asked for does not exist
-	KindTooLarge Kind = "too_large" // the request exceeds a documented limit
-	KindTimeout  Kind = "timeout"   // the work did not finish before its deadline
-	KindAuth     Kind = "unauthorized"
+	KindInvalid  Kind = "invalid"      // the caller sent something wrong
+	KindNotFound Kind = "not_found"    // the thing asked for does not exist
+	KindTooLarge Kind = "too_large"    // the request exceeds a documented limit
+	KindTimeout  Kind = "timeout"      // the work did not finish before its deadline
+	KindAuth     Kind = "unauthorized" // no key, or a key that is not valid
+	// KindForbidden: a valid key without the right the request needs.
+	KindForbidden Kind = "forbidden"
+	// KindTooMany: the caller sent more requests than its rate allows; the request may succeed later.
+	KindTooMany  Kind = "too_many"
 	KindConflict Kind = "conflict"
 	KindInternal Kind = "internal" // a bug or an unexpected failure
 	// KindUnavailable: a service the request needs (the shared state database) cannot be reached;

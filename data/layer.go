@@ -48,6 +48,23 @@ func (l *Layer) Len() int { return l.n }
 // ID returns the id of feature i.
 func (l *Layer) ID(i int) uint64 { return uint64(l.ids.at(i)) }
 
+// Find returns the index of the feature with id: at once when the ids are a sequence (as they
+// are unless the source gives its own), by a scan of the id column otherwise.
+func (l *Layer) Find(id uint64) (int, bool) {
+	if l.ids.codes.width() == 0 { // ID(i) = base + i, in uint64 arithmetic
+		if d := id - uint64(l.ids.base); d < uint64(l.n) {
+			return int(d), true
+		}
+		return 0, false
+	}
+	for i := range l.n {
+		if l.ID(i) == id {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
 // Value returns attribute field (an index into Spec.Fields) of feature i.
 func (l *Layer) Value(i, field int) Value { return l.cols[field].value(i) }
 

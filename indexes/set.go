@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/access"
 )
 
 // Set is the indexed layers of one loaded dataset, plus any live layers.
@@ -34,6 +35,32 @@ func (s *Set) Layer(id string) (*Layer, bool) {
 
 // Layers returns the layers in catalog order (live layers last).
 func (s *Set) Layers() []*Layer { return slices.Clone(s.order) }
+
+// Visible returns the layers who may read, in catalog order. A nil who is the anonymous caller.
+func (s *Set) Visible(who *access.Principal) []*Layer {
+	out := make([]*Layer, 0, len(s.order))
+	for _, l := range s.order {
+		if l.Spec.Access.Allows(who) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// LayerFor returns the layer with the given id when who may read it: a layer they may not read is
+// as absent as one that does not exist.
+func (s *Set) LayerFor(id string, who *access.Principal) (*Layer, bool) {
+	l, ok := s.layers[id]
+	if !ok || !l.Spec.Access.Allows(who) {
+		return nil, false
+	}
+	return l, true
+}
+
+// Withheld reports whether some layer of the set is hidden from who.
+func (s *Set) Withheld(who *access.Principal) bool {
+	return slices.ContainsFunc(s.order, func(l *Layer) bool { return !l.Spec.Access.Allows(who) })
+}
 
 // with returns a Set that shares every layer of s but holds l in place of the layer with the
 // same id (or in addition to them). The dataset version is kept: a live layer (warnings) changes

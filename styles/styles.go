@@ -145,9 +145,10 @@ func Names() []string {
 	return append(out, "indus")
 }
 
-// Style builds the style of one theme, or of every layer for name "indus". tileJSONBase is the
-// absolute URL prefix of the TileJSON documents (e.g. https://maps.example.org/tiles/).
-func Style(name string, layers []Entry, tileJSONBase string) (map[string]any, error) {
+// Style builds the style of one theme, or of every layer for name "indus". server is the absolute
+// URL of the Indus server (e.g. https://maps.example.org): TileJSON and tiles are under
+// server/tiles/, the labels' glyphs at server/fonts/{fontstack}/{range}.pbf.
+func Style(name string, layers []Entry, server string) (map[string]any, error) {
 	if !slices.Contains(Names(), name) {
 		return nil, data.Errorf(data.KindNotFound, "no style %q (styles: %s)", name, strings.Join(Names(), ", "))
 	}
@@ -178,15 +179,33 @@ func Style(name string, layers []Entry, tileJSONBase string) (map[string]any, er
 			"paint": map[string]any{"background-color": "#f4f1ea"}}},
 		"metadata": map[string]any{"indus:style": name},
 	}
+	style["glyphs"] = server + "/fonts/{fontstack}/{range}.pbf"
 	if len(ids) > 0 {
-		style["sources"] = map[string]any{"indus": map[string]any{"type": "vector", "url": tileJSONBase + strings.Join(ids, ",") + ".json"}}
+		style["sources"] = sources(ids, areaLabelled(pick), server+"/tiles/")
 	}
 	out := style["layers"].([]any)
 	for _, l := range pick {
 		out = append(out, mapLayers(l)...)
 	}
+	slices.SortStableFunc(pick, func(a, b Entry) int { return labelOrder(a.ID) - labelOrder(b.ID) })
+	for _, l := range pick {
+		if m, ok := labelLayer(l); ok {
+			out = append(out, m)
+		}
+	}
 	style["layers"] = out
 	return style, nil
+}
+
+// sources are the style's vector sources: every layer's TileJSON, and the zoom-3 tiles of the
+// layers whose areas are labelled.
+func sources(ids, areas []string, tiles string) map[string]any {
+	out := map[string]any{"indus": map[string]any{"type": "vector", "url": tiles + strings.Join(ids, ",") + ".json"}}
+	if len(areas) > 0 {
+		out[labelSource] = map[string]any{"type": "vector", "minzoom": 0, "maxzoom": 3,
+			"tiles": []string{tiles + strings.Join(areas, ",") + "/{z}/{x}/{y}.mvt"}}
+	}
+	return out
 }
 
 func mapLayers(l Entry) []any {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/styles/glyphs"
 )
 
 var testLayers = []Entry{
@@ -20,6 +21,8 @@ var testLayers = []Entry{
 	{ID: "schools", Theme: data.ThemeInfrastructure, Title: "User layer", Geometry: "MultiPoint"},
 	{ID: "heat_stress", Theme: data.ThemeClimate, Title: "Heat", Geometry: "Polygon"},
 	{ID: "wetlands", Theme: data.ThemeEcology, Title: "Wetlands", Geometry: "Polygon"},
+	{ID: "places", Theme: data.ThemeSocioeconomic, Title: "Places", Geometry: "Point", MinZoom: 3},
+	{ID: "gauges", Theme: data.ThemeHydrology, Title: "Gauges", Geometry: "Point"},
 }
 
 func TestStylesAndLegendAgree(t *testing.T) {
@@ -28,7 +31,7 @@ func TestStylesAndLegendAgree(t *testing.T) {
 		legend[l.ID] = l
 	}
 	for _, name := range Names() {
-		st, err := Style(name, testLayers, "http://x/tiles/")
+		st, err := Style(name, testLayers, "http://x")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -43,7 +46,7 @@ func TestStylesAndLegendAgree(t *testing.T) {
 				Source   string         `json:"source"`
 				Entry    string         `json:"source-layer"`
 				Paint    map[string]any `json:"paint"`
-				Metadata map[string]string
+				Metadata map[string]any
 			} `json:"layers"`
 		}
 		json.Unmarshal(b, &doc)
@@ -51,7 +54,11 @@ func TestStylesAndLegendAgree(t *testing.T) {
 			t.Fatalf("%s: version %d", name, doc.Version)
 		}
 		for _, l := range doc.Layers[1:] {
-			if l.Source != "indus" || (name != "indus" && l.Metadata["indus:theme"] != name) {
+			src := "indus"
+			if l.ID == "provinces-label" {
+				src = labelSource
+			}
+			if l.Source != src || (name != "indus" && l.Metadata["indus:theme"] != name) {
 				t.Errorf("%s: layer %s source %q theme %q", name, l.ID, l.Source, l.Metadata["indus:theme"])
 			}
 			if !strings.Contains(doc.Sources["indus"].URL, l.Entry) || !strings.HasPrefix(doc.Sources["indus"].URL, "http://x/tiles/") {
@@ -88,7 +95,7 @@ func TestStylesValidate(t *testing.T) {
 	dir := t.TempDir()
 	var files []string
 	for _, name := range Names() {
-		st, _ := Style(name, testLayers, "http://127.0.0.1/tiles/")
+		st, _ := Style(name, testLayers, "http://127.0.0.1")
 		b, _ := json.Marshal(st)
 		f := filepath.Join(dir, name+".json")
 		os.WriteFile(f, b, 0o644)
@@ -107,10 +114,84 @@ func TestStylesValidate(t *testing.T) {
 
 func TestWebFiles(t *testing.T) {
 	for _, f := range []string{"index.html", "app.js", "app.css", "vendor/maplibre-gl.js", "vendor/maplibre-gl.css", "vendor/LICENSE.txt",
-		"vendor/pmtiles.js", "vendor/pmtiles-LICENSE.txt", "vendor/fflate-LICENSE.txt"} {
+		"vendor/pmtiles.js", "vendor/pmtiles-LICENSE.txt", "vendor/fflate-LICENSE.txt", "vendor/mapbox-gl-rtl-text.js", "vendor/mapbox-gl-rtl-text-LICENSE.md"} {
 		b, err := readWeb(f)
 		if err != nil || len(b) == 0 {
 			t.Errorf("%s: %v", f, err)
+		}
+	}
+}
+
+// TestLabels: the named layers get symbol layers above everything else, in fontstacks the server
+// has glyphs for, provinces from the zoom-3 tiles, rivers along their lines, places by size.
+func TestLabels(t *testing.T) {
+	fonts, err := glyphs.Load(glyphs.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := Style("indus", testLayers, "https://maps.example.org")
+	b, _ := json.Marshal(st)
+	var doc struct {
+		Glyphs  string
+		Sources map[string]struct {
+			Type    string
+			Tiles   []string
+			MaxZoom int
+		}
+		Layers []struct {
+			ID, Type, Source string
+			Filter           any
+			MinZoom          int
+			Layout           map[string]any
+		}
+	}
+	json.Unmarshal(b, &doc)
+	if doc.Glyphs != "https://maps.example.org/fonts/{fontstack}/{range}.pbf" {
+		t.Errorf("glyphs %q", doc.Glyphs)
+	}
+	if s := doc.Sources[labelSource]; s.MaxZoom != 3 || len(s.Tiles) != 1 || s.Tiles[0] != "https://maps.example.org/tiles/provinces/{z}/{x}/{y}.mvt" {
+		t.Errorf("area label source %+v", s)
+	}
+	got := map[string]int{}
+	symbols := false
+	for i, l := range doc.Layers {
+		if l.Type != "symbol" {
+			if symbols {
+				t.Errorf("%s drawn over labels", l.ID)
+			}
+			continue
+		}
+		symbols = true
+		got[l.ID] = i
+		var names []string
+		for _, f := range l.Layout["text-font"].([]any) {
+			names = append(names, f.(string))
+		}
+		stack := strings.Join(names, ",")
+		if _, _, err := fonts.Range(stack, "0-255"); err != nil || len(names) != 2 {
+			t.Errorf("%s: fontstack %q: %v", l.ID, stack, err)
+		}
+		if l.Layout["text-field"] == nil || l.Layout["text-size"] == nil {
+			t.Errorf("%s: %v", l.ID, l.Layout)
+		}
+	}
+	if len(got) != 5 || got["provinces-label"] != len(doc.Layers)-1 {
+		t.Errorf("label layers %v", got)
+	}
+	for _, l := range doc.Layers {
+		switch l.ID {
+		case "provinces-label":
+			if l.Source != labelSource || !strings.Contains(fmt.Sprint(l.Layout["text-field"]), "name_ur") {
+				t.Errorf("provinces: %+v", l)
+			}
+		case "rivers-label":
+			if l.Layout["symbol-placement"] != "line" || l.MinZoom != 7 {
+				t.Errorf("rivers: %+v", l)
+			}
+		case "places-label":
+			if l.Filter == nil || l.MinZoom != 3 || l.Layout["symbol-sort-key"] == nil {
+				t.Errorf("places: %+v", l)
+			}
 		}
 	}
 }

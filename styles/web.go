@@ -8,8 +8,8 @@ import (
 //go:embed web/static
 var web embed.FS
 
-// Web is the viewer's files (index.html, app.js, app.css, the vendored MapLibre GL JS and PMTiles), served
-// by the HTTP layer under /map/.
+// Web is the viewer's files (index.html, app.js, app.css, the vendored MapLibre GL JS, PMTiles and
+// RTL text plugin), served by the HTTP layer under /map/.
 func Web() fs.FS {
 	sub, _ := fs.Sub(web, "web/static")
 	return sub

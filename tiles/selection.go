@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/access"
 	"github.com/cpec-digital/indus/data/filter"
 	"github.com/cpec-digital/indus/indexes"
 )
@@ -59,6 +60,30 @@ func (s *Service) resolve(set *indexes.Set, req *Request) (*selection, error) {
 	sel.canon = strings.Join([]string{set.Dataset.Version, strings.Join(ids, ","), strings.Join(fields, ","), canon}, "|")
 	sel.hash = maphash.String(s.seed, sel.canon)
 	return sel, nil
+}
+
+// visible refuses a list naming a layer who may not read as one naming a layer that does not
+// exist, before anything else about the request can fail (a bad field or filter would otherwise
+// tell a hidden layer from a missing one).
+func visible(set *indexes.Set, ids []string, who *access.Principal) error {
+	for _, id := range ids {
+		if l, ok := set.Layer(id); ok && !l.Spec.Access.Allows(who) {
+			return data.Errorf(data.KindNotFound, "no layer %q", id)
+		}
+	}
+	return nil
+}
+
+// allows refuses a selection holding a layer who may not read, in the words used for a layer that
+// does not exist: the answer says nothing of its existence. Selections are kept per request, not per
+// caller, so a kept one is checked again for each caller (each layer's rule, allocating nothing).
+func (sel *selection) allows(who *access.Principal) error {
+	for _, l := range sel.layers {
+		if !l.Spec.Access.Allows(who) {
+			return data.Errorf(data.KindNotFound, "no layer %q", l.Spec.ID)
+		}
+	}
+	return nil
 }
 
 // bindFields checks that every field asked for exists in one of the layers and returns them
@@ -166,10 +191,13 @@ func (s *Service) selection(set *indexes.Set, req *Request) (*selection, error) 
 	a := s.sels.m[h]
 	s.sels.mu.RUnlock()
 	if a != nil && a.sel.set == set && a.same(req) {
-		return a.sel, nil
+		return a.sel, a.sel.allows(req.Who)
 	}
 	a = &asked{layers: cloneAll(req.Layers), fields: cloneAll(req.Fields),
 		filter: [3]string{strings.Clone(req.Filter), strings.Clone(req.FilterLang), strings.Clone(req.FilterCRS)}}
+	if err := visible(set, a.layers, req.Who); err != nil {
+		return nil, err
+	}
 	sel, err := s.resolve(set, &Request{Layers: a.layers, Fields: a.fields, Filter: a.filter[0], FilterLang: a.filter[1], FilterCRS: a.filter[2]})
 	if err != nil {
 		return nil, err

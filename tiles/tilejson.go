@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/access"
 )
 
 // TileJSON is a TileJSON 3.0.0 document for a set of layers.
@@ -39,8 +40,12 @@ var fieldTypeNames = map[data.FieldType]string{
 
 // TileJSON describes the tileset of layers; tileURL is the absolute URL template of its tiles
 // (with {z}/{x}/{y}).
-func (s *Service) TileJSON(layers []string, tileURL string) (*TileJSON, error) {
-	sel, err := s.resolve(s.current(), &Request{Layers: layers})
+func (s *Service) TileJSON(layers []string, tileURL string, who *access.Principal) (*TileJSON, error) {
+	set := s.current()
+	if err := visible(set, layers, who); err != nil {
+		return nil, err
+	}
+	sel, err := s.resolve(set, &Request{Layers: layers})
 	if err != nil {
 		return nil, err
 	}

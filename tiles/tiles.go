@@ -26,6 +26,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/access"
 	"github.com/cpec-digital/indus/indexes"
 )
 
@@ -68,6 +69,8 @@ type Request struct {
 	// FilterLang is the filter's language (filter.LangIndus when empty, or filter.LangCQL2) and
 	// FilterCRS the CRS of its geometry literals (CRS84 when empty); see filter.ParseIn.
 	FilterLang, FilterCRS string
+	// Who is the caller: a layer they may not read is answered as an unknown one. nil: anonymous.
+	Who *access.Principal
 }
 
 // Tile is an encoded tile.

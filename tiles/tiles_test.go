@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/access"
 	"github.com/cpec-digital/indus/data/geo"
 	"github.com/cpec-digital/indus/indexes"
 	"github.com/cpec-digital/indus/tiles/mvtcheck"
@@ -406,7 +407,7 @@ func TestSelections(t *testing.T) {
 func TestTileJSON(t *testing.T) {
 	set := setOf(layerOf("flood", 2, 12, classField, randomPolygons(10, 6)))
 	s := service(t, Config{}, set)
-	tj, err := s.TileJSON([]string{"flood"}, "http://x/tiles/flood/{z}/{x}/{y}.mvt")
+	tj, err := s.TileJSON([]string{"flood"}, "http://x/tiles/flood/{z}/{x}/{y}.mvt", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -498,5 +499,30 @@ func BenchmarkTileCacheHitComposite(b *testing.B) {
 	}
 	if st := s.Stats(); st.Computed != before.Computed {
 		b.Fatalf("%d tiles were made again; the benchmark measures cache hits", st.Computed-before.Computed)
+	}
+}
+
+// TestHitAllocatesNothing: a cached tile is found for a request whose lists live on the caller's
+// stack, for the anonymous caller and a member alike, without allocating (the HTTP handler keeps
+// its lists in arrays on the stack: nothing of a request may escape).
+func TestHitAllocatesNothing(t *testing.T) {
+	set := setOf(layerOf("flood", 0, 14, classField, randomPolygons(200, 5)))
+	s := service(t, Config{}, set)
+	if _, err := s.Tile(context.Background(), Request{Layers: []string{"flood"}, Z: 6, X: 43, Y: 26}); err != nil {
+		t.Fatal(err)
+	}
+	s.Wait()
+	for _, who := range []*access.Principal{nil, {ID: "a", Groups: []string{"ndma"}}} {
+		allocs := testing.AllocsPerRun(200, func() {
+			var layers [4]string
+			name := [5]byte{'f', 'l', 'o', 'o', 'd'}
+			req := Request{Layers: append(layers[:0], string(name[:])), Z: 6, X: 43, Y: 26, Who: who}
+			if _, ok, err := s.Cached(req); !ok || err != nil {
+				t.Fatal("not cached", err)
+			}
+		})
+		if allocs > 1 { // the string conversion of name may allocate once; the lists must not
+			t.Errorf("%s: %.1f allocations per cached tile", who.Name(), allocs)
+		}
 	}
 }

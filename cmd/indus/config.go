@@ -36,6 +36,10 @@ type config struct {
 	CAPSenderName  string        `yaml:"cap_sender_name"`    // INDUS_CAP_SENDER_NAME, --cap-sender-name: CAP <senderName>
 	CAPTemplates   string        `yaml:"cap_templates"`      // INDUS_CAP_TEMPLATES, --cap-templates: folder of CAP text templates
 	PMTiles        []string      `yaml:"pmtiles"`            // INDUS_PMTILES (comma list), --pmtiles (repeatable): NAME=PATH_OR_URL archives to serve
+	Keys           string        `yaml:"keys"`               // INDUS_KEYS, --keys: the keys file (indus keys add)
+	AuditLog       string        `yaml:"audit_log"`          // INDUS_AUDIT_LOG, --audit-log: the append-only audit log
+	RateLimit      int           `yaml:"rate_limit"`         // INDUS_RATE_LIMIT, --rate-limit: requests a minute on expensive routes, per key or address; 0: off
+	RateBurst      int           `yaml:"rate_burst"`         // INDUS_RATE_BURST, --rate-burst: requests allowed at once [rate-limit / 6, at least 1]
 }
 
 func defaultConfig() config {
@@ -82,6 +86,10 @@ func (c *config) flags(fs *flag.FlagSet) *string {
 	fs.StringVar(&c.CAPSender, "cap-sender", c.CAPSender, "CAP sender of the flood warnings: no spaces, commas, < or & (INDUS_CAP_SENDER)")
 	fs.StringVar(&c.CAPSenderName, "cap-sender-name", c.CAPSenderName, "CAP senderName of the flood warnings; empty: none (INDUS_CAP_SENDER_NAME)")
 	fs.StringVar(&c.CAPTemplates, "cap-templates", c.CAPTemplates, "folder of CAP text templates, one LANG.tmpl each; default: built-in en-US and ur-PK (INDUS_CAP_TEMPLATES)")
+	fs.StringVar(&c.Keys, "keys", c.Keys, "keys file: API keys with their groups and rights, reloaded on SIGHUP (INDUS_KEYS)")
+	fs.StringVar(&c.AuditLog, "audit-log", c.AuditLog, "append-only, hash-chained audit log of writes and reads of restricted data (INDUS_AUDIT_LOG)")
+	fs.IntVar(&c.RateLimit, "rate-limit", c.RateLimit, "requests a minute on /risk/*, /plan/* and exports, per key (per address without one); 0: off (INDUS_RATE_LIMIT)")
+	fs.IntVar(&c.RateBurst, "rate-burst", c.RateBurst, "requests allowed at once under --rate-limit (INDUS_RATE_BURST; default rate-limit/6, at least 1)")
 	fs.Var(&archiveList{list: &c.PMTiles}, "pmtiles", "serve a PMTiles archive NAME=PATH_OR_URL under /pmtiles/NAME; repeatable (INDUS_PMTILES, a comma list)")
 	return file
 }
@@ -123,7 +131,8 @@ func (c *config) env() error {
 	str := map[string]*string{"INDUS_ADDR": &c.Addr, "INDUS_CATALOG": &c.Catalog, "INDUS_DATA_DIR": &c.DataDir, "INDUS_SNAPSHOT": &c.Snapshot,
 		"INDUS_PUBLIC_URL": &c.PublicURL, "INDUS_LOG_LEVEL": &c.LogLevel, "INDUS_LOG_FORMAT": &c.LogFormat,
 		"INDUS_STATE_DIR": &c.StateDir, "INDUS_STATE_DB": &c.StateDB, "INDUS_API_KEY": &c.APIKey, "INDUS_TILE_CACHE_CONTROL": &c.TileCache,
-		"INDUS_CAP_SENDER": &c.CAPSender, "INDUS_CAP_SENDER_NAME": &c.CAPSenderName, "INDUS_CAP_TEMPLATES": &c.CAPTemplates}
+		"INDUS_CAP_SENDER": &c.CAPSender, "INDUS_CAP_SENDER_NAME": &c.CAPSenderName, "INDUS_CAP_TEMPLATES": &c.CAPTemplates,
+		"INDUS_KEYS": &c.Keys, "INDUS_AUDIT_LOG": &c.AuditLog}
 	for k, p := range str {
 		if v, ok := os.LookupEnv(k); ok {
 			*p = v
@@ -132,7 +141,7 @@ func (c *config) env() error {
 	if v, ok := os.LookupEnv("INDUS_PMTILES"); ok {
 		c.PMTiles = splitComma(v) // NAME=PATH_OR_URL,...
 	}
-	ints := map[string]*int{"INDUS_CACHE_MB": &c.CacheMB, "INDUS_GDAL_WORKERS": &c.Workers}
+	ints := map[string]*int{"INDUS_CACHE_MB": &c.CacheMB, "INDUS_GDAL_WORKERS": &c.Workers, "INDUS_RATE_LIMIT": &c.RateLimit, "INDUS_RATE_BURST": &c.RateBurst}
 	for k, p := range ints {
 		if v, ok := os.LookupEnv(k); ok {
 			n, err := strconv.Atoi(v)
@@ -167,6 +176,8 @@ func (c *config) check() error {
 		return fmt.Errorf("gdal-workers %d out of range 1-64", c.Workers)
 	case c.LogFormat != "text" && c.LogFormat != "json":
 		return fmt.Errorf("log-format %q: want text or json", c.LogFormat)
+	case c.RateLimit < 0 || c.RateBurst < 0:
+		return fmt.Errorf("rate-limit and rate-burst must not be negative")
 	}
 	if _, err := archiveSpecs(c.PMTiles); err != nil {
 		return err

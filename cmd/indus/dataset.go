@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cpec-digital/indus/analytics"
 	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/data/gdal"
 	"github.com/cpec-digital/indus/data/pakistan"
@@ -33,6 +34,10 @@ func loadDataset(ctx context.Context, cfg config, reader *gdal.Reader, log *slog
 	}
 	ds, err := data.OpenSnapshot(path)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkPublic(ds.Catalog, analytics.DefaultConfig()); err != nil {
+		ds.Close()
 		return nil, err
 	}
 	set := indexes.Build(ds)

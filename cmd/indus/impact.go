@@ -93,7 +93,7 @@ func (a *impactAssessor) measure(set *indexes.Set, poly json.RawMessage, area or
 	if l, ok := set.Layer(a.cfg.FacilityLayer); ok {
 		a.facilities(l, prep, &imp)
 	}
-	if l, ok := set.Layer(a.buildings); ok {
+	if l, ok := set.LayerFor(a.buildings, nil); ok { // warnings are public: a restricted layer never feeds them
 		n := int64(0)
 		l.Search(prep.Bound(), func(i int) bool {
 			if prep.Contains(l.FeatureBound(i).Center()) {

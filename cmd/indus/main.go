@@ -27,6 +27,7 @@ import (
 	"github.com/cpec-digital/indus/data/pakistan"
 	"github.com/cpec-digital/indus/indexes"
 	"github.com/cpec-digital/indus/indexes/features"
+	"github.com/cpec-digital/indus/styles/glyphs"
 	"github.com/cpec-digital/indus/tiles"
 	"github.com/cpec-digital/indus/tiles/archive"
 )
@@ -43,8 +44,15 @@ Usage:
   indus export pmtiles --layers L1,L2 --minzoom N --maxzoom M [--bbox w,s,e,n] --out FILE
                           write the tiles serve would serve into a PMTiles archive (--catalog,
                           --snapshot as for serve)
+  indus fonts [--out DIR] [FONT.ttf ...]
+                          render the glyph ranges of fonts for map labels (default: the Noto fonts
+                          the server embeds, into styles/glyphs/fonts)
   indus gen --out DIR     write a dataset (real sources + generated layers + catalog.yaml) to DIR
   indus catalog           print the default catalog (a starting point for your own)
+  indus keys add|revoke|list --file FILE
+                          manage the API keys file ($INDUS_KEYS); add prints the new key's token once
+  indus audit verify|tail FILE
+                          check the audit log's hash chain (--head HASH), or print its last records (-n N, -f)
   indus version           print the version
 
 Run "indus COMMAND -h" for a command's flags.
@@ -69,6 +77,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = build(args, stdout, stderr)
 	case "export":
 		err = exportCmd(args, stdout, stderr)
+	case "fonts":
+		err = fontsCmd(args, stdout, stderr)
+	case "keys":
+		err = keysCmd(args, stdout, stderr)
+	case "audit":
+		err = auditCmd(args, stdout, stderr)
 	case "catalog":
 		var b []byte
 		if b, err = pakistan.Catalog(pakistan.DefaultOptions()); err == nil {
@@ -124,6 +138,12 @@ func serve(args []string, stderr io.Writer) error {
 		return err
 	}
 	defer st.close()
+	tr, err := openTrust(cfg, log) // keys and audit log before the data too
+	if err != nil {
+		return err
+	}
+	defer tr.close()
+	go tr.syncs(ctx)
 	reader := gdal.NewReader(cfg.Workers)
 	defer reader.Close()
 	load := func() (*indexes.Set, error) { return loadDataset(ctx, cfg, reader, log) }
@@ -131,7 +151,7 @@ func serve(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	a, err := wire(cfg, set, arch, st, log)
+	a, err := wire(cfg, set, arch, st, tr, log)
 	if err != nil {
 		return err
 	}
@@ -158,6 +178,7 @@ type app struct {
 	risk   *analytics.Engine
 	warn   *warnings.Service
 	srv    *httpapi.Server
+	trust  *trust
 	retire time.Duration // how long a replaced dataset stays mapped for the requests still reading it
 
 	mu     sync.Mutex // one reload at a time
@@ -165,13 +186,16 @@ type app struct {
 }
 
 // wire builds the services over set and the HTTP server over them.
-func wire(cfg config, set *indexes.Set, arch *archive.Set, st *state, log *slog.Logger) (*app, error) {
-	a := &app{log: log, served: indexes.NewServed(set), retire: max(2*max(cfg.RequestTimeout, cfg.RiskTimeout), 2*time.Minute)}
+func wire(cfg config, set *indexes.Set, arch *archive.Set, st *state, tr *trust, log *slog.Logger) (*app, error) {
+	a := &app{log: log, trust: tr, served: indexes.NewServed(set), retire: max(2*max(cfg.RequestTimeout, cfg.RiskTimeout), 2*time.Minute)}
+	fonts, err := glyphs.Load(glyphs.Embedded()) // the labels' glyphs, rendered by indus fonts
+	if err != nil {
+		return nil, err
+	}
 	cacheBytes := int64(cfg.CacheMB) << 20
 	if cacheBytes == 0 {
 		cacheBytes = -1 // --cache-mb 0 turns the tile cache off
 	}
-	var err error
 	if a.tiles, err = tiles.New(tiles.Config{CacheBytes: cacheBytes}, a.served.Load, log); err != nil {
 		return nil, err
 	}
@@ -183,10 +207,11 @@ func wire(cfg config, set *indexes.Set, arch *archive.Set, st *state, log *slog.
 		a.tiles.Close()
 		return nil, err
 	}
+	svc := httpapi.Services{Features: features.New(a.served.Load), Tiles: a.tiles, Risk: a.risk, Warnings: a.warn, Archives: arch,
+		Planner: planning.New(planning.DefaultConfig(), a.served.Load)}
+	tr.services(&svc)
 	a.srv = httpapi.New(httpapi.Config{PublicURL: cfg.PublicURL, RequestTimeout: cfg.RequestTimeout, RiskTimeout: cfg.RiskTimeout,
-		Version: version, APIKey: cfg.APIKey, TileCacheControl: cfg.TileCache},
-		httpapi.Services{Features: features.New(a.served.Load), Tiles: a.tiles, Risk: a.risk, Warnings: a.warn, Archives: arch,
-			Planner: planning.New(planning.DefaultConfig(), a.served.Load)}, log)
+		Version: version, TileCacheControl: cfg.TileCache, Glyphs: fonts}, svc, log)
 	return a, nil
 }
 
@@ -219,6 +244,7 @@ func (a *app) reloads(ctx context.Context, hup <-chan os.Signal, st *state, load
 		case <-hup:
 		}
 		a.log.Info("reloading")
+		a.trust.reloadKeys()
 		a.reload(ctx, st, load)
 	}
 }
@@ -231,8 +257,10 @@ func (a *app) reload(ctx context.Context, st *state, load func() (*indexes.Set, 
 	next, layers, err := st.load(ctx, load)
 	if err != nil {
 		a.log.Error("reload failed; still serving the previous data", "err", err)
+		a.trust.reloaded("", err)
 		return
 	}
+	a.trust.reloaded(next.Dataset.Version, nil)
 	old := a.served.SetBase(next) // the data version changes, so cached tiles of the old data are not served
 	time.AfterFunc(a.retire, func() { old.Dataset.Close() })
 	a.layers = layers
@@ -266,9 +294,6 @@ func startWarnings(cfg config, served *indexes.Served, ts *tiles.Service, assess
 	}
 	wc.Sender, wc.SenderName, wc.Templates = cfg.CAPSender, cfg.CAPSenderName, cfg.CAPTemplates
 	wc.Assessor = assess
-	if cfg.APIKey == "" {
-		log.Warn("no API key: POST /warnings/readings is disabled (set INDUS_API_KEY)")
-	}
 	if st != nil {
 		wc.Log = st.log
 		return warnings.New(wc, served, ts, log)

@@ -85,8 +85,8 @@ func (p *cparser) spatial() (cnode, error) {
 	a, b := args[0], args[1]
 	text := "S_INTERSECTS(" + a.text + ", " + b.text + ")"
 	switch {
-	case a.prop && b.prop:
-		return nil, p.errorf(fn, "S_INTERSECTS compares the feature geometry with a geometry literal, not with itself")
+	case a.prop && b.prop: // every feature has a geometry, never empty, which meets itself
+		return constN{yes, text}, nil
 	case a.prop || b.prop:
 		lit := a
 		if a.prop {

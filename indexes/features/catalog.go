@@ -2,6 +2,7 @@ package features
 
 import (
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/access"
 	"github.com/cpec-digital/indus/indexes"
 )
 
@@ -37,24 +38,27 @@ type LayerInfo struct {
 	Metadata data.Metadata `json:"metadata"`
 	Links    []Link        `json:"links"`
 	Geometry string        `json:"geometry_type"`
+	Access   *access.Rule  `json:"access,omitempty"` // nil: public
 }
 
-// Catalog assembles the catalog document; base is the public URL prefix of links.
-func (s *Service) Catalog(base string) *Catalog {
+// Catalog assembles the catalog document of the layers who may read; base is the public URL prefix
+// of links.
+func (s *Service) Catalog(base string, who *access.Principal) *Catalog {
 	set := s.current()
+	layers := set.Visible(who)
 	cat := set.Dataset.Catalog
 	out := &Catalog{Name: cat.Name, Description: cat.Description, Attribution: cat.Attribution,
 		DataVersion: set.Dataset.Version, MetadataElements: data.MetadataElements(), Layers: []LayerInfo{}}
 	for _, t := range data.Themes() {
 		th := Theme{ThemeInfo: t, Layers: []string{}}
-		for _, l := range set.Layers() {
+		for _, l := range layers {
 			if l.Spec.Theme == t.ID {
 				th.Layers = append(th.Layers, l.Spec.ID)
 			}
 		}
 		out.Themes = append(out.Themes, th)
 	}
-	for _, l := range set.Layers() {
+	for _, l := range layers {
 		out.Layers = append(out.Layers, layerInfo(l, base))
 	}
 	return out
@@ -63,7 +67,7 @@ func (s *Service) Catalog(base string) *Catalog {
 func layerInfo(l *indexes.Layer, base string) LayerInfo {
 	return LayerInfo{ID: l.Spec.ID, Theme: l.Spec.Theme, MinZoom: l.Spec.MinZoom, MaxZoom: l.Spec.MaxZoom,
 		Features: l.Len(), Bounds: bounds(l), Fields: l.Spec.Fields, Hazard: l.Spec.Hazard, Metadata: l.Spec.Metadata,
-		Geometry: l.GeometryType(),
+		Geometry: l.GeometryType(), Access: rule(l.Spec.Access),
 		Links: []Link{
 			{Rel: "items", Href: base + "/collections/" + l.Spec.ID + "/items", Type: "application/geo+json", Title: "features"},
 		}}
@@ -88,25 +92,34 @@ type Collection struct {
 	Title       string     `json:"title"`
 }
 
-// Extent is a collection's spatial extent.
+// Extent is a collection's spatial extent, in CRS84.
 type Extent struct {
 	Spatial struct {
 		BBox [][]float64 `json:"bbox"`
+		CRS  string      `json:"crs"`
 	} `json:"spatial"`
 }
 
-// Collections lists every collection.
-func (s *Service) Collections(base string) *Collections {
-	var cols []Collection
-	for _, l := range s.current().Layers() {
+// rule is a layer's access rule for documents: nil when public.
+func rule(r access.Rule) *access.Rule {
+	if r.Public() {
+		return nil
+	}
+	return &r
+}
+
+// Collections lists every collection who may read.
+func (s *Service) Collections(base string, who *access.Principal) *Collections {
+	cols := []Collection{}
+	for _, l := range s.current().Visible(who) {
 		cols = append(cols, collection(l, base))
 	}
-	return &Collections{Collections: cols, Links: []Link{{Rel: "self", Href: base + "/collections", Type: "application/json"}}}
+	return &Collections{Collections: cols, Links: []Link{{Rel: "self", Href: base + "/collections", Type: "application/json", Title: "the collections"}}}
 }
 
 // Collection describes the collection id.
-func (s *Service) Collection(id, base string) (*Collection, error) {
-	l, err := s.layer(id)
+func (s *Service) Collection(id, base string, who *access.Principal) (*Collection, error) {
+	l, err := s.layer(id, who)
 	if err != nil {
 		return nil, err
 	}
@@ -117,16 +130,17 @@ func (s *Service) Collection(id, base string) (*Collection, error) {
 func collection(l *indexes.Layer, base string) Collection {
 	self := base + "/collections/" + l.Spec.ID
 	c := Collection{ID: l.Spec.ID, Title: l.Spec.Metadata.Title, Description: l.Spec.Metadata.Abstract,
-		Theme: l.Spec.Theme, ItemType: "feature", CRS: []string{"http://www.opengis.net/def/crs/OGC/1.3/CRS84"},
+		Theme: l.Spec.Theme, ItemType: "feature", CRS: []string{CRS84},
 		Links: []Link{
-			{Rel: "self", Href: self, Type: "application/json"},
-			{Rel: "items", Href: self + "/items", Type: "application/geo+json"},
-			{Rel: "http://www.opengis.net/def/rel/ogc/1.0/queryables", Href: self + "/queryables", Type: "application/schema+json", Title: "queryables"},
-			{Rel: "describedby", Href: base + "/catalog", Type: "application/json"},
+			{Rel: "self", Href: self, Type: "application/json", Title: "this collection"},
+			{Rel: "items", Href: self + "/items", Type: geoJSON, Title: "its features"},
+			{Rel: "http://www.opengis.net/def/rel/ogc/1.0/queryables", Href: self + "/queryables", Type: "application/schema+json", Title: "what its filters may name"},
+			{Rel: "describedby", Href: base + "/catalog", Type: "application/json", Title: "layer catalog with metadata"},
 		}}
 	if b := bounds(l); b != nil {
 		c.Extent = &Extent{}
 		c.Extent.Spatial.BBox = [][]float64{b}
+		c.Extent.Spatial.CRS = CRS84
 	}
 	return c
 }

@@ -5,7 +5,10 @@
 package features
 
 import (
+	"slices"
+
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/access"
 	"github.com/cpec-digital/indus/indexes"
 	"github.com/cpec-digital/indus/styles"
 )
@@ -32,29 +35,30 @@ type Summary struct {
 	Features int
 }
 
-// Summary counts the served layers and features.
-func (s *Service) Summary() Summary {
+// Summary counts the served layers and features who may read.
+func (s *Service) Summary(who *access.Principal) Summary {
 	set := s.current()
 	sum := Summary{Dataset: set.Dataset.Catalog.Name, Version: set.Dataset.Version}
-	for _, l := range set.Layers() {
+	for _, l := range set.Visible(who) {
 		sum.Layers++
 		sum.Features += l.Len()
 	}
 	return sum
 }
 
-// StyleEntries describes the served layers for the styles and the legend.
-func (s *Service) StyleEntries() []styles.Entry {
+// StyleEntries describes the served layers who may read, for the styles and the legend.
+func (s *Service) StyleEntries(who *access.Principal) []styles.Entry {
 	var out []styles.Entry
-	for _, l := range s.current().Layers() {
+	for _, l := range s.current().Visible(who) {
 		out = append(out, styles.Entry{ID: l.Spec.ID, Theme: l.Spec.Theme, Title: l.Spec.Metadata.Title,
 			Geometry: l.GeometryType(), MinZoom: l.Spec.MinZoom, MaxZoom: l.Spec.MaxZoom})
 	}
 	return out
 }
 
-func (s *Service) layer(id string) (*indexes.Layer, error) {
-	l, ok := s.current().Layer(id)
+// layer is the layer id if who may read it; one they may not read is as absent as an unknown one.
+func (s *Service) layer(id string, who *access.Principal) (*indexes.Layer, error) {
+	l, ok := s.current().LayerFor(id, who)
 	if !ok {
 		return nil, data.Errorf(data.KindNotFound, "no collection %q", id)
 	}
@@ -66,4 +70,27 @@ func bounds(l *indexes.Layer) []float64 {
 		return nil
 	}
 	return []float64{l.Bound.Min[0], l.Bound.Min[1], l.Bound.Max[0], l.Bound.Max[1]}
+}
+
+// Restricted returns the layers among ids that are not public and that who may read (all such
+// layers when ids is nil), for the audit log of reads of restricted data.
+func (s *Service) Restricted(ids []string, who *access.Principal) []string {
+	var out []string
+	for _, l := range s.current().Visible(who) {
+		if !l.Spec.Access.Public() && (ids == nil || slices.Contains(ids, l.Spec.ID)) {
+			out = append(out, l.Spec.ID)
+		}
+	}
+	return out
+}
+
+// Hides reports whether one of ids names a layer of the catalog that who may not read.
+func (s *Service) Hides(ids []string, who *access.Principal) bool {
+	set := s.current()
+	for _, id := range ids {
+		if l, ok := set.Layer(id); ok && !l.Spec.Access.Allows(who) {
+			return true
+		}
+	}
+	return false
 }

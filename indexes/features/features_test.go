@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 
@@ -37,7 +38,7 @@ func testService() *Service {
 
 func TestCatalogAndCollections(t *testing.T) {
 	s := testService()
-	c := s.Catalog("https://x.org")
+	c := s.Catalog("https://x.org", nil)
 	if len(c.Themes) != 7 || len(c.Layers) != 2 || c.DataVersion != "v1" || len(c.MetadataElements) != 18 {
 		t.Fatalf("catalog: %d themes, %d layers, version %s", len(c.Themes), len(c.Layers), c.DataVersion)
 	}
@@ -51,17 +52,18 @@ func TestCatalogAndCollections(t *testing.T) {
 			t.Errorf("admin theme lists %v", th.Layers)
 		}
 	}
-	cols := s.Collections("")
-	if len(cols.Collections) != 2 || cols.Collections[1].Extent.Spatial.BBox[0][2] != 70 {
+	cols := s.Collections("", nil)
+	if len(cols.Collections) != 2 || cols.Collections[1].Extent.Spatial.BBox[0][2] != 70 ||
+		cols.Collections[1].Extent.Spatial.CRS != CRS84 || cols.Collections[0].CRS[0] != CRS84 {
 		t.Errorf("collections %+v", cols)
 	}
-	if _, err := s.Collection("nope", ""); data.KindOf(err) != data.KindNotFound {
+	if _, err := s.Collection("nope", "", nil); data.KindOf(err) != data.KindNotFound {
 		t.Errorf("unknown collection: %v", err)
 	}
-	if sum := s.Summary(); sum.Layers != 2 || sum.Features != 101 || sum.Version != "v1" {
+	if sum := s.Summary(nil); sum.Layers != 2 || sum.Features != 101 || sum.Version != "v1" {
 		t.Errorf("summary %+v", sum)
 	}
-	if sl := s.StyleEntries(); len(sl) != 2 || sl[1].Geometry != "Polygon" || sl[0].MinZoom != 6 {
+	if sl := s.StyleEntries(nil); len(sl) != 2 || sl[1].Geometry != "Polygon" || sl[0].MinZoom != 6 {
 		t.Errorf("style layers %+v", sl)
 	}
 }
@@ -174,7 +176,7 @@ func TestItemsFilter(t *testing.T) {
 
 func TestQueryables(t *testing.T) {
 	s := testService()
-	q, err := s.Queryables("villages", "https://x.org")
+	q, err := s.Queryables("villages", "https://x.org", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,13 +187,13 @@ func TestQueryables(t *testing.T) {
 	if string(b) != want {
 		t.Errorf("queryables\n%s\nwant\n%s", b, want)
 	}
-	if p, _ := s.Queryables("provinces", ""); p.Properties["geometry"].Format != "geometry-polygon-or-multipolygon" {
+	if p, _ := s.Queryables("provinces", "", nil); p.Properties["geometry"].Format != "geometry-polygon-or-multipolygon" {
 		t.Errorf("provinces: %+v", p.Properties)
 	}
-	if _, err := s.Queryables("nope", ""); data.KindOf(err) != data.KindNotFound {
+	if _, err := s.Queryables("nope", "", nil); data.KindOf(err) != data.KindNotFound {
 		t.Errorf("unknown collection: %v", err)
 	}
-	c, _ := s.Collection("villages", "https://x.org")
+	c, _ := s.Collection("villages", "https://x.org", nil)
 	found := false
 	for _, l := range c.Links {
 		found = found || l.Rel == "http://www.opengis.net/def/rel/ogc/1.0/queryables" && l.Href == "https://x.org/collections/villages/queryables"
@@ -199,4 +201,85 @@ func TestQueryables(t *testing.T) {
 	if !found {
 		t.Errorf("no queryables link in %+v", c.Links)
 	}
+}
+
+func TestPageLinksAndTime(t *testing.T) {
+	s := testService()
+	p, err := s.Items(Query{Layer: "villages", Limit: 10, Offset: 15, RawQuery: "limit=10&offset=15&fibre=true", Equal: map[string]string{"fibre": "true"}}, "https://x.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	links := map[string]string{}
+	for _, l := range p.Links {
+		links[l.Rel] = l.Href + " " + l.Type
+	}
+	want := map[string]string{
+		"self":       "https://x.org/collections/villages/items?limit=10&offset=15&fibre=true application/geo+json",
+		"next":       "https://x.org/collections/villages/items?limit=10&offset=25&fibre=true application/geo+json",
+		"prev":       "https://x.org/collections/villages/items?limit=10&offset=5&fibre=true application/geo+json",
+		"collection": "https://x.org/collections/villages application/json",
+	}
+	if fmt.Sprint(links) != fmt.Sprint(want) {
+		t.Errorf("links\n%v\nwant\n%v", links, want)
+	}
+	if ts, err := time.Parse(time.RFC3339, p.TimeStamp); err != nil || time.Since(ts) > time.Hour || time.Since(ts) < -time.Hour {
+		t.Errorf("timeStamp %q: %v", p.TimeStamp, err)
+	}
+	p, _ = s.Items(Query{Layer: "villages"}, "")
+	if p.Links[0].Href != "/collections/villages/items" || len(p.Links) != 2 {
+		t.Errorf("first page of all: %+v", p.Links)
+	}
+	p, _ = s.Items(Query{Layer: "villages", Limit: 10, Offset: 4, RawQuery: "offset=4&limit=10"}, "")
+	if p.Links[2].Rel != "prev" || p.Links[2].Href != "/collections/villages/items?offset=0&limit=10" {
+		t.Errorf("prev of offset 4: %+v", p.Links)
+	}
+}
+
+func TestItem(t *testing.T) {
+	s := testService()
+	it, err := s.Item("villages", "42", "https://x.org", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it.ID != 42 || it.Properties["population"] != int64(410) || it.Geometry.Geometry != (orb.Point{64.1, 30}) ||
+		it.Links[0].Href != "https://x.org/collections/villages/items/42" || it.Links[1].Rel != "collection" {
+		t.Errorf("item 42: %+v", it)
+	}
+	b, _ := json.Marshal(it)
+	if !strings.HasPrefix(string(b), `{"type":"Feature","id":42,"geometry":{"type":"Point","coordinates":[64.1,30]},"properties":{`) {
+		t.Errorf("item JSON %s", b)
+	}
+	for _, c := range [][2]string{{"villages", "0"}, {"villages", "101"}, {"villages", "x"}, {"villages", "-1"}, {"villages", "1.0"},
+		{"villages", "99999999999999999999"}, {"roads", "1"}} {
+		if _, err := s.Item(c[0], c[1], "", nil); data.KindOf(err) != data.KindNotFound {
+			t.Errorf("%v: err = %v, want not found", c, err)
+		}
+	}
+}
+
+func TestDatetimeRefused(t *testing.T) {
+	_, err := testService().Items(Query{Layer: "villages", Datetime: "2024-01-01T00:00:00Z"}, "")
+	if data.KindOf(err) != data.KindInvalid || !strings.Contains(err.Error(), "datetime") {
+		t.Errorf("datetime: %v", err)
+	}
+}
+
+// FuzzItem: any feature id in a URL finds the feature with exactly that id or is a 404.
+func FuzzItem(f *testing.F) {
+	s := testService()
+	for _, id := range []string{"1", "100", "0", "101", "-1", "+5", "05", "1e2", "18446744073709551616", ""} {
+		f.Add(id)
+	}
+	f.Fuzz(func(t *testing.T, id string) {
+		it, err := s.Item("villages", id, "", nil)
+		if err != nil {
+			if data.KindOf(err) != data.KindNotFound {
+				t.Fatalf("%q: %v", id, err)
+			}
+			return
+		}
+		if fmt.Sprint(it.ID) != strings.TrimLeft(strings.TrimPrefix(id, "+"), "0") && !(it.ID == 0 && strings.Trim(id, "+0") == "") {
+			t.Fatalf("%q found feature %d", id, it.ID)
+		}
+	})
 }

@@ -3,11 +3,13 @@ package features
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/access"
 	"github.com/cpec-digital/indus/data/filter"
 	"github.com/cpec-digital/indus/indexes"
 )
@@ -18,21 +20,28 @@ const (
 	MaxLimit     = 10_000
 )
 
+// CRS84 is the one coordinate reference system of every collection: WGS 84 longitude, latitude.
+const CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+
 // Query asks for a page of a collection's items.
 type Query struct {
-	Layer string
-	BBox  *orb.Bound        // nil: everywhere
-	Equal map[string]string // attribute = value filters (all must hold)
+	Layer    string
+	BBox     *orb.Bound        // nil: everywhere
+	Equal    map[string]string // attribute = value filters (all must hold)
+	Datetime string            // OGC datetime; refused: no collection has a temporal extent
 	// Filter is a filter expression in FilterLang (filter.LangCQL2 when empty, OGC API –
 	// Features Part 3's default) with geometry literals in FilterCRS (CRS84 when empty).
 	Filter, FilterLang, FilterCRS string
 	Limit, Offset                 int
-	RawQuery                      string // the request's query string, for the self and next links
+	RawQuery                      string            // the request's query string, for the self and next links
+	Who                           *access.Principal // the caller; nil: anonymous
 }
 
-// Page is a page of items as a GeoJSON FeatureCollection with OGC API – Features counts and links.
+// Page is a page of items as a GeoJSON FeatureCollection with OGC API – Features counts, the
+// time it was made and links.
 type Page struct {
 	Type           string    `json:"type"`
+	TimeStamp      string    `json:"timeStamp"`
 	NumberMatched  int       `json:"numberMatched"`
 	NumberReturned int       `json:"numberReturned"`
 	Features       []Feature `json:"features"`
@@ -47,6 +56,8 @@ type Feature struct {
 	Properties map[string]any `json:"properties"`
 }
 
+const geoJSON = "application/geo+json"
+
 // Geometry writes an orb geometry as a GeoJSON geometry object.
 type Geometry struct{ orb.Geometry }
 
@@ -56,9 +67,13 @@ func (g Geometry) MarshalJSON() ([]byte, error) { return geojson.NewGeometry(g.G
 // Items returns a page of the features of q.Layer that meet q.BBox and pass the filters (all of
 // them), in feature order; base is the public URL prefix of links.
 func (s *Service) Items(q Query, base string) (*Page, error) {
-	l, err := s.layer(q.Layer)
+	l, err := s.layer(q.Layer, q.Who)
 	if err != nil {
 		return nil, err
+	}
+	if q.Datetime != "" {
+		return nil, data.Invalid("datetime is not supported by collection "+l.Spec.ID,
+			"its features carry no time (the collection has no temporal extent): leave datetime out")
 	}
 	if q.Limit <= 0 {
 		q.Limit = DefaultLimit
@@ -71,15 +86,65 @@ func (s *Service) Items(q Query, base string) (*Page, error) {
 	page := idx[min(q.Offset, matched):min(q.Offset+q.Limit, matched)]
 	feats := make([]Feature, len(page))
 	for k, i := range page {
-		feats[k] = Feature{Type: "Feature", ID: l.ID(i), Geometry: Geometry{l.Geometry(i)}, Properties: l.Properties(i)}
+		feats[k] = feature(l.Layer, i)
 	}
-	self := base + "/collections/" + l.Spec.ID + "/items"
-	links := []Link{{Rel: "self", Href: self + "?" + q.RawQuery, Type: "application/geo+json"}}
+	return &Page{Type: "FeatureCollection", TimeStamp: time.Now().UTC().Format(time.RFC3339), Features: feats,
+		NumberMatched: matched, NumberReturned: len(feats), Links: pageLinks(base, l.Spec.ID, q, matched)}, nil
+}
+
+// pageLinks are the links of a page: itself, the next page (offset and limit, which GDAL and QGIS
+// follow) and the previous one, and the collection.
+func pageLinks(base, id string, q Query, matched int) []Link {
+	col := base + "/collections/" + id
+	links := []Link{{Rel: "self", Href: withQuery(col+"/items", q.RawQuery), Type: geoJSON, Title: "this page"}}
 	if q.Offset+q.Limit < matched {
 		next := withParams(q.RawQuery, "offset", strconv.Itoa(q.Offset+q.Limit), "limit", strconv.Itoa(q.Limit))
-		links = append(links, Link{Rel: "next", Href: self + "?" + next, Type: "application/geo+json"})
+		links = append(links, Link{Rel: "next", Href: col + "/items?" + next, Type: geoJSON, Title: "next page"})
 	}
-	return &Page{Type: "FeatureCollection", Features: feats, NumberMatched: matched, NumberReturned: len(feats), Links: links}, nil
+	if q.Offset > 0 {
+		prev := withParams(q.RawQuery, "offset", strconv.Itoa(max(q.Offset-q.Limit, 0)), "limit", strconv.Itoa(q.Limit))
+		links = append(links, Link{Rel: "prev", Href: col + "/items?" + prev, Type: geoJSON, Title: "previous page"})
+	}
+	return append(links, Link{Rel: "collection", Href: col, Type: "application/json", Title: "the collection"})
+}
+
+// withQuery appends a query string to a URL, if there is one.
+func withQuery(url, raw string) string {
+	if raw == "" {
+		return url
+	}
+	return url + "?" + raw
+}
+
+// feature is feature i of l as a GeoJSON Feature.
+func feature(l *data.Layer, i int) Feature {
+	return Feature{Type: "Feature", ID: l.ID(i), Geometry: Geometry{l.Geometry(i)}, Properties: l.Properties(i)}
+}
+
+// Item is one feature with its links: GET /collections/{id}/items/{featureId}.
+type Item struct {
+	Feature
+	Links []Link `json:"links"`
+}
+
+// Item returns the feature of layer whose id is featureID (a decimal integer), if who may read
+// the layer; base is the public URL prefix of links.
+func (s *Service) Item(layer, featureID, base string, who *access.Principal) (*Item, error) {
+	l, err := s.layer(layer, who)
+	if err != nil {
+		return nil, err
+	}
+	id, err := strconv.ParseUint(featureID, 10, 64)
+	i, ok := l.Find(id)
+	if err != nil || !ok {
+		return nil, data.Errorf(data.KindNotFound, "no feature %q in collection %q", featureID, layer)
+	}
+	col := base + "/collections/" + l.Spec.ID
+	return &Item{Feature: feature(l.Layer, i),
+		Links: []Link{
+			{Rel: "self", Href: col + "/items/" + strconv.FormatUint(id, 10), Type: geoJSON, Title: "this feature"},
+			{Rel: "collection", Href: col, Type: "application/json", Title: "the collection"},
+		}}, nil
 }
 
 // matching returns the features of l that meet q.BBox and pass q's filters, in feature order;

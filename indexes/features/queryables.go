@@ -1,6 +1,9 @@
 package features
 
-import "github.com/cpec-digital/indus/data"
+import (
+	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/access"
+)
 
 // Queryables is what a collection's filters may name, as a JSON Schema (OGC API – Features –
 // Part 3, Queryables): each field with its JSON type, and the geometry with its format.
@@ -36,9 +39,10 @@ func geometryFormat(s data.Shape) string {
 	return "geometry-any"
 }
 
-// Queryables describes the queryables of collection id; base is the public URL prefix.
-func (s *Service) Queryables(id, base string) (*Queryables, error) {
-	l, err := s.layer(id)
+// Queryables describes the queryables of collection id, if who may read it; base is the public
+// URL prefix.
+func (s *Service) Queryables(id, base string, who *access.Principal) (*Queryables, error) {
+	l, err := s.layer(id, who)
 	if err != nil {
 		return nil, err
 	}

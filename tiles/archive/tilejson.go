@@ -64,6 +64,9 @@ type Info struct {
 	Tiles    uint64 `json:"tiles"`  // tiles addressed
 	Unique   uint64 `json:"unique"` // distinct tile contents
 	Bytes    uint64 `json:"bytes"`  // the archive's length
+	// Layers are the ids of its vector layers (metadata vector_layers): a caller who may not read
+	// one of them, if the catalog restricts it, does not see the archive.
+	Layers []string `json:"layers"`
 }
 
 // List describes the archives in the order they were given.
@@ -76,7 +79,29 @@ func (s *Set) List() []Info {
 		h := a.header
 		size := max(h.DataOffset+h.DataLength, h.LeafOffset+h.LeafLength, h.MetadataOffset+h.MetadataLength)
 		out = append(out, Info{Name: a.spec.Name, Location: redact(a.spec.Location), Remote: remote(a.spec.Location),
-			MinZoom: int(h.MinZoom), MaxZoom: int(h.MaxZoom), Tiles: h.Addressed, Unique: h.Contents, Bytes: size})
+			MinZoom: int(h.MinZoom), MaxZoom: int(h.MaxZoom), Tiles: h.Addressed, Unique: h.Contents, Bytes: size, Layers: a.layers()})
 	}
 	return out
+}
+
+// layers lists the ids of the archive's vector layers.
+func (a *archive) layers() []string {
+	var vl []struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(a.meta["vector_layers"], &vl) // absent or malformed: no layers
+	out := []string{}
+	for _, l := range vl {
+		out = append(out, l.ID)
+	}
+	return out
+}
+
+// Layers lists the vector layer ids of archive name.
+func (s *Set) Layers(name string) ([]string, error) {
+	a, err := s.get(name)
+	if err != nil {
+		return nil, err
+	}
+	return a.layers(), nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/access"
 	"github.com/cpec-digital/indus/indexes"
 	"github.com/cpec-digital/indus/tiles"
 	"github.com/cpec-digital/indus/tiles/pmtiles"
@@ -93,7 +94,7 @@ func New(set *indexes.Set, cfg tiles.Config, opt Options, log *slog.Logger) (*Ex
 		return nil, err
 	}
 	e := &Exporter{ts: ts, set: set, opt: opt}
-	if e.tj, err = ts.TileJSON(opt.Layers, ""); err != nil { // checks the layer ids
+	if e.tj, err = ts.TileJSON(opt.Layers, "", access.Operator()); err != nil { // checks the layer ids
 		return nil, err
 	}
 	if err := e.bind(); err != nil {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/cpec-digital/indus/data/access"
 	"github.com/cpec-digital/indus/tiles"
 	"github.com/cpec-digital/indus/tiles/pmtiles"
 )
@@ -130,7 +131,7 @@ func (e *Exporter) visit(ctx context.Context, z uint32, i int, n node) visit {
 		return v
 	}
 	e.drawn.Add(1)
-	t, err := e.ts.Tile(ctx, tiles.Request{Layers: e.ids, Z: z, X: n.x, Y: n.y})
+	t, err := e.ts.Tile(ctx, tiles.Request{Layers: e.ids, Z: z, X: n.x, Y: n.y, Who: access.Operator()})
 	if err != nil {
 		v.err = err
 	} else if !t.Empty {

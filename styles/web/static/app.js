@@ -10,6 +10,11 @@
   const indus = { lastReport: null, warnings: new Map(), errors: [] };
   window.indus = indus;
 
+  // Urdu names are written right to left in joined letters: Mapbox's RTL text plugin (ICU's
+  // Arabic shaping and bidi, vendored) turns them into presentation forms in visual order, whose
+  // glyphs the server's fonts have. Loaded when the first right-to-left label is met.
+  maplibregl.setRTLTextPlugin(api('/map/vendor/mapbox-gl-rtl-text.js'), true)
+    .catch((e) => indus.errors.push('RTL text plugin: ' + e));
   const map = new maplibregl.Map({ container: 'map', style: api('/styles/indus.json'), center: [69.3, 30.4], zoom: 4.6, hash: true, attributionControl: { compact: false } });
   indus.map = map;
   map.addControl(new maplibregl.NavigationControl(), 'top-right');
@@ -120,7 +125,7 @@
     if (draw.mode) return;
     const feats = map.queryRenderedFeatures(e.point).filter((f) => f.layer.metadata && f.layer.metadata['indus:layer']);
     if (!feats.length) return;
-    const f = feats[0];
+    const f = feats.find((x) => !x.layer.metadata['indus:label']) || feats[0]; // the feature rather than its name
     const rows = Object.entries(f.properties).map(([k, v]) => `<tr><td>${esc(k)}</td><td>${fmt(v, 3)}</td></tr>`).join('');
     new maplibregl.Popup({ className: 'popup' }).setLngLat(e.lngLat)
       .setHTML(`<b>${esc(f.layer.metadata['indus:layer'])}</b><table>${rows}</table>`).addTo(map);

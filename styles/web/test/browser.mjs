@@ -21,6 +21,8 @@ try {
   const consoleErrors = [];
   page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text() + ' ' + (m.location().url || '')); });
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  const fontResponses = [];
+  page.on('response', (r) => { if (r.url().includes('/fonts/')) fontResponses.push({ url: decodeURIComponent(r.url()), status: r.status() }); });
   await page.goto(base + '/map/', { waitUntil: 'load' });
   await page.waitForFunction(() => window.indus && window.indus.catalog, null, { timeout: 60000 });
   const idle = () => page.evaluate(() => new Promise((resolve) => {
@@ -28,6 +30,28 @@ try {
     if (m.loaded() && m.areTilesLoaded()) return setTimeout(resolve, 300);
     m.once('idle', () => setTimeout(resolve, 300));
   }));
+  // Labels at the opening view (Pakistan at zoom 4.6): each province named once, in English and
+  // in Urdu — right to left through the RTL plugin, in presentation forms whose glyphs Indus
+  // serves — and the cities of a million people.
+  await page.waitForFunction(() => maplibregl.getRTLTextPluginStatus() === 'loaded', null, { timeout: 30000 });
+  await idle();
+  const labels = await page.evaluate(() => {
+    const m = window.indus.map;
+    const names = (layer, key) => m.queryRenderedFeatures({ layers: [layer] }).map((f) => f.properties[key]);
+    return { provinces: names('provinces-label', 'name_en'), urdu: names('provinces-label', 'name_ur'),
+      places: names('places-label', 'name'), rtl: maplibregl.getRTLTextPluginStatus() };
+  });
+  result.labels = labels;
+  for (const p of ['Sindh', 'Punjab', 'Balochistan']) if (!labels.provinces.includes(p)) fail('province not named: ' + p + ' ' + JSON.stringify(labels));
+  if (new Set(labels.provinces).size !== labels.provinces.length) fail('a province named twice: ' + labels.provinces);
+  for (const u of ['سندھ', 'پنجاب']) if (!labels.urdu.includes(u)) fail('Urdu name not shown: ' + u);
+  for (const c of ['Karachi', 'Lahore']) if (!labels.places.includes(c)) fail('city not named: ' + c);
+  const fontsOK = fontResponses.filter((r) => r.status === 200).map((r) => r.url.replace(/^.*\/fonts\//, ''));
+  result.fonts = fontsOK;
+  if (!fontsOK.some((u) => u.includes('Noto Naskh Arabic') && /\/(64256-64511|65024-65279)\.pbf$/.test(u))) fail('no Arabic presentation forms fetched: ' + fontsOK);
+  const badFonts = fontResponses.filter((r) => r.status !== 200 && r.status !== 304);
+  if (badFonts.length) fail('font requests failed: ' + JSON.stringify(badFonts));
+
   // Over the lower Indus: flood zones, rivers, villages, routes, boundaries.
   await page.evaluate(() => window.indus.map.jumpTo({ center: [68.6, 26.6], zoom: 7 }));
   await idle();

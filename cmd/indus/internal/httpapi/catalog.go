@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
@@ -16,18 +15,21 @@ import (
 )
 
 func (s *Server) catalog(c *fiber.Ctx) error {
-	return c.JSON(s.feat.Catalog(s.baseURL(c)))
+	s.noteRead(c, note{})
+	return c.JSON(s.feat.Catalog(s.baseURL(c), who(c)))
 }
 
 func (s *Server) collections(c *fiber.Ctx) error {
-	return c.JSON(s.feat.Collections(s.baseURL(c)))
+	s.noteRead(c, note{})
+	return c.JSON(s.feat.Collections(s.baseURL(c), who(c)))
 }
 
 func (s *Server) collection(c *fiber.Ctx) error {
-	col, err := s.feat.Collection(strings.Clone(c.Params("id")), s.baseURL(c))
+	col, err := s.feat.Collection(strings.Clone(c.Params("id")), s.baseURL(c), who(c))
 	if err != nil {
 		return err
 	}
+	s.noteRead(c, note{layers: []string{col.ID}})
 	return c.JSON(col)
 }
 
@@ -43,29 +45,38 @@ func (s *Server) items(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	body, err := json.Marshal(page)
-	if err != nil {
-		return err
+	n := note{layers: []string{q.Layer}}
+	if q.BBox != nil {
+		n.bbox = []float64{q.BBox.Min[0], q.BBox.Min[1], q.BBox.Max[0], q.BBox.Max[1]}
 	}
-	c.Set(fiber.HeaderContentType, "application/geo+json")
-	return c.Send(body)
+	s.noteRead(c, n)
+	return sendFeatures(c, page)
 }
 
 // itemsQuery parses the parameters of /collections/{id}/items; every other parameter is an
-// attribute filter (the service checks the field exists).
+// attribute filter (the service checks the field exists). A limit over the maximum is served as
+// the maximum (OGC API - Features 1.0.1, /req/core/fc-limit-response-1); crs and bbox-crs may
+// only name CRS84.
 func itemsQuery(c *fiber.Ctx) (features.Query, error) {
-	q := features.Query{Layer: strings.Clone(c.Params("id")), Equal: map[string]string{},
-		RawQuery: string(c.Context().QueryArgs().QueryString()), Filter: strings.Clone(c.Query("filter")),
-		FilterLang: strings.Clone(c.Query("filter-lang")), FilterCRS: strings.Clone(c.Query("filter-crs"))}
+	q := features.Query{Layer: strings.Clone(c.Params("id")), Equal: map[string]string{}, Who: who(c),
+		RawQuery: string(c.Context().QueryArgs().QueryString()), Datetime: strings.Clone(c.Query("datetime")),
+		Filter: strings.Clone(c.Query("filter")), FilterLang: strings.Clone(c.Query("filter-lang")),
+		FilterCRS: strings.Clone(c.Query("filter-crs"))}
 	var err error
-	if q.Limit, err = intParam(c, "limit", features.DefaultLimit, 1, features.MaxLimit); err != nil {
+	if q.Limit, err = intParam(c, "limit", features.DefaultLimit, 1, math.MaxInt32); err != nil {
 		return q, err
+	}
+	q.Limit = min(q.Limit, features.MaxLimit)
+	for _, name := range []string{"crs", "bbox-crs"} {
+		if err := onlyCRS84(c, name); err != nil {
+			return q, err
+		}
 	}
 	if q.Offset, err = intParam(c, "offset", 0, 0, math.MaxInt32); err != nil {
 		return q, err
 	}
 	if raw := c.Query("bbox"); raw != "" {
-		b, err := ParseBBox(raw)
+		b, err := ParseBBox(flatBBox(raw))
 		if err != nil {
 			return q, err
 		}
@@ -73,12 +84,28 @@ func itemsQuery(c *fiber.Ctx) (features.Query, error) {
 	}
 	c.Context().QueryArgs().VisitAll(func(k, v []byte) {
 		switch key := string(k); key {
-		case "bbox", "limit", "offset", "f", "datetime", "filter", "filter-lang", "filter-crs":
+		case "bbox", "bbox-crs", "crs", "limit", "offset", "f", "datetime", "filter", "filter-lang", "filter-crs":
 		default:
 			q.Equal[key] = string(v)
 		}
 	})
 	return q, nil
+}
+
+// flatBBox turns an OGC bbox of six numbers (west,south,min height,east,north,max height) into
+// the four of its ground extent: every layer is two-dimensional, so heights select nothing.
+// Anything else, bad heights too, is left for ParseBBox to judge (and refuse).
+func flatBBox(raw string) string {
+	p := strings.Split(raw, ",")
+	if len(p) != 6 {
+		return raw
+	}
+	for _, h := range []string{p[2], p[5]} {
+		if f, err := strconv.ParseFloat(strings.TrimSpace(h), 64); err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return raw
+		}
+	}
+	return strings.Join([]string{p[0], p[1], p[3], p[4]}, ",")
 }
 
 // ParseBBox parses "west,south,east,north" in WGS84 degrees.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -179,5 +180,17 @@ func TestQueryablesRoute(t *testing.T) {
 	var e errorBody
 	if code, _ := get(t, base+"/collections/nope/queryables", &e); code != 404 {
 		t.Errorf("unknown collection: %d %+v", code, e)
+	}
+	var conf struct {
+		ConformsTo []string `json:"conformsTo"`
+	}
+	get(t, base+"/conformance", &conf)
+	for _, c := range []string{"ogcapi-features-3/1.0/conf/queryables", "ogcapi-features-3/1.0/conf/queryables-query-parameters",
+		"ogcapi-features-3/1.0/conf/filter", "ogcapi-features-3/1.0/conf/features-filter", "cql2/1.0/conf/cql2-text",
+		"cql2/1.0/conf/basic-cql2", "cql2/1.0/conf/advanced-comparison-operators", "cql2/1.0/conf/basic-spatial-functions",
+		"cql2/1.0/conf/basic-spatial-functions-plus", "cql2/1.0/conf/property-property"} {
+		if !slices.Contains(conf.ConformsTo, "http://www.opengis.net/spec/"+c) {
+			t.Errorf("/conformance lacks %s", c)
+		}
 	}
 }

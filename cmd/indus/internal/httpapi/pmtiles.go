@@ -7,6 +7,7 @@ import (
 
 	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/indexes/features"
+	"github.com/cpec-digital/indus/tiles/archive"
 )
 
 // archiveTile serves GET /pmtiles/{name}/{z}/{x}/{y}.mvt (or .pbf) from a PMTiles archive.
@@ -25,7 +26,11 @@ func (s *Server) archiveTile(c *fiber.Ctx) error {
 	if y, err = parseCoord("y", c.Params("y")); err != nil {
 		return err
 	}
-	t, err := s.arch.Tile(c.UserContext(), strings.Clone(c.Params("name")), z, x, y)
+	name := strings.Clone(c.Params("name"))
+	if err := s.archiveFor(c, name); err != nil {
+		return err
+	}
+	t, err := s.arch.Tile(c.UserContext(), name, z, x, y)
 	if err != nil {
 		return err
 	}
@@ -39,6 +44,9 @@ func (s *Server) archiveTileJSON(c *fiber.Ctx) error {
 	if !ok {
 		return data.Errorf(data.KindNotFound, "no route for %s (TileJSON is /pmtiles/{name}.json)", strings.Clone(c.Path()))
 	}
+	if err := s.archiveFor(c, name); err != nil {
+		return err
+	}
 	tj, err := s.arch.TileJSON(name, s.baseURL(c)+"/pmtiles/"+name+"/{z}/{x}/{y}.mvt")
 	if err != nil {
 		return err
@@ -47,10 +55,34 @@ func (s *Server) archiveTileJSON(c *fiber.Ctx) error {
 	return c.JSON(tj)
 }
 
-// archiveLinks are the landing page's links to the served archives' TileJSON.
-func (s *Server) archiveLinks(base string) []features.Link {
-	var out []features.Link
+// archiveFor refuses an archive holding a layer the caller may not read, as one that does not exist.
+func (s *Server) archiveFor(c *fiber.Ctx, name string) error {
+	layers, err := s.arch.Layers(name)
+	if err != nil {
+		return err
+	}
+	if s.feat.Hides(layers, who(c)) {
+		return data.Errorf(data.KindNotFound, "no pmtiles archive %q", name)
+	}
+	s.noteRead(c, note{layers: layers})
+	return nil
+}
+
+// archives lists the archives the caller may see.
+func (s *Server) archives(c *fiber.Ctx) []archive.Info {
+	out := []archive.Info{}
 	for _, a := range s.arch.List() {
+		if !s.feat.Hides(a.Layers, who(c)) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// archiveLinks are the landing page's links to the TileJSON of the archives the caller may see.
+func (s *Server) archiveLinks(c *fiber.Ctx, base string) []features.Link {
+	var out []features.Link
+	for _, a := range s.archives(c) {
 		out = append(out, features.Link{Rel: "tiles", Href: base + "/pmtiles/" + a.Name + ".json", Type: "application/json",
 			Title: "TileJSON of the PMTiles archive " + a.Name})
 	}

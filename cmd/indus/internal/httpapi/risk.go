@@ -25,10 +25,12 @@ func (s *Server) riskArea(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	req.Who = who(c)
 	res, err := s.risk.Area(c.UserContext(), req)
 	if err != nil {
 		return err
 	}
+	s.noteRead(c, note{layers: res.Layers(), bbox: req.BBox})
 	return sendExport(c, format, "indus-risk-area", res,
 		func(w io.Writer) error { return analytics.WriteCSV(w, res) },
 		func() ([]byte, error) { return analytics.ExposedGeoJSON(res) })
@@ -44,20 +46,22 @@ func (s *Server) riskPoint(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.risk.Point(lon, lat)
+	res, err := s.risk.Point(lon, lat, who(c))
 	if err != nil {
 		return err
 	}
+	s.noteRead(c, note{layers: res.Layers(), bbox: []float64{lon, lat, lon, lat}})
 	return c.JSON(res)
 }
 
 // riskRank serves GET /risk/rank?admin=&hazard=&metric=.
 func (s *Server) riskRank(c *fiber.Ctx) error {
 	res, err := s.risk.Rank(c.UserContext(), strings.Clone(c.Query("admin")),
-		strings.Clone(c.Query("hazard")), strings.Clone(c.Query("metric")))
+		strings.Clone(c.Query("hazard")), strings.Clone(c.Query("metric")), who(c))
 	if err != nil {
 		return err
 	}
+	s.noteRead(c, note{layers: res.Layers})
 	return c.JSON(res)
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/cpec-digital/indus/analytics/planning"
 	"github.com/cpec-digital/indus/analytics/warnings"
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/access"
 	"github.com/cpec-digital/indus/indexes/features"
 	"github.com/cpec-digital/indus/tiles"
 	"github.com/cpec-digital/indus/tiles/archive"
@@ -32,6 +33,8 @@ var statusOf = map[data.Kind]int{
 	data.KindTooLarge:    fiber.StatusRequestEntityTooLarge,
 	data.KindTimeout:     fiber.StatusGatewayTimeout,
 	data.KindAuth:        fiber.StatusUnauthorized,
+	data.KindForbidden:   fiber.StatusForbidden,
+	data.KindTooMany:     fiber.StatusTooManyRequests,
 	data.KindConflict:    fiber.StatusConflict,
 	data.KindInternal:    fiber.StatusInternalServerError,
 	data.KindUnavailable: fiber.StatusServiceUnavailable,
@@ -54,10 +57,10 @@ type Config struct {
 	Version string
 	// TileCacheControl is the Cache-Control header of tiles (default "public, max-age=300").
 	TileCacheControl string
-	// APIKey authorizes write endpoints (Authorization: Bearer <key>); empty disables writes.
-	APIKey string
 	// Heartbeat is the interval of the comment lines on event streams (default 15 s).
 	Heartbeat time.Duration
+	// Glyphs serves the fonts of map labels at /fonts/{fontstack}/{range}.pbf; nil: none (404).
+	Glyphs Glyphs
 }
 
 // Services are the domain services the server calls; Warnings may be nil (no gauge layer),
@@ -69,21 +72,29 @@ type Services struct {
 	Warnings *warnings.Service
 	Archives *archive.Set
 	Planner  *planning.Planner // may be nil
+	Keys     Authenticator     // nil: no keys (every request is anonymous; writes are disabled)
+	Limiter  Limiter           // nil: no rate limits
+	Audit    Auditor           // nil: no audit log
 }
 
 // Server serves the Indus API over Fiber.
 type Server struct {
-	cfg    Config
-	log    *slog.Logger
-	app    *fiber.App
-	feat   *features.Service
-	tiles  *tiles.Service
-	risk   *analytics.Engine
-	warn   *warnings.Service
-	arch   *archive.Set
-	plan   *planning.Planner
-	start  time.Time
-	closed atomic.Bool
+	cfg     Config
+	log     *slog.Logger
+	app     *fiber.App
+	feat    *features.Service
+	tiles   *tiles.Service
+	risk    *analytics.Engine
+	warn    *warnings.Service
+	arch    *archive.Set
+	plan    *planning.Planner
+	keys    Authenticator
+	limiter Limiter
+	audit   Auditor
+	apiDoc  openAPI // GET /api
+	apiErr  error   // why openapi.yaml could not be read (a bug the tests catch)
+	start   time.Time
+	closed  atomic.Bool
 }
 
 // New builds a server over the services.
@@ -105,7 +116,8 @@ func New(cfg Config, svc Services, log *slog.Logger) *Server {
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	s := &Server{cfg: cfg, log: log, start: time.Now(), feat: svc.Features, tiles: svc.Tiles, risk: svc.Risk, warn: svc.Warnings,
-		arch: svc.Archives, plan: svc.Planner}
+		arch: svc.Archives, plan: svc.Planner, keys: svc.Keys, limiter: svc.Limiter, audit: svc.Audit}
+	s.apiDoc, s.apiErr = parseOpenAPI(openAPIYAML)
 	s.app = fiber.New(fiber.Config{
 		AppName:               "indus",
 		DisableStartupMessage: true,
@@ -121,6 +133,8 @@ func New(cfg Config, svc Services, log *slog.Logger) *Server {
 		s.log.Error("panic in handler", "path", c.Path(), "panic", e)
 	}}))
 	s.app.Use(s.cors)
+	s.app.Use(s.authenticate)
+	s.app.Use(s.auditing)
 	s.app.Use(s.deadline)
 	s.routes()
 	return s
@@ -140,29 +154,33 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 func (s *Server) routes() {
 	s.app.Get("/", s.landing)
+	s.app.Get("/conformance", s.conformanceDoc)
+	s.app.Get("/api", s.api)
 	s.app.Get("/health", s.health)
 	s.app.Get("/catalog", s.catalog)
 	s.app.Get("/collections", s.collections)
 	s.app.Get("/collections/:id", s.collection)
 	s.app.Get("/collections/:id/items", s.items)
 	s.app.Get("/collections/:id/queryables", s.queryables)
+	s.app.Get("/collections/:id/items/:featureId", s.item)
 	s.app.Get("/tiles/:layers/:z/:x/:y.:ext", s.tile)
 	s.app.Get("/tiles/:tileset", s.tileJSON)
 	s.app.Get("/pmtiles/:name/:z/:x/:y.:ext", s.archiveTile)
 	s.app.Get("/pmtiles/:file", s.archiveTileJSON)
-	s.app.Post("/risk/area", s.riskArea)
-	s.app.Get("/risk/point", s.riskPoint)
-	s.app.Get("/risk/rank", s.riskRank)
-	s.app.Post("/plan/fibre", s.planFibre)
-	s.app.Post("/warnings/readings", s.requireKey, s.postReadings)
+	s.app.Post("/risk/area", s.limit, s.riskArea)
+	s.app.Get("/risk/point", s.limit, s.riskPoint)
+	s.app.Get("/risk/rank", s.limit, s.riskRank)
+	s.app.Post("/plan/fibre", s.limit, s.planFibre)
+	s.app.Post("/warnings/readings", s.require(access.WriteWarnings), s.postReadings)
 	s.app.Get("/warnings/readings", s.getReadings)
 	s.app.Get("/warnings/stream", s.stream)
 	s.app.Get("/warnings", s.listWarnings)
 	s.app.Get("/warnings.atom", s.atomFeed)
 	s.app.Get("/warnings/:file", s.getWarning)
-	s.app.Get("/warnings/:id/villages", s.warningVillages)
+	s.app.Get("/warnings/:id/villages", s.limit, s.warningVillages)
 	s.app.Get("/styles", s.styleIndex)
 	s.app.Get("/styles/:file", s.style)
+	s.app.Get("/fonts/:fontstack/:range.pbf", s.glyphs)
 	s.app.Use("/map", func(c *fiber.Ctx) error {
 		if c.Path() == "/map" { // relative links in the page need the trailing slash
 			return c.Redirect("/map/", fiber.StatusMovedPermanently)
@@ -201,7 +219,7 @@ func (s *Server) cors(c *fiber.Ctx) error {
 		c.Set("Access-Control-Max-Age", "86400")
 		return c.SendStatus(fiber.StatusNoContent)
 	}
-	c.Set("Access-Control-Expose-Headers", "ETag")
+	c.Set("Access-Control-Expose-Headers", "ETag, Content-Crs")
 	return c.Next()
 }
 
@@ -211,7 +229,8 @@ type errorBody struct {
 	Detail string `json:"detail,omitempty"`
 }
 
-func (s *Server) handleError(c *fiber.Ctx, err error) error {
+// failure is the status and body of an error.
+func failure(err error) (int, errorBody) {
 	var fe *fiber.Error
 	var de *data.Error
 	status := fiber.StatusInternalServerError
@@ -233,6 +252,17 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	if status == 0 {
 		status = fiber.StatusInternalServerError
 	}
+	return status, body
+}
+
+// statusFor is the status an error is answered with.
+func statusFor(err error) int {
+	status, _ := failure(err)
+	return status
+}
+
+func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	status, body := failure(err)
 	if status >= 500 {
 		s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
 	}
@@ -250,7 +280,7 @@ func (s *Server) baseURL(c *fiber.Ctx) string {
 
 func (s *Server) landing(c *fiber.Ctx) error {
 	base := s.baseURL(c)
-	sum := s.feat.Summary()
+	sum := s.feat.Summary(who(c))
 	return c.JSON(fiber.Map{
 		"title":        "Indus",
 		"description":  "Vector tiles and climate-risk answers for the China-Pakistan Economic Corridor",
@@ -259,6 +289,8 @@ func (s *Server) landing(c *fiber.Ctx) error {
 		"dataset":      sum.Dataset,
 		"links": append([]features.Link{
 			{Rel: "self", Href: base + "/", Type: "application/json", Title: "this page"},
+			{Rel: "service-desc", Href: base + "/api", Type: openAPIType, Title: "the API definition (OpenAPI 3.0)"},
+			{Rel: "conformance", Href: base + "/conformance", Type: "application/json", Title: "OGC API conformance classes"},
 			{Rel: "data", Href: base + "/collections", Type: "application/json", Title: "collections (OGC API - Features)"},
 			{Rel: "describedby", Href: base + "/catalog", Type: "application/json", Title: "layer catalog with metadata"},
 			{Rel: "status", Href: base + "/health", Type: "application/json", Title: "health"},
@@ -267,12 +299,12 @@ func (s *Server) landing(c *fiber.Ctx) error {
 			{Rel: "warnings", Href: base + "/warnings", Type: "application/json", Title: "flood warnings"},
 			{Rel: "styles", Href: base + "/styles", Type: "application/json", Title: "MapLibre styles of the 7 themes"},
 			{Rel: "map", Href: base + "/map/", Type: "text/html", Title: "web map viewer"},
-		}, s.archiveLinks(base)...),
+		}, s.archiveLinks(c, base)...),
 	})
 }
 
 func (s *Server) health(c *fiber.Ctx) error {
-	sum := s.feat.Summary()
+	sum := s.feat.Summary(who(c))
 	status := "ok"
 	if s.closed.Load() {
 		status = "shutting down"
@@ -282,7 +314,7 @@ func (s *Server) health(c *fiber.Ctx) error {
 		"data_version": sum.Version, "uptime_s": int(time.Since(s.start).Seconds()),
 		"tile_cache": fiber.Map{"enabled": st.Enabled, "hits": st.Hits, "misses": st.Misses, "computed": st.Computed,
 			"invalidated": st.Invalidated, "entries": st.Entries, "bytes": st.CostBytes},
-		"pmtiles": s.arch.List()}
+		"pmtiles": s.archives(c)}
 	if s.warn != nil {
 		out["warnings"] = s.warn.Status()
 	}

@@ -19,10 +19,12 @@ func (s *Server) style(c *fiber.Ctx) error {
 		return data.Errorf(data.KindNotFound, "no route for %s (styles are /styles/{name}.json)", c.Path())
 	}
 	c.Set(fiber.HeaderCacheControl, "public, max-age=60")
+	s.noteRead(c, note{})
+	entries := s.feat.StyleEntries(who(c))
 	if name == "legend" {
-		return c.JSON(fiber.Map{"layers": styles.Legend(s.feat.StyleEntries())})
+		return c.JSON(fiber.Map{"layers": styles.Legend(entries)})
 	}
-	st, err := styles.Style(strings.Clone(name), s.feat.StyleEntries(), s.baseURL(c)+"/tiles/")
+	st, err := styles.Style(strings.Clone(name), entries, s.baseURL(c))
 	if err != nil {
 		return err
 	}

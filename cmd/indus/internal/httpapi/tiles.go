@@ -55,7 +55,7 @@ func (s *Server) tile(c *fiber.Ctx) error {
 	}
 	var layers, fields [32]string
 	req := tiles.Request{Layers: splitInto(layers[:0], c.Params("layers")), Filter: c.Query("filter"),
-		FilterLang: c.Query("filter-lang"), FilterCRS: c.Query("filter-crs")}
+		FilterLang: c.Query("filter-lang"), FilterCRS: c.Query("filter-crs"), Who: who(c)}
 	var err error
 	if req.Z, err = parseCoord("zoom", c.Params("z")); err != nil {
 		return err
@@ -79,6 +79,9 @@ func (s *Server) tile(c *fiber.Ctx) error {
 		if t, err = s.tiles.Tile(ctx, req); err != nil {
 			return err
 		}
+	}
+	if req.Who != nil {
+		s.noteRead(c, note{layers: splitList(c.Params("layers")), tile: c.Params("z") + "/" + c.Params("x") + "/" + c.Params("y")})
 	}
 	return s.sendTile(c, t)
 }
@@ -160,10 +163,11 @@ func (s *Server) tileJSON(c *fiber.Ctx) error {
 	}
 	layers := splitList(name)
 	url := s.baseURL(c) + "/tiles/" + strings.Join(layers, ",") + "/{z}/{x}/{y}.mvt"
-	tj, err := s.tiles.TileJSON(layers, url)
+	tj, err := s.tiles.TileJSON(layers, url, who(c))
 	if err != nil {
 		return err
 	}
+	s.noteRead(c, note{layers: layers})
 	c.Set(fiber.HeaderCacheControl, "public, max-age=60")
 	return c.JSON(tj)
 }

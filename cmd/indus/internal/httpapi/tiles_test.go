@@ -105,7 +105,7 @@ func TestTileResponses(t *testing.T) {
 		if gz.StatusCode() != 200 || string(gz.Header.Peek("Content-Encoding")) != "gzip" || !strings.HasSuffix(etag, `-gz"`) ||
 			string(gz.Header.ContentType()) != mvtType || string(gz.Header.Peek("Cache-Control")) != "public, max-age=7" ||
 			string(gz.Header.Peek("Vary")) != "Accept-Encoding" || string(gz.Header.Peek("Access-Control-Allow-Origin")) != "*" ||
-			string(gz.Header.Peek("Access-Control-Expose-Headers")) != "ETag" || gz.Header.ContentLength() != len(gz.Body()) {
+			string(gz.Header.Peek("Access-Control-Expose-Headers")) != "ETag, Content-Crs" || gz.Header.ContentLength() != len(gz.Body()) {
 			t.Fatalf("round %d gzip: %d\n%s", round, gz.StatusCode(), gz.Header.String())
 		}
 		zr, err := gzip.NewReader(bytes.NewReader(gz.Body()))

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -20,19 +19,6 @@ import (
 	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/data/geo"
 )
-
-// requireKey guards write endpoints: Authorization: Bearer <API key>, compared in constant time.
-func (s *Server) requireKey(c *fiber.Ctx) error {
-	if s.cfg.APIKey == "" {
-		return &data.Error{Kind: data.KindAuth, Msg: "writes are disabled", Detail: "the server has no API key (set INDUS_API_KEY)"}
-	}
-	got, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
-	if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.APIKey)) != 1 {
-		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="indus"`)
-		return &data.Error{Kind: data.KindAuth, Msg: "missing or wrong API key", Detail: "send Authorization: Bearer <key>"}
-	}
-	return c.Next()
-}
 
 func (s *Server) warningsOff() error {
 	return data.Errorf(data.KindNotFound, "flood warnings are not enabled on this server")

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/cpec-digital/indus/analytics"
+	"github.com/cpec-digital/indus/cmd/indus/internal/httpapi"
+	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/access"
+	"github.com/cpec-digital/indus/data/access/auditlog"
+	"github.com/cpec-digital/indus/data/access/keyfile"
+	"github.com/cpec-digital/indus/data/access/ratelimit"
+)
+
+// publicLayers are the layers that feed answers every caller gets — the risk index and rankings
+// (people, facilities, admin units), the flood warnings broadcast as CAP alerts and events (gauges,
+// villages, facilities, CPEC routes): a catalog may not restrict them.
+func publicLayers(cfg analytics.Config) []string {
+	return []string{cfg.PopulationLayer, cfg.FacilityLayer, cfg.GaugeLayer, cfg.AdminLayer, "cpec_routes"}
+}
+
+// checkPublic refuses a catalog that restricts a layer public answers are made of.
+func checkPublic(cat *data.Catalog, cfg analytics.Config) error {
+	for _, id := range publicLayers(cfg) {
+		if l, ok := cat.Layer(id); ok && !l.Access.Public() {
+			return data.Invalid(fmt.Sprintf("layer %q: access must be public", id),
+				"it feeds answers every caller gets (risk index, rankings, flood warnings); restrict a copy of it instead")
+		}
+	}
+	return nil
+}
+
+// trust is a server's keys (the keys file and INDUS_API_KEY, loaded again on SIGHUP), its audit
+// log and its rate limiter.
+type trust struct {
+	path, legacy string
+	keys         atomic.Pointer[keyfile.Keyring]
+	audit        *auditlog.Log // nil: no audit log
+	limiter      *ratelimit.Limiter
+	log          *slog.Logger
+}
+
+// openTrust loads the keys and opens the audit log (refusing a broken chain).
+func openTrust(cfg config, log *slog.Logger) (*trust, error) {
+	t := &trust{path: cfg.Keys, legacy: cfg.APIKey, log: log}
+	ring, err := t.load()
+	if err != nil {
+		return nil, err
+	}
+	t.keys.Store(ring)
+	if cfg.RateLimit > 0 {
+		burst := cfg.RateBurst
+		if burst == 0 {
+			burst = max(1, cfg.RateLimit/6)
+		}
+		if t.limiter, err = ratelimit.New(ratelimit.Config{Rate: float64(cfg.RateLimit) / 60, Burst: burst, MaxKeys: 100_000}); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.AuditLog != "" {
+		if t.audit, err = auditlog.Open(cfg.AuditLog); err != nil {
+			return nil, fmt.Errorf("audit log: %w", err)
+		}
+	}
+	if len(ring.IDs()) == 0 {
+		log.Warn("no keys: every request is anonymous and POST /warnings/readings is disabled (set INDUS_API_KEY or --keys)")
+	}
+	return t, nil
+}
+
+// load reads the keys file (none without a path) with the legacy key.
+func (t *trust) load() (*keyfile.Keyring, error) {
+	if t.path == "" {
+		return keyfile.New(nil, keyfile.WithLegacyKey(t.legacy))
+	}
+	ring, err := keyfile.Load(t.path, keyfile.WithLegacyKey(t.legacy))
+	if err != nil {
+		return nil, fmt.Errorf("keys file: %w", err)
+	}
+	return ring, nil
+}
+
+// Authenticate asks the keys loaded last.
+func (t *trust) Authenticate(token string) (*access.Principal, error) {
+	return t.keys.Load().Authenticate(token)
+}
+
+// reloadKeys loads the keys file again (a bad file keeps the old keys) and records what changed.
+func (t *trust) reloadKeys() {
+	ring, err := t.load()
+	if err != nil {
+		t.log.Error("keys not reloaded; the previous keys stay valid", "err", err)
+		t.record(auditlog.Record{Action: "keys", Route: "reload", Status: 500, Detail: err.Error()})
+		return
+	}
+	added, removed, changed := keyfile.Diff(t.keys.Swap(ring), ring)
+	t.log.Info("keys reloaded", "keys", len(ring.IDs()), "added", added, "removed", removed, "changed", changed)
+	if len(added)+len(removed)+len(changed) > 0 {
+		t.record(auditlog.Record{Action: "keys", Route: "reload", Status: 200,
+			Detail: fmt.Sprintf("added %v removed %v changed %v", added, removed, changed)})
+	}
+}
+
+// reloaded records a data reload, done or failed.
+func (t *trust) reloaded(version string, err error) {
+	r := auditlog.Record{Action: "data", Route: "reload", Status: 200, Detail: "data version " + version}
+	if err != nil {
+		r.Status, r.Detail = 500, err.Error()
+	}
+	t.record(r)
+}
+
+// Audit appends an HTTP event to the audit log.
+func (t *trust) Audit(ev httpapi.Event) error {
+	r := auditlog.Record{Key: ev.Who.Name(), Action: "read", Method: ev.Method, Route: ev.Route, Layers: ev.Layers,
+		Tile: ev.Tile, Status: ev.Status}
+	if ev.Write {
+		r.Action = "write"
+	}
+	if len(ev.BBox) == 4 {
+		r.BBox = &[4]float64{ev.BBox[0], ev.BBox[1], ev.BBox[2], ev.BBox[3]}
+	}
+	return t.audit.Append(r)
+}
+
+// record appends a record made by the server itself (key "operator").
+func (t *trust) record(r auditlog.Record) {
+	if t.audit == nil {
+		return
+	}
+	r.Key = access.Operator().ID
+	if err := t.audit.Append(r); err != nil {
+		t.log.Error("audit log", "err", err)
+	}
+}
+
+// services fills the keys, audit log and rate limiter of the HTTP services.
+func (t *trust) services(svc *httpapi.Services) {
+	svc.Keys = t
+	if t.audit != nil {
+		svc.Audit = t
+	}
+	if t.limiter != nil {
+		svc.Limiter = t.limiter
+	}
+}
+
+// syncs flushes the audit log to disk every few seconds until ctx ends.
+func (t *trust) syncs(ctx context.Context) {
+	if t.audit == nil {
+		return
+	}
+	tick := time.NewTicker(5 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if err := t.audit.Sync(); err != nil {
+				t.log.Error("audit log sync", "err", err)
+			}
+		}
+	}
+}
+
+// close flushes and closes the audit log.
+func (t *trust) close() {
+	if t.audit != nil {
+		if err := t.audit.Close(); err != nil {
+			t.log.Error("closing the audit log", "err", err)
+		}
+	}
+}

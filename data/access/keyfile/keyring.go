@@ -1,0 +1,267 @@
+package keyfile
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"fmt"
+	"io"
+	"maps"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/access"
+)
+
+// ErrUnauthorized is Authenticate's one refusal, whatever was wrong with the token (malformed,
+// unknown id, wrong secret): a data.KindAuth error.
+var ErrUnauthorized = &data.Error{Kind: data.KindAuth, Msg: "invalid API key"}
+
+// maxRefused bounds the cache of refused tokens.
+const maxRefused = 4096
+
+// Keyring authenticates tokens against a set of keys. It does not change after it is made: a
+// reload makes a new Keyring, which forgets the old one's cache, so a revoked key stops working
+// at the reload. Safe for concurrent use.
+type Keyring struct {
+	list   []Key
+	byID   map[string]entry
+	legacy *entry   // the INDUS_API_KEY principal, or nil
+	sum    [32]byte // SHA-256 of the legacy key
+	dummy  phc
+	derive func(token string, h phc) []byte
+	slots  chan struct{} // one per derivation under way: at most GOMAXPROCS × 19 MiB at once
+	flight singleflight.Group
+
+	mu      sync.RWMutex
+	valid   map[[32]byte]*access.Principal // SHA-256 of a verified token → its principal
+	refused map[[32]byte]struct{}          // SHA-256 of refused tokens (bounded)
+}
+
+type entry struct {
+	hash      phc
+	principal *access.Principal
+}
+
+// Option configures a Keyring.
+type Option func(*Keyring)
+
+// WithLegacyKey also accepts secret itself as a token (the legacy INDUS_API_KEY), for the
+// principal "api-key" with the right warnings:write and no groups. An empty secret adds nothing.
+func WithLegacyKey(secret string) Option {
+	return func(k *Keyring) {
+		if secret == "" {
+			return
+		}
+		k.sum = sha256.Sum256([]byte(secret))
+		k.legacy = &entry{principal: &access.Principal{ID: LegacyID, Rights: []access.Right{access.WriteWarnings}}}
+	}
+}
+
+// Load reads the keys file at path into a Keyring.
+func Load(path string, opts ...Option) (*Keyring, error) {
+	keys, err := readKeys(path)
+	if err != nil {
+		return nil, err
+	}
+	return build(keys, opts), nil
+}
+
+// Parse reads a keys file from r into a Keyring.
+func Parse(r io.Reader, opts ...Option) (*Keyring, error) {
+	keys, err := decode(r)
+	if err != nil {
+		return nil, err
+	}
+	return build(keys, opts), nil
+}
+
+// New makes a Keyring of keys, checked as a keys file's are.
+func New(keys []Key, opts ...Option) (*Keyring, error) {
+	keys = cloneKeys(keys)
+	seen := map[string]bool{}
+	for i := range keys {
+		if err := normalize(&keys[i]); err != nil {
+			return nil, fmt.Errorf("key %q: %v", keys[i].ID, err)
+		}
+		if seen[keys[i].ID] {
+			return nil, fmt.Errorf("key %q: id is used twice", keys[i].ID)
+		}
+		seen[keys[i].ID] = true
+	}
+	return build(keys, opts), nil
+}
+
+// build makes a Keyring of checked keys.
+func build(keys []Key, opts []Option) *Keyring {
+	k := &Keyring{list: keys, byID: make(map[string]entry, len(keys)), dummy: dummyPHC(), derive: argon2id,
+		slots: make(chan struct{}, runtime.GOMAXPROCS(0)), valid: map[[32]byte]*access.Principal{}, refused: map[[32]byte]struct{}{}}
+	for _, key := range keys {
+		h, _ := parsePHC(key.Hash) // checked by normalize
+		p := &access.Principal{ID: key.ID, Groups: slices.Clone(key.Groups), Rights: slices.Clone(key.Rights)}
+		k.byID[key.ID] = entry{hash: h, principal: p}
+	}
+	for _, o := range opts {
+		o(k)
+	}
+	return k
+}
+
+// Authenticate returns the principal whose key token is, or ErrUnauthorized. The principal is
+// shared: callers must not modify it.
+//
+// A well-formed token costs one argon2id derivation the first time and a map lookup after (the
+// Keyring remembers verified tokens by their SHA-256, one per key at most, and the last 4096
+// refused ones). A token naming an unknown id is derived against a dummy hash, so its refusal
+// takes as long as a wrong secret's; a malformed token is refused at once. Concurrent requests
+// with the same new token share one derivation, and at most GOMAXPROCS derivations run at once.
+func (k *Keyring) Authenticate(token string) (*access.Principal, error) {
+	sum := sha256.Sum256([]byte(token))
+	if k.legacy != nil && subtle.ConstantTimeCompare(sum[:], k.sum[:]) == 1 {
+		return k.legacy.principal, nil
+	}
+	id, ok := tokenID(token)
+	if !ok {
+		return nil, ErrUnauthorized
+	}
+	p, known := k.remembered(sum)
+	if !known {
+		v, _, _ := k.flight.Do(string(sum[:]), func() (any, error) {
+			if p, known := k.remembered(sum); known { // a flight that ended since the lookup
+				return p, nil
+			}
+			return k.verify(id, token, sum), nil
+		})
+		p = v.(*access.Principal)
+	}
+	if p == nil {
+		return nil, ErrUnauthorized
+	}
+	return p, nil
+}
+
+// remembered looks a token's SHA-256 up in the caches: its principal (nil if refused) and whether
+// it was there.
+func (k *Keyring) remembered(sum [32]byte) (*access.Principal, bool) {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	if p, ok := k.valid[sum]; ok {
+		return p, true
+	}
+	_, ok := k.refused[sum]
+	return nil, ok
+}
+
+// verify derives token's key against the hash of id (or the dummy) and remembers the answer.
+func (k *Keyring) verify(id, token string, sum [32]byte) *access.Principal {
+	e, known := k.byID[id]
+	h := e.hash
+	if !known {
+		h = k.dummy
+	}
+	k.slots <- struct{}{}
+	got := k.derive(token, h)
+	<-k.slots
+	match := subtle.ConstantTimeCompare(got, h.hash) == 1 && known
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if match {
+		k.valid[sum] = e.principal
+		return e.principal
+	}
+	if len(k.refused) >= maxRefused {
+		for s := range k.refused { // drop one at random (map order)
+			delete(k.refused, s)
+			break
+		}
+	}
+	k.refused[sum] = struct{}{}
+	return nil
+}
+
+// secretLen is the length of a token's secret part.
+const secretLen = 43
+
+// tokenID returns the id of a well-formed token "indus_<id>_<43 base64url characters>".
+func tokenID(token string) (string, bool) {
+	rest, ok := strings.CutPrefix(token, "indus_")
+	if !ok || len(rest) < secretLen+2 || len(rest) > 63+1+secretLen || rest[len(rest)-secretLen-1] != '_' {
+		return "", false
+	}
+	for _, c := range []byte(rest[len(rest)-secretLen:]) {
+		if !base64URL(c) {
+			return "", false
+		}
+	}
+	id := rest[:len(rest)-secretLen-1]
+	return id, idPattern.MatchString(id)
+}
+
+func base64URL(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_'
+}
+
+// IDs lists the ids the Keyring accepts, sorted; LegacyID among them with the legacy key.
+func (k *Keyring) IDs() []string {
+	ids := slices.Collect(maps.Keys(k.byID))
+	if k.legacy != nil {
+		ids = append(ids, LegacyID)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// Keys returns the keys of the file, in its order (a copy; the legacy key is not among them).
+func (k *Keyring) Keys() []Key { return cloneKeys(k.list) }
+
+func cloneKeys(keys []Key) []Key {
+	out := slices.Clone(keys)
+	for i := range out {
+		out[i].Groups = slices.Clone(out[i].Groups)
+		out[i].Rights = slices.Clone(out[i].Rights)
+	}
+	return out
+}
+
+// Diff says which ids a reload from old to new adds, removes, and changes (same id, another hash,
+// groups or rights), each sorted. A nil Keyring has no keys.
+func Diff(old, new *Keyring) (added, removed, changed []string) {
+	was, is := old.index(), new.index()
+	for id, k := range is {
+		o, ok := was[id]
+		switch {
+		case !ok:
+			added = append(added, id)
+		case o.Hash != k.Hash || !slices.Equal(o.Groups, k.Groups) || !slices.Equal(o.Rights, k.Rights):
+			changed = append(changed, id)
+		}
+	}
+	for id := range was {
+		if _, ok := is[id]; !ok {
+			removed = append(removed, id)
+		}
+	}
+	slices.Sort(added)
+	slices.Sort(removed)
+	slices.Sort(changed)
+	return added, removed, changed
+}
+
+// index maps the Keyring's ids to their keys; the legacy key is a key without hash.
+func (k *Keyring) index() map[string]Key {
+	out := map[string]Key{}
+	if k == nil {
+		return out
+	}
+	for _, key := range k.list {
+		out[key.ID] = key
+	}
+	if k.legacy != nil {
+		out[LegacyID] = Key{ID: LegacyID, Rights: k.legacy.principal.Rights, Hash: fmt.Sprintf("%x", k.sum)}
+	}
+	return out
+}
