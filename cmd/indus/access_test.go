@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -316,6 +317,36 @@ func until(t *testing.T, ok func() bool) {
 	for deadline := time.Now().Add(time.Minute); !ok(); time.Sleep(100 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("timed out")
+		}
+	}
+}
+
+// TestRateLimitFlag: with --rate-limit 6 (a minute) and --rate-burst 2, the third risk query in a
+// row from one address is refused with 429 and a Retry-After of about ten seconds; tiles are not
+// limited; an admin key is not limited.
+func TestRateLimitFlag(t *testing.T) {
+	bin := binary(t)
+	keys := filepath.Join(t.TempDir(), "keys.json")
+	admin := addKey(t, bin, keys, "ops", "", "admin")
+	base := startServer(t, bin, "--rate-limit", "6", "--rate-burst", "2", "--keys", keys)
+	point := probe{method: "GET", path: "/risk/point?lon=68.0&lat=25.5"}
+	for i, want := range []int{200, 200, 429} {
+		got := ask(t, base, point, "")
+		if got.status != want {
+			t.Fatalf("request %d: %d %s", i+1, got.status, got.body)
+		}
+		if want == 429 {
+			if ra, _ := strconv.Atoi(got.header.Get("Retry-After")); ra < 5 || ra > 10 {
+				t.Errorf("Retry-After %q, want 5–10 s", got.header.Get("Retry-After"))
+			}
+		}
+	}
+	for range 4 {
+		if got := ask(t, base, point, admin); got.status != 200 {
+			t.Fatalf("admin: %d %s", got.status, got.body)
+		}
+		if got := ask(t, base, probe{method: "GET", path: "/tiles/villages/6/44/27.mvt"}, ""); got.status >= 400 {
+			t.Fatalf("tile: %d", got.status)
 		}
 	}
 }
