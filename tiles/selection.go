@@ -53,7 +53,7 @@ func (s *Service) resolve(set *indexes.Set, req *Request) (*selection, error) {
 	if err != nil {
 		return nil, err
 	}
-	canon, err := sel.bindFilter(req.Filter)
+	canon, err := sel.bindFilter(req)
 	if err != nil {
 		return nil, err
 	}
@@ -113,12 +113,16 @@ func (sel *selection) bindFields(names []string) ([]string, error) {
 	return fields, nil
 }
 
-// bindFilter parses the filter and binds it to every layer; it returns its canonical form.
-func (sel *selection) bindFilter(src string) (string, error) {
-	if strings.TrimSpace(src) == "" {
+// bindFilter parses the filter and binds it to every layer; it returns its key (its canonical
+// form, tagged with its language).
+func (sel *selection) bindFilter(req *Request) (string, error) {
+	if err := filter.CheckSyntax(req.FilterLang, req.FilterCRS); err != nil {
+		return "", err
+	}
+	if strings.TrimSpace(req.Filter) == "" {
 		return "", nil
 	}
-	f, err := filter.Parse(src)
+	f, err := filter.ParseIn(req.FilterLang, req.FilterCRS, req.Filter)
 	if err != nil {
 		return "", err
 	}
@@ -130,7 +134,7 @@ func (sel *selection) bindFilter(src string) (string, error) {
 		}
 		sel.filters[l.Spec.ID] = b
 	}
-	return f.String(), nil
+	return f.Key(), nil
 }
 
 // maxSelections bounds the distinct requests whose selection is kept resolved; past it they are
@@ -148,7 +152,7 @@ type selections struct {
 // asked is a request's lists (copies: the caller may reuse its strings) and their selection.
 type asked struct {
 	layers, fields []string
-	filter         string
+	filter         [3]string // expression, language, CRS
 	sel            *selection
 }
 
@@ -156,7 +160,7 @@ type asked struct {
 // one none).
 func (a *asked) same(req *Request) bool {
 	return slices.Equal(a.layers, req.Layers) && (a.fields == nil) == (req.Fields == nil) &&
-		slices.Equal(a.fields, req.Fields) && a.filter == req.Filter
+		slices.Equal(a.fields, req.Fields) && a.filter == [3]string{req.Filter, req.FilterLang, req.FilterCRS}
 }
 
 // hashLists hashes the lists of req as sent (a match is confirmed by comparing them).
@@ -174,6 +178,8 @@ func (s *Service) hashLists(req *Request) uint64 {
 		b = append(append(b, f...), 0)
 	}
 	b = append(append(b, 1), req.Filter...)
+	b = append(append(b, 0), req.FilterLang...)
+	b = append(append(b, 0), req.FilterCRS...)
 	return maphash.Bytes(s.seed, b)
 }
 
@@ -187,11 +193,12 @@ func (s *Service) selection(set *indexes.Set, req *Request) (*selection, error) 
 	if a != nil && a.sel.set == set && a.same(req) {
 		return a.sel, a.sel.allows(req.Who)
 	}
-	a = &asked{layers: cloneAll(req.Layers), fields: cloneAll(req.Fields), filter: strings.Clone(req.Filter)}
+	a = &asked{layers: cloneAll(req.Layers), fields: cloneAll(req.Fields),
+		filter: [3]string{strings.Clone(req.Filter), strings.Clone(req.FilterLang), strings.Clone(req.FilterCRS)}}
 	if err := visible(set, a.layers, req.Who); err != nil {
 		return nil, err
 	}
-	sel, err := s.resolve(set, &Request{Layers: a.layers, Fields: a.fields, Filter: a.filter})
+	sel, err := s.resolve(set, &Request{Layers: a.layers, Fields: a.fields, Filter: a.filter[0], FilterLang: a.filter[1], FilterCRS: a.filter[2]})
 	if err != nil {
 		return nil, err
 	}

@@ -66,6 +66,9 @@ type Request struct {
 	Z, X, Y uint32
 	Fields  []string // attributes to keep (nil: all declared fields)
 	Filter  string   // filter expression (see Filter); empty: none
+	// FilterLang is the filter's language (filter.LangIndus when empty, or filter.LangCQL2) and
+	// FilterCRS the CRS of its geometry literals (CRS84 when empty); see filter.ParseIn.
+	FilterLang, FilterCRS string
 	// Who is the caller: a layer they may not read is answered as an unknown one. nil: anonymous.
 	Who *access.Principal
 }

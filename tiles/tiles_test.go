@@ -15,6 +15,7 @@ import (
 
 	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/data/access"
+	"github.com/cpec-digital/indus/data/geo"
 	"github.com/cpec-digital/indus/indexes"
 	"github.com/cpec-digital/indus/tiles/mvtcheck"
 )
@@ -203,6 +204,10 @@ func TestRequestErrors(t *testing.T) {
 		{Request{Layers: []string{"flood"}, Filter: "colour = red"}, data.KindInvalid, `no field "colour"`},
 		{Request{Layers: []string{"flood"}, Filter: "population > lots"}, data.KindInvalid, "integer field"},
 		{Request{Layers: []string{"flood"}, Fields: []string{"colour"}}, data.KindInvalid, "unknown field"},
+		{Request{Layers: []string{"flood"}, FilterLang: "cql2-json"}, data.KindInvalid, "bad filter-lang"},
+		{Request{Layers: []string{"flood"}, Filter: "population > 1", FilterLang: "cql2-text", FilterCRS: "EPSG:3857"}, data.KindInvalid, "bad filter-crs"},
+		{Request{Layers: []string{"flood"}, Filter: "population >> 1", FilterLang: "cql2-text"}, data.KindInvalid, "at position 13"},
+		{Request{Layers: []string{"flood"}, Filter: "depth_class = 5", FilterLang: "cql2-text"}, data.KindInvalid, "cannot compare"},
 	}
 	for _, tt := range tests {
 		_, err := s.Tile(context.Background(), tt.req)
@@ -250,6 +255,48 @@ func TestFieldsFilterAndZoomRange(t *testing.T) {
 	}
 	if got, _ := s.Tile(context.Background(), Request{Layers: []string{"flood"}, Z: 10, X: 0, Y: 0}); !got.Empty {
 		t.Error("a tile with nothing in it is not empty")
+	}
+}
+
+// A CQL2 filter selects the features it says (S_INTERSECTS exactly), its canonical form keys the
+// cache (two spellings share a tile), and it never shares a key with the Indus language.
+func TestCQL2Filter(t *testing.T) {
+	feats := randomPolygons(300, 4)
+	s := service(t, Config{}, setOf(layerOf("flood", 0, 4, classField, feats))) // z4 is its maxzoom: nothing thinned
+	box := geo.NewRegion(orb.Bound{Min: orb.Point{62, 25}, Max: orb.Point{66, 30}})
+	ask := func(expr, lang string) *Tile {
+		got, err := s.Tile(context.Background(), Request{Layers: []string{"flood"}, Z: 4, X: 10, Y: 6, Filter: expr, FilterLang: lang})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Wait()
+		return got
+	}
+	tile := ask("S_INTERSECTS(geometry, BBOX(62, 25, 66, 30)) AND depth_class <> 'low'", "cql2-text")
+	seen := map[uint64]bool{}
+	for _, f := range decode(t, tile).Layers[0].Features {
+		seen[f.ID] = true
+	}
+	kept := 0
+	for i, f := range feats {
+		want := f.Properties["depth_class"] != "low" && box.Intersects(f.Geometry)
+		if big := f.Geometry.Bound().Right()-f.Geometry.Bound().Left() > 0.1; seen[uint64(i+1)] && !want || want && big && !seen[uint64(i+1)] {
+			t.Errorf("feature %d: in the tile %v, want %v", i+1, seen[uint64(i+1)], want)
+		}
+		if want {
+			kept++
+		}
+	}
+	if kept < 5 || len(seen) < 5 {
+		t.Fatalf("%d features should be kept, %d are", kept, len(seen))
+	}
+	if again := ask("s_intersects(GEOM,bbox(62,25,66,30)) and \"depth_class\"<>'low'", "cql2-text"); again != tile || s.Stats().Computed != 1 {
+		t.Errorf("another spelling of the same CQL2 filter was computed again: %+v", s.Stats())
+	}
+	ask("depth_class = high", "")
+	ask("depth_class = 'high'", "cql2-text")
+	if st := s.Stats(); st.Computed != 3 {
+		t.Errorf("the Indus and the CQL2 filter shared a key: %+v", st)
 	}
 }
 

@@ -106,6 +106,8 @@ func probes() []probe {
 		{method: "GET", path: "/collections/" + hidden + "/items?limit=3", named: true},
 		{method: "GET", path: "/collections/" + hidden + "/items?limit=3&wetland_type=delta", named: true},
 		{method: "GET", path: "/collections/villages/items/7"}, {method: "GET", path: "/collections/" + hidden + "/items/1", named: true},
+		{method: "GET", path: "/collections/villages/queryables"}, {method: "GET", path: "/collections/" + hidden + "/queryables", named: true},
+		{method: "GET", path: "/collections/" + hidden + "/items?limit=3&filter=wetland_type%20%3D%20%27delta%27", named: true},
 		{method: "GET", path: "/conformance"}, {method: "GET", path: "/api"},
 		{method: "GET", path: "/tiles/villages/" + zxy + ".mvt"},
 		{method: "GET", path: "/tiles/" + hidden + "/" + zxy + ".mvt", named: true},

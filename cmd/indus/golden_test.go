@@ -13,6 +13,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -348,6 +349,16 @@ func goldenRequests(t *testing.T, base string) []goldenRequest {
 	get("/collections/villages/items/12345")
 	get("/collections/rivers/items/3")
 	get("/conformance")
+	get("/collections/villages/queryables")
+	get("/collections/flood_rp100/queryables")
+	get("/collections/villages/items?limit=30&filter=" + url.QueryEscape("population >= 2000 AND NOT fibre = TRUE AND name LIKE '%a_' AND S_INTERSECTS(geometry, POLYGON((68 25, 69.5 25.2, 68.7 26.5, 68 25)))"))
+	get("/collections/flood_rp100/items?limit=5&filter-lang=cql2-text&filter=" + url.QueryEscape("depth_class IN ('medium', 'high') AND S_INTERSECTS(geometry, BBOX(68.2, 25.3, 68.6, 25.6))"))
+	get("/collections/rivers/items?filter=" + url.QueryEscape("level BETWEEN 1 AND 2 AND S_INTERSECTS(geom, LINESTRING(67.5 24.5, 69 26.5))"))
+	for _, z := range []int{7, 10} {
+		tl := maptile.At(orb.Point{68.4, 26.2}, maptile.Zoom(z))
+		get(fmt.Sprintf("/tiles/villages/%d/%d/%d.mvt?filter-lang=cql2-text&filter=%s", tl.Z, tl.X, tl.Y,
+			url.QueryEscape("(population > 1000 OR fibre = TRUE) AND S_INTERSECTS(geometry, POLYGON((68 25.5, 69 26, 68.4 26.8, 68 25.5)))")))
+	}
 	for name, g := range goldenPolygons(r) {
 		post(name, "/risk/area", `{"geometry":`+g+`}`)
 		post(name+" floods and villages", "/risk/area", `{"geometry":`+g+`,"hazards":["flood_rp10","flood_rp25","flood_rp100"],"exposure":["villages"]}`)

@@ -1,5 +1,6 @@
-// Package filter is Indus's one attribute filter language, used by tiles (?filter=) and by
-// collection items (?field=value) alike.
+// Package filter compiles the attribute and spatial filters of tiles (?filter=) and collection
+// items (?filter=, ?field=value): Indus's own filter language (below) and OGC CQL2 text (see
+// cql2.go) compile to one Filter, bound to each layer it is applied to.
 package filter
 
 import (
@@ -10,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/paulmach/orb"
 
 	"github.com/cpec-digital/indus/data"
 )
@@ -27,9 +30,10 @@ import (
 // attribute is false. Fields must exist, with a value of their declared type, in every layer the
 // filter is applied to.
 type Filter struct {
-	src  string
+	src  string // as written (Indus), or the canonical form (CQL2)
+	lang string // LangIndus or LangCQL2
 	root node
-	refs map[string]bool
+	refs map[string]bool // the fields named (Indus)
 }
 
 type node interface {
@@ -56,24 +60,83 @@ func Parse(src string) (*Filter, error) {
 	if err != nil {
 		return nil, data.Invalid("bad filter", err.Error())
 	}
-	return &Filter{src: src, root: root, refs: p.refs}, nil
+	return &Filter{src: src, lang: LangIndus, root: root, refs: p.refs}, nil
 }
 
-// String returns a canonical form of the filter (used in cache keys).
+// ParseIn parses a filter written in lang (Indus's language when empty) with the coordinates of
+// its geometry literals in crs (CRS84 when empty; see CheckSyntax).
+func ParseIn(lang, crs, src string) (*Filter, error) {
+	if err := CheckSyntax(lang, crs); err != nil {
+		return nil, err
+	}
+	if lang == LangCQL2 {
+		latFirst, _ := latitudeFirst(crs)
+		return parseCQL2(src, latFirst)
+	}
+	return Parse(src)
+}
+
+// CheckSyntax checks a filter-lang and a filter-crs value: the language is LangIndus,
+// LangCQL2 or empty; the CRS is empty, CRS84 (lon/lat) or EPSG:4326 (lat/lon), as a URI or a
+// short name.
+func CheckSyntax(lang, crs string) error {
+	switch lang {
+	case "", LangIndus, LangCQL2:
+	default:
+		return data.Invalid("bad filter-lang", fmt.Sprintf("%q is not a filter language here: use %s or %s", lang, LangCQL2, LangIndus))
+	}
+	if _, ok := latitudeFirst(crs); !ok {
+		return data.Invalid("bad filter-crs", fmt.Sprintf("%q is not supported: use http://www.opengis.net/def/crs/OGC/1.3/CRS84 (lon/lat) or http://www.opengis.net/def/crs/EPSG/0/4326 (lat/lon)", crs))
+	}
+	return nil
+}
+
+// latitudeFirst reports whether a filter-crs lists latitude first; ok is false for a CRS other
+// than CRS84 and EPSG:4326.
+func latitudeFirst(crs string) (latFirst, ok bool) {
+	switch strings.TrimPrefix(strings.TrimPrefix(crs, "http://"), "https://") {
+	case "", "www.opengis.net/def/crs/OGC/1.3/CRS84", "www.opengis.net/def/crs/OGC/0/CRS84", "[OGC:CRS84]", "OGC:CRS84",
+		"CRS84", "urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:OGC::CRS84":
+		return false, true
+	case "www.opengis.net/def/crs/EPSG/0/4326", "[EPSG:4326]", "EPSG:4326", "urn:ogc:def:crs:EPSG::4326":
+		return true, true
+	}
+	return false, false
+}
+
+// String returns a canonical form of the filter in its language.
 func (f *Filter) String() string { return fmt.Sprint(f.root) }
+
+// Key names what the filter selects, for cache keys: its canonical form, tagged with its
+// language when that is not Indus's (so that the Indus keys are as they always were).
+func (f *Filter) Key() string {
+	if f.lang == LangCQL2 {
+		return "cql2:" + f.String()
+	}
+	return f.String()
+}
+
+// Bound returns a bbox that every feature the filter keeps meets, when the filter has one (a
+// spatial condition that must hold); ok is false otherwise.
+func (f *Filter) Bound() (b orb.Bound, ok bool) {
+	if r, isCQL := f.root.(cqlRoot); isCQL {
+		return boundOf(r.n)
+	}
+	return orb.Bound{}, false
+}
 
 // Match reports whether feature i of l passes the filter (which must be bound to l's spec).
 func (f *Filter) Match(l *data.Layer, i int) bool { return f.root.eval(l, i) }
 
 // Bind returns a copy of the filter checked against a layer: every field it names must be declared
-// by the layer, and the literals are converted to the field types.
+// by the layer, and the literals are converted to (Indus) or checked against (CQL2) the field types.
 func (f *Filter) Bind(spec *data.LayerSpec) (*Filter, error) {
 	for name := range f.refs {
 		if _, ok := spec.Field(name); !ok {
 			return nil, data.Invalid("bad filter", fmt.Sprintf("layer %q has no field %q", spec.ID, name))
 		}
 	}
-	g, err := Parse(f.src)
+	g, err := ParseIn(f.lang, "", f.src)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +151,7 @@ func Equal(spec *data.LayerSpec, values map[string]string) (*Filter, error) {
 		names = append(names, k)
 	}
 	sort.Strings(names)
-	f := &Filter{root: trueNode{}, refs: map[string]bool{}}
+	f := &Filter{lang: LangIndus, root: trueNode{}, refs: map[string]bool{}}
 	for _, k := range names {
 		if _, ok := spec.Field(k); !ok {
 			return nil, data.Invalid("bad filter", fmt.Sprintf("layer %q has no field %q", spec.ID, k))
@@ -343,10 +406,15 @@ func (n *cmpNode) eval(l *data.Layer, i int) bool {
 	if !ok {
 		return n.op == "!="
 	}
-	switch n.op {
+	return holds(n.op, c)
+}
+
+// holds reports whether a comparison that came out c (as cmp.Compare) satisfies op.
+func holds(op string, c int) bool {
+	switch op {
 	case "=":
 		return c == 0
-	case "!=":
+	case "!=", "<>":
 		return c != 0
 	case "<":
 		return c < 0
@@ -388,42 +456,38 @@ func (n *inNode) eval(l *data.Layer, i int) bool {
 }
 
 // compare orders a value and a literal of the same type; ok is false when they cannot be
-// compared. Integers and numbers compare as numbers; NaN compares with nothing.
-func compare(a data.Value, b any) (int, bool) {
-	switch a.Type {
-	case data.FieldString:
-		y, ok := b.(string)
-		return strings.Compare(a.Str, y), ok
-	case data.FieldInteger, data.FieldNumber:
-		x, _ := a.Float()
-		var y float64
-		switch v := b.(type) {
-		case int64:
-			y = float64(v)
-		case float64:
-			y = v
-		default:
-			return 0, false
-		}
-		if math.IsNaN(x) || math.IsNaN(y) {
-			return 0, false
-		}
-		return cmp.Compare(x, y), true
-	case data.FieldBoolean:
-		y, ok := b.(bool)
-		if !ok {
-			return 0, false
-		}
-		if a.Bool == y {
+// compared (see compareValues).
+func compare(a data.Value, b any) (int, bool) { return compareValues(a, data.ValueOf(b)) }
+
+// compareValues orders two values: strings by their bytes, booleans false first, numbers
+// (integers exactly, else as float64) by value; ok is false when they are not of comparable
+// types or one is NaN (NaN compares with nothing).
+func compareValues(a, b data.Value) (int, bool) {
+	switch {
+	case a.Type == data.FieldString && b.Type == data.FieldString:
+		return strings.Compare(a.Str, b.Str), true
+	case a.Type == data.FieldBoolean && b.Type == data.FieldBoolean:
+		if a.Bool == b.Bool {
 			return 0, true
 		}
 		if !a.Bool {
 			return -1, true
 		}
 		return 1, true
+	case a.Type == data.FieldInteger && b.Type == data.FieldInteger:
+		return cmp.Compare(a.Int, b.Int), true
+	case numeric(a.Type) && numeric(b.Type):
+		x, _ := a.Float()
+		y, _ := b.Float()
+		if math.IsNaN(x) || math.IsNaN(y) {
+			return 0, false
+		}
+		return cmp.Compare(x, y), true
 	}
 	return 0, false
 }
+
+func numeric(t data.FieldType) bool { return t == data.FieldInteger || t == data.FieldNumber }
 
 // typeCheck converts each literal to its field's type (numbers as float64 for numeric fields) and
 // records the fields' indexes in spec.
@@ -454,6 +518,8 @@ func typeCheck(n node, spec *data.LayerSpec) error {
 		return typeCheck(n.b, spec)
 	case notNode:
 		return typeCheck(n.a, spec)
+	case cqlRoot:
+		return n.n.bind(spec)
 	case *cmpNode:
 		n.index = spec.FieldIndex(n.field)
 		return conv(n.field, &n.val)

@@ -134,6 +134,7 @@ func collection(l *indexes.Layer, base string) Collection {
 		Links: []Link{
 			{Rel: "self", Href: self, Type: "application/json", Title: "this collection"},
 			{Rel: "items", Href: self + "/items", Type: geoJSON, Title: "its features"},
+			{Rel: "http://www.opengis.net/def/rel/ogc/1.0/queryables", Href: self + "/queryables", Type: "application/schema+json", Title: "what its filters may name"},
 			{Rel: "describedby", Href: base + "/catalog", Type: "application/json", Title: "layer catalog with metadata"},
 		}}
 	if b := bounds(l); b != nil {

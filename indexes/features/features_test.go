@@ -121,6 +121,88 @@ func TestWithParams(t *testing.T) {
 	}
 }
 
+// A CQL2 filter combines with the bbox and the field=value filters (all must hold); the
+// language and CRS are checked; errors are 400s naming the position.
+func TestItemsFilter(t *testing.T) {
+	s := testService()
+	box := orb.Bound{Min: orb.Point{61, 29}, Max: orb.Point{63, 31}} // villages 10..30
+	cases := []struct {
+		q     Query
+		ids   string // of the features matched, in order
+		match int
+	}{
+		{Query{Layer: "villages", Filter: "population < 30"}, "[1 2 3]", 3},
+		{Query{Layer: "villages", Filter: "population < 30", FilterLang: "cql2-text"}, "[1 2 3]", 3},
+		{Query{Layer: "villages", Filter: "population < 30 AND fibre = true", Equal: map[string]string{"province": "PK-SD"}}, "[1 3]", 2},
+		{Query{Layer: "villages", Filter: "population BETWEEN 100 AND 300", BBox: &box}, "[11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30]", 21}, // a page of 20
+		{Query{Layer: "villages", Filter: "S_INTERSECTS(geometry, BBOX(60.25, 29, 60.5, 31)) OR population = 990"}, "[4 5 6 100]", 4},
+		{Query{Layer: "villages", Filter: "S_INTERSECTS(geometry, BBOX(60.25, 29, 60.5, 31))", BBox: &box}, "[]", 0},
+		{Query{Layer: "villages", Filter: "S_INTERSECTS(geometry, POINT(30 60.3))", FilterCRS: "EPSG:4326"}, "[4]", 1},
+		{Query{Layer: "villages", Filter: "province LIKE '%SD' AND NOT population < 470"}, "[48 49 50]", 3},
+		{Query{Layer: "villages", Filter: "population = 5000", FilterLang: "indus"}, "[]", 0},
+		{Query{Layer: "villages", Filter: "province in (PK-PB) and population < 510", FilterLang: "indus"}, "[51]", 1},
+		{Query{Layer: "provinces", Filter: "S_INTERSECTS(geometry, LINESTRING(59 28, 59.99 31.01))"}, "[]", 0},
+		{Query{Layer: "provinces", Filter: "S_INTERSECTS(geometry, LINESTRING(59 28, 60 29))"}, "[1]", 1},
+	}
+	for _, c := range cases {
+		c.q.Limit = 20
+		p, err := s.Items(c.q, "")
+		if err != nil {
+			t.Fatalf("%s: %v", c.q.Filter, err)
+		}
+		var ids []uint64
+		for _, f := range p.Features {
+			ids = append(ids, f.ID)
+		}
+		if fmt.Sprint(ids) != c.ids && !(c.ids == "[]" && ids == nil) || p.NumberMatched != c.match {
+			t.Errorf("%s: ids %v (%d matched), want %s (%d)", c.q.Filter, ids, p.NumberMatched, c.ids, c.match)
+		}
+	}
+	for _, c := range []struct {
+		q    Query
+		want string
+	}{
+		{Query{Layer: "villages", Filter: "population >"}, "at position 13"},
+		{Query{Layer: "villages", Filter: "colour = 'red'"}, `no queryable "colour"`},
+		{Query{Layer: "villages", Filter: "population = 'many'"}, "cannot compare"},
+		{Query{Layer: "villages", FilterLang: "cql2-json"}, "bad filter-lang"},
+		{Query{Layer: "villages", Filter: "TRUE", FilterCRS: "EPSG:3857"}, "bad filter-crs"},
+	} {
+		if _, err := s.Items(c.q, ""); data.KindOf(err) != data.KindInvalid || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: err = %v, want %q", c.q, err, c.want)
+		}
+	}
+}
+
+func TestQueryables(t *testing.T) {
+	s := testService()
+	q, err := s.Queryables("villages", "https://x.org", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(q)
+	want := `{"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://x.org/collections/villages/queryables","type":"object","title":"Villages",` +
+		`"properties":{"fibre":{"title":"fibre","type":"boolean"},"geometry":{"title":"geometry","description":"the feature geometry (also named geom); test it with S_INTERSECTS","format":"geometry-point-or-multipoint"},` +
+		`"population":{"title":"population","type":"integer"},"province":{"title":"province","type":"string"}},"additionalProperties":false}`
+	if string(b) != want {
+		t.Errorf("queryables\n%s\nwant\n%s", b, want)
+	}
+	if p, _ := s.Queryables("provinces", "", nil); p.Properties["geometry"].Format != "geometry-polygon-or-multipolygon" {
+		t.Errorf("provinces: %+v", p.Properties)
+	}
+	if _, err := s.Queryables("nope", "", nil); data.KindOf(err) != data.KindNotFound {
+		t.Errorf("unknown collection: %v", err)
+	}
+	c, _ := s.Collection("villages", "https://x.org", nil)
+	found := false
+	for _, l := range c.Links {
+		found = found || l.Rel == "http://www.opengis.net/def/rel/ogc/1.0/queryables" && l.Href == "https://x.org/collections/villages/queryables"
+	}
+	if !found {
+		t.Errorf("no queryables link in %+v", c.Links)
+	}
+}
+
 func TestPageLinksAndTime(t *testing.T) {
 	s := testService()
 	p, err := s.Items(Query{Layer: "villages", Limit: 10, Offset: 15, RawQuery: "limit=10&offset=15&fibre=true", Equal: map[string]string{"fibre": "true"}}, "https://x.org")

@@ -11,6 +11,7 @@ import (
 	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/data/access"
 	"github.com/cpec-digital/indus/data/filter"
+	"github.com/cpec-digital/indus/indexes"
 )
 
 // Limits of a page of items.
@@ -24,13 +25,16 @@ const CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 
 // Query asks for a page of a collection's items.
 type Query struct {
-	Layer         string
-	BBox          *orb.Bound        // nil: everywhere
-	Equal         map[string]string // attribute = value filters (all must hold)
-	Datetime      string            // OGC datetime; refused: no collection has a temporal extent
-	Limit, Offset int
-	RawQuery      string            // the request's query string, for the self and next links
-	Who           *access.Principal // the caller; nil: anonymous
+	Layer    string
+	BBox     *orb.Bound        // nil: everywhere
+	Equal    map[string]string // attribute = value filters (all must hold)
+	Datetime string            // OGC datetime; refused: no collection has a temporal extent
+	// Filter is a filter expression in FilterLang (filter.LangCQL2 when empty, OGC API –
+	// Features Part 3's default) with geometry literals in FilterCRS (CRS84 when empty).
+	Filter, FilterLang, FilterCRS string
+	Limit, Offset                 int
+	RawQuery                      string            // the request's query string, for the self and next links
+	Who                           *access.Principal // the caller; nil: anonymous
 }
 
 // Page is a page of items as a GeoJSON FeatureCollection with OGC API – Features counts, the
@@ -60,8 +64,8 @@ type Geometry struct{ orb.Geometry }
 // MarshalJSON writes the GeoJSON geometry.
 func (g Geometry) MarshalJSON() ([]byte, error) { return geojson.NewGeometry(g.Geometry).MarshalJSON() }
 
-// Items returns a page of the features of q.Layer that meet q.BBox and the filters, in feature
-// order; base is the public URL prefix of links.
+// Items returns a page of the features of q.Layer that meet q.BBox and pass the filters (all of
+// them), in feature order; base is the public URL prefix of links.
 func (s *Service) Items(q Query, base string) (*Page, error) {
 	l, err := s.layer(q.Layer, q.Who)
 	if err != nil {
@@ -74,27 +78,9 @@ func (s *Service) Items(q Query, base string) (*Page, error) {
 	if q.Limit <= 0 {
 		q.Limit = DefaultLimit
 	}
-	flt, err := equal(l.Spec, q.Equal)
+	idx, err := matching(l, q)
 	if err != nil {
 		return nil, err
-	}
-	var idx []int
-	if q.BBox != nil {
-		idx = l.Indexes(*q.BBox)
-	} else {
-		idx = make([]int, l.Len())
-		for i := range idx {
-			idx[i] = i
-		}
-	}
-	if len(q.Equal) > 0 {
-		kept := idx[:0:0]
-		for _, i := range idx {
-			if flt.Match(l.Layer, i) {
-				kept = append(kept, i)
-			}
-		}
-		idx = kept
 	}
 	matched := len(idx)
 	page := idx[min(q.Offset, matched):min(q.Offset+q.Limit, matched)]
@@ -159,6 +145,85 @@ func (s *Service) Item(layer, featureID, base string, who *access.Principal) (*I
 			{Rel: "self", Href: col + "/items/" + strconv.FormatUint(id, 10), Type: geoJSON, Title: "this feature"},
 			{Rel: "collection", Href: col, Type: "application/json", Title: "the collection"},
 		}}, nil
+}
+
+// matching returns the features of l that meet q.BBox and pass q's filters, in feature order;
+// when the filter expression has a bbox of its own, only the features meeting it are looked at.
+func matching(l *indexes.Layer, q Query) ([]int, error) {
+	var filters []*filter.Filter
+	if len(q.Equal) > 0 {
+		eq, err := equal(l.Spec, q.Equal)
+		if err != nil {
+			return nil, err
+		}
+		filters = append(filters, eq)
+	}
+	expr, err := expression(l.Spec, q)
+	if err != nil {
+		return nil, err
+	}
+	box, boxed := q.BBox, q.BBox != nil
+	if expr != nil {
+		filters = append(filters, expr)
+		if b, ok := expr.Bound(); ok {
+			box, boxed = meet(box, b), true
+		}
+	}
+	idx := []int{}
+	switch {
+	case box != nil:
+		idx = l.Indexes(*box)
+	case !boxed:
+		idx = make([]int, l.Len())
+		for i := range idx {
+			idx[i] = i
+		}
+	}
+	kept := idx[:0]
+	for _, i := range idx {
+		if matchAll(filters, l.Layer, i) {
+			kept = append(kept, i)
+		}
+	}
+	return kept, nil
+}
+
+// meet is the intersection of a (nil: everywhere) and b; nil when they do not meet.
+func meet(a *orb.Bound, b orb.Bound) *orb.Bound {
+	if a != nil {
+		if !a.Intersects(b) {
+			return nil
+		}
+		b = orb.Bound{Min: orb.Point{max(a.Min[0], b.Min[0]), max(a.Min[1], b.Min[1])},
+			Max: orb.Point{min(a.Max[0], b.Max[0]), min(a.Max[1], b.Max[1])}}
+	}
+	return &b
+}
+
+func matchAll(filters []*filter.Filter, l *data.Layer, i int) bool {
+	for _, f := range filters {
+		if !f.Match(l, i) {
+			return false
+		}
+	}
+	return true
+}
+
+// expression parses the filter expression of a query and binds it to the layer (nil when there
+// is none); the language and CRS are checked even then.
+func expression(spec *data.LayerSpec, q Query) (*filter.Filter, error) {
+	lang := q.FilterLang
+	if lang == "" {
+		lang = filter.LangCQL2
+	}
+	if err := filter.CheckSyntax(lang, q.FilterCRS); err != nil || q.Filter == "" {
+		return nil, err
+	}
+	f, err := filter.ParseIn(lang, q.FilterCRS, q.Filter)
+	if err != nil {
+		return nil, err
+	}
+	return f.Bind(spec)
 }
 
 // equal checks the attribute filters of a query and compiles them.

@@ -34,7 +34,8 @@ func (s *Server) collection(c *fiber.Ctx) error {
 }
 
 // items serves a page of a layer's features as GeoJSON (OGC API - Features, part 1): bbox, limit,
-// offset, and equality filters on declared fields (e.g. ?fibre=true).
+// offset, equality filters on declared fields (e.g. ?fibre=true), and filter= with filter-lang
+// and filter-crs (part 3; CQL2 text unless filter-lang says otherwise).
 func (s *Server) items(c *fiber.Ctx) error {
 	q, err := itemsQuery(c)
 	if err != nil {
@@ -58,7 +59,9 @@ func (s *Server) items(c *fiber.Ctx) error {
 // only name CRS84.
 func itemsQuery(c *fiber.Ctx) (features.Query, error) {
 	q := features.Query{Layer: strings.Clone(c.Params("id")), Equal: map[string]string{}, Who: who(c),
-		RawQuery: string(c.Context().QueryArgs().QueryString()), Datetime: strings.Clone(c.Query("datetime"))}
+		RawQuery: string(c.Context().QueryArgs().QueryString()), Datetime: strings.Clone(c.Query("datetime")),
+		Filter: strings.Clone(c.Query("filter")), FilterLang: strings.Clone(c.Query("filter-lang")),
+		FilterCRS: strings.Clone(c.Query("filter-crs"))}
 	var err error
 	if q.Limit, err = intParam(c, "limit", features.DefaultLimit, 1, math.MaxInt32); err != nil {
 		return q, err
@@ -81,7 +84,7 @@ func itemsQuery(c *fiber.Ctx) (features.Query, error) {
 	}
 	c.Context().QueryArgs().VisitAll(func(k, v []byte) {
 		switch key := string(k); key {
-		case "bbox", "bbox-crs", "crs", "limit", "offset", "f", "datetime":
+		case "bbox", "bbox-crs", "crs", "limit", "offset", "f", "datetime", "filter", "filter-lang", "filter-crs":
 		default:
 			q.Equal[key] = string(v)
 		}

@@ -173,6 +173,7 @@ func (s *Server) routes() {
 	s.app.Get("/collections", s.collections)
 	s.app.Get("/collections/:id", s.collection)
 	s.app.Get("/collections/:id/items", s.items)
+	s.app.Get("/collections/:id/queryables", s.queryables)
 	s.app.Get("/collections/:id/items/:featureId", s.item)
 	s.app.Get("/tiles/:layers/:z/:x/:y.:ext", s.tile)
 	s.app.Get("/tiles/:tileset", s.tileJSON)

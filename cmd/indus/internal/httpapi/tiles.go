@@ -54,7 +54,8 @@ func (s *Server) tile(c *fiber.Ctx) error {
 		return data.Errorf(data.KindNotFound, "unknown tile format %q (use .mvt or .pbf)", ext)
 	}
 	var layers, fields [32]string
-	req := tiles.Request{Layers: splitInto(layers[:0], c.Params("layers")), Filter: c.Query("filter"), Who: who(c)}
+	req := tiles.Request{Layers: splitInto(layers[:0], c.Params("layers")), Filter: c.Query("filter"),
+		FilterLang: c.Query("filter-lang"), FilterCRS: c.Query("filter-crs"), Who: who(c)}
 	var err error
 	if req.Z, err = parseCoord("zoom", c.Params("z")); err != nil {
 		return err
