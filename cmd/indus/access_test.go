@@ -123,6 +123,9 @@ func probes() []probe {
 		{method: "GET", path: "/risk/point?lon=68.0&lat=25.5"}, {method: "GET", path: "/risk/rank"},
 		{method: "POST", path: "/plan/fibre", body: `{"target": 23000}`},
 		{method: "GET", path: "/warnings"}, {method: "GET", path: "/warnings.atom"}, {method: "GET", path: "/warnings/readings?station=SKR"},
+		{method: "GET", path: "/tiles/" + hidden + "/" + zxy + ".mvt?filter-lang=cql2-text&filter=wetland_type%3D%27riparian%27", named: true},
+		{method: "GET", path: "/ready"}, {method: "GET", path: "/metrics"},
+		{method: "GET", path: "/fonts/Noto%20Sans%20Regular,Noto%20Naskh%20Arabic%20Regular/0-255.pbf"},
 		{method: "GET", path: "/map/"},
 	}
 }
