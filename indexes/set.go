@@ -57,11 +57,6 @@ func (s *Set) LayerFor(id string, who *access.Principal) (*Layer, bool) {
 	return l, true
 }
 
-// Withheld reports whether some layer of the set is hidden from who.
-func (s *Set) Withheld(who *access.Principal) bool {
-	return slices.ContainsFunc(s.order, func(l *Layer) bool { return !l.Spec.Access.Allows(who) })
-}
-
 // with returns a Set that shares every layer of s but holds l in place of the layer with the
 // same id (or in addition to them). The dataset version is kept: a live layer (warnings) changes
 // without invalidating the cache of every other layer; its own tiles are invalidated by area.
