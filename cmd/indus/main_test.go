@@ -22,16 +22,36 @@ import (
 	"github.com/paulmach/orb/planar"
 )
 
-// binary builds cmd/indus once per test run.
+// binary builds cmd/indus once per test run; every caller gets the same file.
 func binary(t testing.TB) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "indus")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "indus-test-bin-")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binDir = dir
+		bin := filepath.Join(dir, "indus")
+		out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+		if err != nil {
+			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+			return
+		}
+		binPath = bin
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
 	}
-	return bin
+	return binPath
 }
+
+var (
+	binOnce sync.Once
+	binDir  string
+	binPath string
+	binErr  error
+)
 
 var servingRE = regexp.MustCompile(`msg=serving addr=(\S+)`)
 
@@ -213,6 +233,9 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	if sharedDir != "" {
 		os.RemoveAll(sharedDir)
+	}
+	if binDir != "" {
+		os.RemoveAll(binDir)
 	}
 	os.Exit(code)
 }
