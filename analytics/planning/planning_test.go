@@ -205,3 +205,28 @@ func TestPlanAccess(t *testing.T) {
 		t.Errorf("ndma: no village in the 10-year zone: %+v", res.Rollout.Steps)
 	}
 }
+
+// Any body is a plan or a 4xx error, and every plan encodes as JSON (no infinite numbers).
+func FuzzPlanRequest(f *testing.F) {
+	for _, s := range []string{`{"target": 8, "weights": {"flood": 1, "backbone": 1}}`, `{"target": 6, "route_factor": 1e308}`,
+		`{"target": 4, "admin": {"layer": "provinces", "id": "PK-SD"}, "phase_size": 1}`, `{"target": 8, "weights": {"flood": 1000}, "route_factor": 10}`} {
+		f.Add([]byte(s))
+	}
+	set := testSet()
+	p := New(DefaultConfig(), func() *indexes.Set { return set })
+	f.Fuzz(func(t *testing.T, body []byte) {
+		r, err := ParseRequest(body)
+		if err == nil {
+			var res *Result
+			if res, err = p.Plan(context.Background(), r); err == nil {
+				if _, jerr := json.Marshal(res); jerr != nil {
+					t.Fatalf("%s: %v", body, jerr)
+				}
+				return
+			}
+		}
+		if k := data.KindOf(err); k != data.KindInvalid && k != data.KindNotFound {
+			t.Fatalf("%s: %v (%s)", body, err, k)
+		}
+	})
+}
