@@ -23,19 +23,14 @@ const hiddenAdmin = "country"
 func leakyServer(t *testing.T, bin string) (string, []caller, string, string, func(syscall.Signal)) {
 	t.Helper()
 	startServer(t, bin) // materializes the default data in the shared folder
-	dir := filepath.Join(sharedDataDir(t), "pakistan")
-	cat, err := os.ReadFile(filepath.Join(dir, "catalog.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := string(cat)
+	path := filepath.Join(sharedDataDir(t), "pakistan", "catalog-leaks.yaml")
+	out := readFile(t, filepath.Join(filepath.Dir(path), "catalog.yaml"))
 	for _, id := range []string{hidden, hiddenAdmin} {
 		out = strings.Replace(out, "  - id: "+id+"\n", "  - id: "+id+"\n    access: {groups: ["+hiddenGroup+"]}\n", 1)
 	}
 	if strings.Count(out, "access: {groups:") != 2 {
 		t.Fatal("the default catalog has no wetlands or country layer")
 	}
-	path := filepath.Join(dir, "catalog-leaks.yaml")
 	if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -2,16 +2,11 @@ package httpapi
 
 import (
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 
-	"github.com/cpec-digital/indus/analytics"
 	"github.com/cpec-digital/indus/data/access"
-	"github.com/cpec-digital/indus/indexes"
-	"github.com/cpec-digital/indus/indexes/features"
-	"github.com/cpec-digital/indus/tiles"
 )
 
 // Plan options out of their ranges are a 400 naming the field, not a 500 (+Inf in the JSON).
@@ -68,17 +63,9 @@ func TestStyleAudit(t *testing.T) {
 // With Config.OperatorFigures, /metrics and the tile cache figures of /health are for keys with
 // the admin right: 401 without a key, 403 with another; /health keeps its other figures.
 func TestOperatorFigures(t *testing.T) {
-	set := restrictedSet()
-	current := func() *indexes.Set { return set }
-	ts, err := tiles.New(tiles.Config{}, current, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(ts.Close)
-	keys := fakeKeys{"tel": {ID: "tel", Groups: []string{"telecom"}}, "boss": {ID: "boss", Rights: []access.Right{access.Admin}}}
 	metrics := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("indus_tiles_computed_total 1\n")) })
-	s := New(Config{Metrics: metrics, OperatorFigures: true}, Services{Features: features.New(current), Tiles: ts,
-		Risk: analytics.NewEngine(analytics.DefaultConfig(), current), Keys: keys}, slog.New(slog.DiscardHandler))
+	s := newArchiveServer(t, Config{Metrics: metrics, OperatorFigures: true}, nil)
+	s.keys = fakeKeys{"tel": {ID: "tel", Groups: []string{"telecom"}}, "boss": {ID: "boss", Rights: []access.Right{access.Admin}}}
 	base := start(t, s)
 	for token, want := range map[string]int{"": 401, "tel": 403, "boss": 200} {
 		code, hdr, body := fetch(t, "GET", base+"/metrics", token)
