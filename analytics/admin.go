@@ -79,10 +79,11 @@ func (e *Engine) storeUnit(set *indexes.Set, q *Query, a *unitAnswer) {
 	u.byUnit[*q.unit] = a
 }
 
-// fromUnits answers an admin query from the table when the unit is there and the layers asked
-// for are among those it was computed with.
-func (e *Engine) fromUnits(set *indexes.Set, ref *AdminRef, haz, exp []*indexes.Layer) (*AreaResult, bool) {
-	unit, err := findUnit(set, ref, access.Operator()) // who may read it was checked by BuildQuery
+// fromUnits answers an admin query from the table when who may read the unit's layer, the unit
+// is there and the layers asked for are among those it was computed with. Otherwise the query is
+// built (BuildQuery), which refuses a layer who may not read as an unknown one.
+func (e *Engine) fromUnits(set *indexes.Set, ref *AdminRef, who *access.Principal, haz, exp []*indexes.Layer) (*AreaResult, bool) {
+	unit, err := findUnit(set, ref, who)
 	if err != nil {
 		return nil, false
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/access"
 	"github.com/cpec-digital/indus/data/geo"
 	"github.com/cpec-digital/indus/indexes"
 )
@@ -235,6 +236,11 @@ func TestBadInput(t *testing.T) {
 		{"tiny buffer", `{"corridor":{"geometry":{"type":"LineString","coordinates":[[68,25],[69,25]]},"buffer_m":0.001}}`, data.KindInvalid, "buffer_m"},
 		{"polar corridor", `{"corridor":{"geometry":{"type":"LineString","coordinates":[[68,90],[69,90]]},"buffer_m":500}}`, data.KindInvalid, "pole"},
 		{"antimeridian", `{"corridor":{"geometry":{"type":"LineString","coordinates":[[179.9,25],[-179.9,25]]},"buffer_m":500}}`, data.KindInvalid, "antimeridian"},
+		{"buffer with a polygon", `{"geometry":{"type":"Polygon","coordinates":[[[68,25],[69,25],[69,26],[68,25]]]},"buffer_m":1e308}`, data.KindInvalid, "bad buffer_m"},
+		{"buffer with a bbox", `{"bbox":[68,25,69,26],"buffer_m":500}`, data.KindInvalid, "bad buffer_m"},
+		{"buffer with an admin unit", `{"admin":{"layer":"provinces","id":"PK-XX"},"buffer_m":-1}`, data.KindInvalid, "bad buffer_m"},
+		{"huge corridor buffer", `{"corridor":{"geometry":{"type":"LineString","coordinates":[[68,25],[69,25]]},"buffer_m":1e308}}`, data.KindInvalid, "buffer_m"},
+		{"not an exposure layer", `{"bbox":[68,25,69,26],"exposure":["flood"]}`, data.KindInvalid, "not an exposure layer"},
 		{"one point line", `{"corridor":{"geometry":{"type":"LineString","coordinates":[[68,25],[68,25]]},"buffer_m":500}}`, data.KindInvalid, "same"},
 	}
 	for _, tt := range tests {
@@ -419,7 +425,7 @@ func TestAdminUnitsFromTheTable(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, ok := warm.fromUnits(warm.current(), r2.Admin, nil, nil); !ok {
+		if _, ok := warm.fromUnits(warm.current(), r2.Admin, nil, nil, nil); !ok {
 			t.Fatalf("%s: not answered from the table", body)
 		}
 		a.TimingMs, b.TimingMs = 0, 0
@@ -459,5 +465,46 @@ func TestObserveQueries(t *testing.T) {
 	}
 	if want := map[string]int{KindPoint: 2, KindRank: 1, KindArea: 1}; !maps.Equal(got, want) {
 		t.Errorf("observed %v, want %v", got, want)
+	}
+}
+
+// restricted is testSet with the provinces readable by the group ndma only.
+func restricted() *Engine {
+	set := testSet() // its own specs
+	l, _ := set.Layer("provinces")
+	l.Spec.Access = access.Rule{Groups: []string{"ndma"}}
+	return NewEngine(DefaultConfig(), func() *indexes.Set { return set })
+}
+
+// A unit of an admin layer the caller may not read is refused exactly as one of a layer that does
+// not exist, whether its answer is in the table or not; a member of the group reads it, and the
+// answer lists the admin layer among those it read.
+func TestRestrictedAdminUnit(t *testing.T) {
+	for _, warmed := range []bool{false, true} {
+		e := restricted()
+		if warmed {
+			if err := e.Warm(e.current()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ask := func(layer, id string, who *access.Principal) (*AreaResult, error) {
+			return e.Area(context.Background(), &AreaRequest{Admin: &AdminRef{Layer: layer, ID: id}, Who: who})
+		}
+		for _, who := range []*access.Principal{nil, {ID: "t", Groups: []string{"telecom"}}} {
+			for _, id := range []string{"PK-XX", "PK-ZZ", "1"} {
+				res, err := ask("provinces", id, who)
+				_, unknown := ask("provincez", id, who)
+				if err == nil || data.KindOf(err) != data.KindNotFound || strings.ReplaceAll(unknown.Error(), "provincez", "provinces") != err.Error() {
+					t.Errorf("warmed %v, %v, %s: answered %v, %v; unknown layer: %v", warmed, who, id, res != nil, err, unknown)
+				}
+			}
+			if _, err := e.Rank(context.Background(), "provinces", "", "", who); err == nil || err.Error() != `no layer "provinces"` {
+				t.Errorf("rank for %v: %v", who, err)
+			}
+		}
+		res, err := ask("provinces", "PK-XX", &access.Principal{ID: "n", Groups: []string{"ndma"}})
+		if err != nil || res.InArea["villages"]["count"] != 4 || strings.Join(res.Layers(), ",") != "provinces,flood,facilities,roads,villages" {
+			t.Errorf("warmed %v, ndma: %v %v", warmed, err, res.Layers())
+		}
 	}
 }

@@ -87,7 +87,7 @@ func (e *Engine) Area(ctx context.Context, r *AreaRequest) (*AreaResult, error) 
 	}
 	res, ok := (*AreaResult)(nil), false
 	if r.Admin != nil {
-		res, ok = e.fromUnits(set, r.Admin, haz, exp)
+		res, ok = e.fromUnits(set, r.Admin, r.Who, haz, exp)
 	}
 	if !ok {
 		if res, err = e.areaOf(ctx, set, r, haz, exp); err != nil {
@@ -303,9 +303,13 @@ func ExpectedAnnual(ps, impacts []float64) float64 {
 	return s
 }
 
-// Layers lists the layers the answer reports: its hazard layers, then its exposure layers.
+// Layers lists the layers the answer reports: the admin layer of its unit (for an admin query),
+// its hazard layers, then its exposure layers.
 func (r *AreaResult) Layers() []string {
-	var out []string
+	out := []string{} // never nil: nil would stand for every layer
+	if r.Query != nil && r.Query.unit != nil {
+		out = append(out, r.Query.unit.layer)
+	}
 	for _, h := range r.Hazards {
 		out = append(out, h.Layer)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -105,7 +106,7 @@ func (e *Engine) layers(set *indexes.Set, r *AreaRequest) (haz, exp []*indexes.L
 				return nil, data.Errorf(data.KindNotFound, "no %s layer %q", what, id)
 			}
 			if !check(l) {
-				return nil, data.Invalid("not a "+what+" layer", fmt.Sprintf("%q cannot be used as a %s layer", id, what))
+				return nil, data.Invalid("not "+article(what)+" layer", fmt.Sprintf("%q cannot be used as %s layer", id, article(what)))
 			}
 			if !slices.Contains(out, l) {
 				out = append(out, l)
@@ -121,6 +122,14 @@ func (e *Engine) layers(set *indexes.Set, r *AreaRequest) (haz, exp []*indexes.L
 		return nil, nil, false, err
 	}
 	return haz, exp, withheld, nil
+}
+
+// article is what with its indefinite article: "a hazard", "an exposure".
+func article(what string) string {
+	if strings.ContainsRune("aeiou", rune(what[0])) {
+		return "an " + what
+	}
+	return "a " + what
 }
 
 // DefaultExposure says which layers an area query reports by default: exposure and vulnerability

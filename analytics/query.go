@@ -98,8 +98,14 @@ func (r *AreaRequest) where() error {
 	if n != 1 {
 		return data.Invalid("say where", "give exactly one of geometry, bbox, admin or corridor")
 	}
+	if r.BufferM != 0 && len(r.Geometry) == 0 {
+		return errBufferAlone
+	}
 	return nil
 }
+
+// errBufferAlone refuses a top-level buffer_m that would be ignored.
+var errBufferAlone = data.Invalid("bad buffer_m", "buffer_m goes with a LineString geometry (a corridor has its own)")
 
 // BuildQuery turns a request into a validated query area, resolving admin units in set.
 func BuildQuery(set *indexes.Set, r *AreaRequest) (*Query, error) {
@@ -126,6 +132,8 @@ func BuildQuery(set *indexes.Set, r *AreaRequest) (*Query, error) {
 		if _, isLine := g.(orb.LineString); isLine {
 			q.Kind = "corridor"
 			err = q.fromLine(r.Geometry, r.BufferM)
+		} else if r.BufferM != 0 {
+			return nil, errBufferAlone
 		} else {
 			q.Kind = "polygon"
 			err = q.fromPolygon(g)

@@ -136,7 +136,7 @@ func (e *Engine) rankUnits(ctx context.Context, set *indexes.Set, al *indexes.La
 			id = unitID(al, i)
 		}
 		r := &AreaRequest{Admin: &AdminRef{Layer: al.Spec.ID, ID: id}, Who: access.Operator()} // al was checked by Rank
-		res, ok := e.fromUnits(set, r.Admin, haz, exp)
+		res, ok := e.fromUnits(set, r.Admin, r.Who, haz, exp)
 		if !ok {
 			q, err := BuildQuery(set, r)
 			if err != nil {

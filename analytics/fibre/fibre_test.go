@@ -381,6 +381,12 @@ func TestBadInput(t *testing.T) {
 		{"target above villages", vs, nil, Options{Target: 4}, "target: above"},
 		{"route factor", vs, nil, Options{Target: 3, RouteFactor: 0.9}, "route_factor"},
 		{"phase size", vs, nil, Options{Target: 3, PhaseSize: -2}, "phase_size"},
+		{"huge flood", vs, nil, Options{Target: 3, Weights: map[string]float64{"flood": 1e308}}, "weights.flood: must be a number from 0 to 1000"},
+		{"flood over the range", vs, nil, Options{Target: 3, Weights: map[string]float64{"flood": 1000.5}}, "weights.flood"},
+		{"infinite flood", vs, nil, Options{Target: 3, Weights: map[string]float64{"flood": math.Inf(1)}}, "weights.flood"},
+		{"huge route factor", vs, nil, Options{Target: 3, RouteFactor: 1e308}, "route_factor: must be a number from 1 to 10"},
+		{"NaN route factor", vs, nil, Options{Target: 3, RouteFactor: math.NaN()}, "route_factor"},
+		{"huge phase size", vs, nil, Options{Target: 3, PhaseSize: 1 << 40}, "phase_size: must be from 1 to 1000000"},
 		{"duplicate id", append(slices.Clone(vs), Village{ID: 2}), nil, Options{Target: 3}, "villages[id=2]: duplicate"},
 		{"negative population", []Village{vs[0], {ID: 9, Population: -1}}, nil, Options{Target: 2}, "villages[id=9].population"},
 		{"bad point", []Village{vs[0], {ID: 9, Point: orb.Point{200, 0}}}, nil, Options{Target: 2}, "villages[id=9].point"},
@@ -393,6 +399,10 @@ func TestBadInput(t *testing.T) {
 		if err == nil || data.KindOf(err) != data.KindInvalid || !strings.Contains(err.Error(), c.field) {
 			t.Errorf("%s: error %v, want invalid naming %q", c.name, err, c.field)
 		}
+	}
+	if ro, err := Plan(vs, nil, Options{Target: 3, Weights: map[string]float64{"flood": MaxFloodWeight}, RouteFactor: MaxRouteFactor,
+		PhaseSize: MaxPhaseSize}); err != nil || len(ro.Steps) != 2 || ro.Summary.CableKm <= 0 || math.IsInf(ro.Summary.CableKm, 0) {
+		t.Errorf("the largest options: %v, %v", ro, err)
 	}
 	if ro, err := Plan(vs, nil, Options{Target: 1}); err != nil || len(ro.Steps) != 0 {
 		t.Errorf("target = connected: %v, %v; want an empty plan", ro, err)

@@ -9,12 +9,13 @@ import (
 
 	"github.com/cpec-digital/indus/analytics/fibre"
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/access"
 	"github.com/cpec-digital/indus/data/geo"
 	"github.com/cpec-digital/indus/indexes"
 )
 
-// inputs are the planner's input on one data version: every village with its flood zone, and
-// the backbone lines.
+// inputs are the planner's input on one data version for the flood layers a caller may read:
+// every village with its flood zone, and the backbone lines.
 type inputs struct {
 	data     *data.Dataset
 	set      *indexes.Set
@@ -22,31 +23,45 @@ type inputs struct {
 	villages []fibre.Village  // in layer order, point features only
 	at       []int32          // layer index → position in villages, −1 for a feature that is not a point
 	backbone []orb.LineString // nil when the catalog has no backbone layer
+	layers   []string         // the village layer and the flood layers read
 }
 
-// inputs returns the inputs of set's data version, built once per version.
-func (p *Planner) inputs(set *indexes.Set) (*inputs, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.in != nil && p.in.data == set.Dataset {
-		in := *p.in
-		in.set = set // the same data; the live layers may have changed
-		return &in, nil
-	}
-	in, err := p.build(set)
-	if err != nil {
-		return nil, err
-	}
-	p.in = in
-	return in, nil
-}
+// maxViews bounds the inputs kept per data version (one per set of flood layers callers may read).
+const maxViews = 16
 
-// build reads the villages, classifies them by flood zone and collects the backbone lines.
-func (p *Planner) build(set *indexes.Set) (*inputs, error) {
-	l, ok := set.Layer(p.cfg.VillageLayer)
+// inputs returns the inputs of set's data version for the flood layers who may read, built once
+// per version and set of flood layers. A village layer who may not read is as absent as a missing one.
+func (p *Planner) inputs(set *indexes.Set, who *access.Principal) (*inputs, error) {
+	l, ok := set.LayerFor(p.cfg.VillageLayer, who)
 	if !ok {
 		return nil, data.Errorf(data.KindNotFound, "no village layer %q", p.cfg.VillageLayer)
 	}
+	hazards := p.floodLayers(set, who)
+	key := ""
+	for _, h := range hazards {
+		key += h.Spec.ID + ","
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.data != set.Dataset || len(p.in) >= maxViews {
+		p.data, p.in = set.Dataset, map[string]*inputs{}
+	}
+	if in, ok := p.in[key]; ok {
+		cp := *in
+		cp.set = set // the same data; the live layers may have changed
+		return &cp, nil
+	}
+	in, err := p.build(set, l, hazards)
+	if err != nil {
+		return nil, err
+	}
+	p.in[key] = in
+	return in, nil
+}
+
+// build reads the villages of l, classifies them by the flood zones of hazards and collects the
+// backbone lines.
+func (p *Planner) build(set *indexes.Set, l *indexes.Layer, hazards []*indexes.Layer) (*inputs, error) {
 	field := func(name string, t data.FieldType) (int, error) {
 		k := l.Spec.FieldIndex(name)
 		if k >= 0 && l.Spec.Fields[k].Type != t {
@@ -60,7 +75,7 @@ func (p *Planner) build(set *indexes.Set) (*inputs, error) {
 	if err := cmp.Or(err1, err2, err3); err != nil {
 		return nil, err
 	}
-	in := &inputs{data: set.Dataset, set: set, layer: l, at: make([]int32, l.Len())}
+	in := &inputs{data: set.Dataset, set: set, layer: l, at: make([]int32, l.Len()), layers: []string{l.Spec.ID}}
 	for i := range l.Len() {
 		pt, ok := l.Point(i)
 		if !ok {
@@ -78,18 +93,21 @@ func (p *Planner) build(set *indexes.Set) (*inputs, error) {
 		in.at[i] = int32(len(in.villages))
 		in.villages = append(in.villages, v)
 	}
-	p.floodZones(set, in.villages)
+	floodZones(hazards, in.villages)
+	for _, h := range hazards {
+		in.layers = append(in.layers, h.Spec.ID)
+	}
 	if b, ok := set.Layer(p.cfg.BackboneLayer); ok {
 		in.backbone = lines(b)
 	}
 	return in, nil
 }
 
-// floodZones sets each village's flood return period and class: those of the first hazard layer
-// of the configured type, by increasing return period, whose zone contains it.
-func (p *Planner) floodZones(set *indexes.Set, vs []fibre.Village) {
+// floodLayers are the hazard layers of the configured type that who may read, by increasing
+// return period.
+func (p *Planner) floodLayers(set *indexes.Set, who *access.Principal) []*indexes.Layer {
 	var hazards []*indexes.Layer
-	for _, l := range set.Layers() {
+	for _, l := range set.Visible(who) {
 		if h := l.Spec.Hazard; h != nil && h.Type == p.cfg.HazardType && h.ReturnPeriod > 0 && l.Shape() == data.Polygons {
 			hazards = append(hazards, l)
 		}
@@ -97,6 +115,12 @@ func (p *Planner) floodZones(set *indexes.Set, vs []fibre.Village) {
 	slices.SortStableFunc(hazards, func(a, b *indexes.Layer) int {
 		return cmp.Compare(a.Spec.Hazard.ReturnPeriod, b.Spec.Hazard.ReturnPeriod)
 	})
+	return hazards
+}
+
+// floodZones sets each village's flood return period and class: those of the first of hazards
+// (by increasing return period) whose zone contains it.
+func floodZones(hazards []*indexes.Layer, vs []fibre.Village) {
 	for _, h := range hazards {
 		class := h.Spec.FieldIndex(h.Spec.Hazard.ClassField)
 		prepared := map[int]*geo.Prepared{}
@@ -138,8 +162,9 @@ func lines(l *indexes.Layer) []orb.LineString {
 }
 
 // inUnit returns the villages inside an admin unit: every feature of the layer whose key is id.
-func (in *inputs) inUnit(ref *AdminRef) ([]fibre.Village, error) {
-	al, ok := in.set.Layer(ref.Layer)
+// A layer who may not read is as absent as an unknown one.
+func (in *inputs) inUnit(ref *AdminRef, who *access.Principal) ([]fibre.Village, error) {
+	al, ok := in.set.LayerFor(ref.Layer, who)
 	if !ok {
 		return nil, data.Errorf(data.KindNotFound, "admin.layer: no layer %q", ref.Layer)
 	}

@@ -11,12 +11,14 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/cpec-digital/indus/analytics/fibre"
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/access"
 	"github.com/cpec-digital/indus/indexes"
 )
 
@@ -42,7 +44,8 @@ type Planner struct {
 	cfg     Config
 	current func() *indexes.Set
 	mu      sync.Mutex
-	in      *inputs // of the latest data version planned on
+	data    *data.Dataset      // the latest data version planned on
+	in      map[string]*inputs // its inputs, by the flood layers the villages were classified with
 }
 
 // New returns a planner over the set current returns.
@@ -63,6 +66,9 @@ type Request struct {
 	Admin       *AdminRef          `json:"admin,omitempty"`        // plan only the villages inside this unit
 	RouteFactor float64            `json:"route_factor,omitempty"` // cable km per great-circle km [1.3]
 	PhaseSize   int                `json:"phase_size,omitempty"`   // villages per build phase [2000]
+	// Who is the caller: the layers they may not read are left out (flood layers, backbone) or
+	// refused by name as unknown ones (village layer, admin layer). nil: anonymous.
+	Who *access.Principal `json:"-"`
 }
 
 // ParseRequest decodes a plan request strictly: unknown keys, trailing data and a missing target
@@ -105,23 +111,32 @@ type Result struct {
 	Villages    int // villages planned over
 	Rollout     *fibre.Rollout
 	TimingMs    float64
+	layers      []string // the layers it was planned from
 }
+
+// Layers lists the layers the plan was made from: the village layer, the flood layers that gave
+// the villages their zones, the backbone layer when it was used and the admin layer.
+func (r *Result) Layers() []string { return slices.Clone(r.layers) }
 
 // Plan plans the roll-out a request asks for, on the served data.
 func (p *Planner) Plan(ctx context.Context, r *Request) (*Result, error) {
 	start := time.Now()
-	in, err := p.inputs(p.current())
+	in, err := p.inputs(p.current(), r.Who)
 	if err != nil {
 		return nil, err
 	}
-	villages := in.villages
+	villages, layers := in.villages, in.layers
 	if r.Admin != nil {
-		if villages, err = in.inUnit(r.Admin); err != nil {
+		if villages, err = in.inUnit(r.Admin, r.Who); err != nil {
 			return nil, err
 		}
+		layers = append(slices.Clone(layers), r.Admin.Layer)
 	}
-	if r.Weights[fibre.WeightBackbone] != 0 && in.backbone == nil {
-		return nil, data.Errorf(data.KindNotFound, "weights.backbone: no backbone layer %q", p.cfg.BackboneLayer)
+	if r.Weights[fibre.WeightBackbone] != 0 {
+		if _, ok := in.set.LayerFor(p.cfg.BackboneLayer, r.Who); !ok || in.backbone == nil {
+			return nil, data.Errorf(data.KindNotFound, "weights.backbone: no backbone layer %q", p.cfg.BackboneLayer)
+		}
+		layers = append(slices.Clone(layers), p.cfg.BackboneLayer)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, &data.Error{Kind: data.KindTimeout, Msg: "the plan took too long", Err: err}
@@ -131,6 +146,6 @@ func (p *Planner) Plan(ctx context.Context, r *Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Result{DataVersion: in.data.Version, Admin: r.Admin, Villages: len(villages), Rollout: ro,
+	return &Result{DataVersion: in.data.Version, Admin: r.Admin, Villages: len(villages), Rollout: ro, layers: layers,
 		TimingMs: math.Round(float64(time.Since(start).Microseconds())/10) / 100}, nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/access"
 	"github.com/cpec-digital/indus/indexes"
 )
 
@@ -50,7 +51,7 @@ func intp(v int) *int { return &v }
 func TestInputs(t *testing.T) {
 	set := testSet()
 	p := New(DefaultConfig(), func() *indexes.Set { return set })
-	in, err := p.inputs(set)
+	in, err := p.inputs(set, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +62,7 @@ func TestInputs(t *testing.T) {
 	if want := "101 0|102 100 low|103 10 high|104 10 high|105 100 low|106 100 low|107 0|108 0"; strings.Join(got, "|") != want {
 		t.Errorf("villages %s, want %s", strings.Join(got, "|"), want)
 	}
-	if again, _ := p.inputs(set); &again.villages[0] != &in.villages[0] || len(in.backbone) != 1 {
+	if again, _ := p.inputs(set, nil); &again.villages[0] != &in.villages[0] || len(in.backbone) != 1 {
 		t.Errorf("inputs rebuilt for the same data, or backbone %v", in.backbone)
 	}
 }
@@ -143,4 +144,89 @@ func TestBadPlans(t *testing.T) {
 			t.Errorf("%s: %v (%s), want %s %q", tt.body, err, data.KindOf(err), tt.kind, tt.want)
 		}
 	}
+}
+
+// restrictedSet is testSet with the 10-year flood layer and the provinces readable by the group
+// ndma only.
+func restrictedSet() *indexes.Set {
+	set := testSet()
+	var layers []*data.Layer
+	for _, l := range set.Layers() {
+		spec := *l.Spec
+		if spec.ID == "flood_rp10" || spec.ID == "provinces" {
+			spec.Access = access.Rule{Groups: []string{"ndma"}}
+		}
+		var feats []data.Feature
+		for i := range l.Len() {
+			feats = append(feats, data.Feature{ID: l.ID(i), Geometry: l.Geometry(i), Properties: l.Properties(i)})
+		}
+		layers = append(layers, data.NewLayer(&spec, feats))
+	}
+	return indexes.Build(&data.Dataset{Catalog: &data.Catalog{}, Layers: layers, Version: "p2"})
+}
+
+// A caller plans only from the layers they may read: a restricted admin layer is an unknown one
+// (the same error), a restricted flood layer does not classify their villages; a member of the
+// group plans from both, and the plan lists the layers it read.
+func TestPlanAccess(t *testing.T) {
+	set := restrictedSet()
+	p := New(DefaultConfig(), func() *indexes.Set { return set })
+	ndma := &access.Principal{ID: "n", Groups: []string{"ndma"}}
+	for _, who := range []*access.Principal{nil, {ID: "t", Groups: []string{"telecom"}}} {
+		for _, ref := range []AdminRef{{"provinces", "PK-SD"}, {"provinces", "nope"}} {
+			_, err := p.Plan(context.Background(), &Request{Target: intp(4), Admin: &ref, Who: who})
+			_, unknown := p.Plan(context.Background(), &Request{Target: intp(4), Admin: &AdminRef{"provincez", ref.ID}, Who: who})
+			if err == nil || strings.ReplaceAll(unknown.Error(), "provincez", "provinces") != err.Error() || data.KindOf(err) != data.KindNotFound {
+				t.Errorf("%v %v: %v; unknown layer: %v", who, ref, err, unknown)
+			}
+		}
+		res, err := p.Plan(context.Background(), &Request{Target: intp(8), Weights: map[string]float64{"flood": 1}, Who: who})
+		if err != nil || strings.Join(res.Layers(), ",") != "villages,flood_rp100" {
+			t.Fatalf("%v: %v %v", who, err, res)
+		}
+		for _, st := range res.Rollout.Steps {
+			if st.FloodRP == 10 {
+				t.Errorf("%v: village %d in the restricted 10-year zone", who, st.VillageID)
+			}
+		}
+	}
+	res, err := p.Plan(context.Background(), &Request{Target: intp(4), Admin: &AdminRef{"provinces", "PK-SD"},
+		Weights: map[string]float64{"backbone": 1}, Who: ndma})
+	if err != nil || res.Villages != 4 || strings.Join(res.Layers(), ",") != "villages,flood_rp10,flood_rp100,provinces,cpec_routes" {
+		t.Fatalf("ndma: %v %+v", err, res)
+	}
+	tens := 0
+	for _, st := range res.Rollout.Steps {
+		if st.FloodRP == 10 {
+			tens++
+		}
+	}
+	if tens == 0 {
+		t.Errorf("ndma: no village in the 10-year zone: %+v", res.Rollout.Steps)
+	}
+}
+
+// Any body is a plan or a 4xx error, and every plan encodes as JSON (no infinite numbers).
+func FuzzPlanRequest(f *testing.F) {
+	for _, s := range []string{`{"target": 8, "weights": {"flood": 1, "backbone": 1}}`, `{"target": 6, "route_factor": 1e308}`,
+		`{"target": 4, "admin": {"layer": "provinces", "id": "PK-SD"}, "phase_size": 1}`, `{"target": 8, "weights": {"flood": 1000}, "route_factor": 10}`} {
+		f.Add([]byte(s))
+	}
+	set := testSet()
+	p := New(DefaultConfig(), func() *indexes.Set { return set })
+	f.Fuzz(func(t *testing.T, body []byte) {
+		r, err := ParseRequest(body)
+		if err == nil {
+			var res *Result
+			if res, err = p.Plan(context.Background(), r); err == nil {
+				if _, jerr := json.Marshal(res); jerr != nil {
+					t.Fatalf("%s: %v", body, jerr)
+				}
+				return
+			}
+		}
+		if k := data.KindOf(err); k != data.KindInvalid && k != data.KindNotFound {
+			t.Fatalf("%s: %v (%s)", body, err, k)
+		}
+	})
 }

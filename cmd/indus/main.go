@@ -229,7 +229,7 @@ func wire(cfg config, set *indexes.Set, arch *archive.Set, st *state, tr *trust,
 		Planner: planning.New(planning.DefaultConfig(), a.served.Load)}
 	tr.services(&svc)
 	a.srv = httpapi.New(o.httpConfig(httpapi.Config{PublicURL: cfg.PublicURL, RequestTimeout: cfg.RequestTimeout, RiskTimeout: cfg.RiskTimeout,
-		Version: version, TileCacheControl: cfg.TileCache, Glyphs: fonts}), svc, log)
+		Version: version, TileCacheControl: cfg.TileCache, Glyphs: fonts, OperatorFigures: cfg.Keys != ""}), svc, log)
 	o.metrics.Tiles(a.tiles.Stats)
 	if a.warn != nil {
 		o.metrics.Warnings(a.warn.Stats)

@@ -7,6 +7,9 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
+
+	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/access"
 )
 
 // Operations: request observation (for metrics), readiness, the metrics exposition and the
@@ -98,6 +101,24 @@ func (s *Server) metrics() fiber.Handler {
 		return func(c *fiber.Ctx) error { return c.Next() }
 	}
 	return adaptor.HTTPHandler(s.cfg.Metrics)
+}
+
+// operator reports whether the caller may read the process-wide figures (see
+// Config.OperatorFigures): anyone unless it is set, else keys with the admin right.
+func (s *Server) operator(c *fiber.Ctx) bool {
+	return !s.cfg.OperatorFigures || who(c).Can(access.Admin)
+}
+
+// operatorOnly guards GET /metrics: its counters (requests, tiles drawn, cache size, latencies)
+// move with every caller's work, restricted reads included.
+func (s *Server) operatorOnly(c *fiber.Ctx) error {
+	switch {
+	case s.operator(c):
+		return c.Next()
+	case who(c) == nil:
+		return unauthorized(c, "/metrics needs a key with the right "+string(access.Admin))
+	}
+	return &data.Error{Kind: data.KindForbidden, Msg: "the key may not do this", Detail: "/metrics needs the right " + string(access.Admin)}
 }
 
 // Starting returns a server to listen with while the data load: /ready and /health answer 503

@@ -26,10 +26,12 @@ func (s *Server) planFibre(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	req.Who = who(c)
 	res, err := s.plan.Plan(c.UserContext(), req)
 	if err != nil {
 		return err
 	}
+	s.noteRead(c, note{layers: res.Layers()})
 	return sendExport(c, format, "indus-fibre-plan", res, res.WriteCSV, func() ([]byte, error) {
 		var buf bytes.Buffer
 		err := res.WriteGeoJSON(&buf)

@@ -68,6 +68,10 @@ type Config struct {
 	Metrics http.Handler
 	// Readiness, when set, says why the server is not ready ("" when it is), for GET /ready.
 	Readiness func() string
+	// OperatorFigures, when set, gives the process-wide figures — /metrics and the tile cache of
+	// /health, which count the work done for every caller, restricted reads included — only to
+	// keys with the admin right. Set it when some key may read restricted layers (a keys file).
+	OperatorFigures bool
 }
 
 // Services are the domain services the server calls; Warnings may be nil (no gauge layer),
@@ -168,7 +172,7 @@ func (s *Server) routes() {
 	s.app.Get("/api", s.api)
 	s.app.Get("/health", s.health)
 	s.app.Get("/ready", s.ready)
-	s.app.Get("/metrics", s.metrics())
+	s.app.Get("/metrics", s.operatorOnly, s.metrics())
 	s.app.Get("/catalog", s.catalog)
 	s.app.Get("/collections", s.collections)
 	s.app.Get("/collections/:id", s.collection)
@@ -322,10 +326,13 @@ func (s *Server) health(c *fiber.Ctx) error {
 		status = "shutting down"
 	}
 	st := s.tiles.Stats()
+	cache := fiber.Map{"enabled": st.Enabled}
+	if s.operator(c) {
+		cache = fiber.Map{"enabled": st.Enabled, "hits": st.Hits, "misses": st.Misses, "computed": st.Computed,
+			"invalidated": st.Invalidated, "entries": st.Entries, "bytes": st.CostBytes}
+	}
 	out := fiber.Map{"status": status, "layers": sum.Layers, "features": sum.Features,
-		"data_version": sum.Version, "uptime_s": int(time.Since(s.start).Seconds()),
-		"tile_cache": fiber.Map{"enabled": st.Enabled, "hits": st.Hits, "misses": st.Misses, "computed": st.Computed,
-			"invalidated": st.Invalidated, "entries": st.Entries, "bytes": st.CostBytes},
+		"data_version": sum.Version, "uptime_s": int(time.Since(s.start).Seconds()), "tile_cache": cache,
 		"pmtiles": s.archives(c)}
 	if s.warn != nil {
 		out["warnings"] = s.warn.Status()

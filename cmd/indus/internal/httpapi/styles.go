@@ -19,16 +19,28 @@ func (s *Server) style(c *fiber.Ctx) error {
 		return data.Errorf(data.KindNotFound, "no route for %s (styles are /styles/{name}.json)", c.Path())
 	}
 	c.Set(fiber.HeaderCacheControl, "public, max-age=60")
-	s.noteRead(c, note{})
 	entries := s.feat.StyleEntries(who(c))
 	if name == "legend" {
+		s.noteRead(c, note{layers: styledLayers(entries, name)})
 		return c.JSON(fiber.Map{"layers": styles.Legend(entries)})
 	}
 	st, err := styles.Style(strings.Clone(name), entries, s.baseURL(c))
 	if err != nil {
-		return err
+		return err // not a read: not audited
 	}
+	s.noteRead(c, note{layers: styledLayers(entries, name)})
 	return c.JSON(st)
+}
+
+// styledLayers are the ids of the layers the style (or the legend) of that name shows.
+func styledLayers(entries []styles.Entry, name string) []string {
+	out := []string{} // never nil: nil would stand for every layer
+	for _, e := range entries {
+		if name == "legend" || name == "indus" || string(e.Theme) == name {
+			out = append(out, e.ID)
+		}
+	}
+	return out
 }
 
 func (s *Server) styleIndex(c *fiber.Ctx) error {
