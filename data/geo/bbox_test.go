@@ -16,13 +16,13 @@ func TestParseBBox(t *testing.T) {
 	}{
 		{"68,25,69,26", "[{[68 25] [69 26]}]"},
 		{" 68 , 25,69, 26", "[{[68 25] [69 26]}]"},
-		{"68,25,0,69,26,100", "[{[68 25] [69 26]}]"},                           // heights dropped
-		{"177,65,-177,70", "[{[177 65] [180 70]} {[-180 65] [-177 70]}]"},       // across the antimeridian
-		{"180,-90,-180,90", "[{[180 -90] [180 90]} {[-180 -90] [-180 90]}]"},    // both edges on it
-		{"-180,-90,180,90", "[{[-180 -90] [180 90]}]"},                         // the world
+		{"68,25,0,69,26,100", "[{[68 25] [69 26]}]"},                         // heights dropped
+		{"177,65,-177,70", "[{[177 65] [180 70]} {[-180 65] [-177 70]}]"},    // across the antimeridian
+		{"180,-90,-180,90", "[{[180 -90] [180 90]} {[-180 -90] [-180 90]}]"}, // both edges on it
+		{"-180,-90,180,90", "[{[-180 -90] [180 90]}]"},                       // the world
 		{"68,25,69", "want west,south,east,north"},
-		{"68,26,69,25", "want -180"},                                           // south north of north
-		{"68,25,181,26", "want -180"},                                          // off the globe
+		{"68,26,69,25", "want -180"},  // south north of north
+		{"68,25,181,26", "want -180"}, // off the globe
 		{"68,25,NaN,26", `"NaN" is not a finite number`},
 		{"68,25,100,69,26,0", "the minimum height is above"},
 		{"68,25,x,69,26,1", `"x" is not a finite number`},
@@ -94,7 +94,9 @@ func meetsBox(g orb.Geometry, rects []orb.Bound) bool {
 // holes, and boxes across the antimeridian; its quick accept of bboxes inside never errs.
 func TestBoxFilterAgrees(t *testing.T) {
 	rng := rand.New(rand.NewPCG(23, 2))
-	pt := func(x0, y0, span float64) orb.Point { return orb.Point{x0 + rng.Float64()*span, y0 + rng.Float64()*span} }
+	pt := func(x0, y0, span float64) orb.Point {
+		return orb.Point{x0 + rng.Float64()*span, y0 + rng.Float64()*span}
+	}
 	var shapes []orb.Geometry
 	for range 300 {
 		x0, y0 := cluster(rng)
