@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"hash/fnv"
 	"io"
 	"net/http"
@@ -19,7 +20,10 @@ import (
 	"github.com/cpec-digital/indus/tiles/pmtiles"
 )
 
-const meta = `{"name":"Test tiles","attribution":"test data","vector_layers":[{"id":"flood","fields":{"depth":"Number"}}]}`
+// meta is the archive's metadata: its vector layers carry the catalog's zooms, beyond the archive's
+// 0–5, as the exporter once wrote them.
+const meta = `{"name":"Test tiles","attribution":"test data","vector_layers":[{"id":"flood","fields":{"depth":"Number"},"minzoom":0,"maxzoom":14},` +
+	`{"id":"roads","fields":{},"minzoom":3,"maxzoom":14},{"id":"towns","fields":{},"minzoom":6,"maxzoom":14},{"id":"wells","fields":{}}]}`
 
 // gz compresses b.
 func gz(t testing.TB, b []byte) []byte {
@@ -142,6 +146,10 @@ func TestTileJSON(t *testing.T) {
 		tj.Bounds != [4]float64{60, 23, 78, 37} || tj.Center != [3]float64{69, 30, 5} || !strings.Contains(string(tj.VectorLayers), `"flood"`) {
 		t.Errorf("tilejson %+v", tj)
 	}
+	// TileJSON: a layer's zooms lie within the tileset's; towns (6–14) has no tile in a 0–5 archive
+	if got := string(tj.VectorLayers); got != `[{"fields":{"depth":"Number"},"id":"flood","maxzoom":5,"minzoom":0},{"fields":{},"id":"roads","maxzoom":5,"minzoom":3},{"fields":{},"id":"wells","maxzoom":5,"minzoom":0}]` {
+		t.Errorf("vector_layers %s", got)
+	}
 	if _, err := s.TileJSON("u", ""); data.KindOf(err) != data.KindNotFound {
 		t.Errorf("unknown archive: %v", err)
 	}
@@ -189,4 +197,29 @@ func TestParseSpec(t *testing.T) {
 			t.Errorf("ParseSpec(%q): %v", in, err)
 		}
 	}
+}
+
+// withinZooms never widens a layer beyond the archive's zooms and never breaks the metadata.
+func FuzzWithinZooms(f *testing.F) {
+	f.Add(`[{"id":"a","minzoom":0,"maxzoom":14},{"id":"b"}]`, 2, 8)
+	f.Add(`[{"id":"a","minzoom":"x","maxzoom":null}]`, 0, 0)
+	f.Add(`{"not":"a list"}`, 0, 5)
+	f.Fuzz(func(t *testing.T, raw string, lo, hi int) {
+		out := withinZooms(json.RawMessage(raw), lo, hi)
+		var layers []struct{ MinZoom, MaxZoom int }
+		if json.Unmarshal([]byte(raw), &[]map[string]json.RawMessage{}) != nil {
+			if string(out) != raw {
+				t.Fatalf("unreadable %q became %q", raw, out)
+			}
+			return
+		}
+		if err := json.Unmarshal(out, &layers); err != nil {
+			t.Fatalf("%q → %q: %v", raw, out, err)
+		}
+		for _, l := range layers {
+			if l.MinZoom < lo || l.MaxZoom > hi || l.MinZoom > l.MaxZoom {
+				t.Fatalf("%q (%d–%d) → %q", raw, lo, hi, out)
+			}
+		}
+	})
 }
