@@ -247,7 +247,7 @@ func (s *Server) writeEvent(w *bufio.Writer, ev warnings.Event) error {
 		return w.Flush()
 	}
 	b := ev.Encode(func(wn *warnings.Warning) []byte {
-		b, _ := json.Marshal(warningJSON{Warning: wn, Area: geojson.NewGeometry(orb.Polygon{wn.Area}),
+		b, _ := encodeJSON(warningJSON{Warning: wn, Area: geojson.NewGeometry(orb.Polygon{wn.Area}),
 			Cap: s.cfg.PublicURL + "/warnings/" + wn.Identifier + ".cap"})
 		return b
 	})
