@@ -130,7 +130,7 @@ func (s *Server) getWarning(c *fiber.Ctx) error {
 	if ext == "json" {
 		return c.JSON(s.warningJSON(c, w))
 	}
-	b, err := s.warn.CAP(w)
+	b, err := s.warn.CAPAt(w, s.baseURL(c))
 	if err != nil {
 		return err
 	}
