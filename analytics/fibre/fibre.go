@@ -3,6 +3,7 @@ package fibre
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/paulmach/orb"
@@ -15,13 +16,6 @@ const DefaultRouteFactor = 1.3
 
 // DefaultPhaseSize is the number of villages per build phase used when Options.PhaseSize is 0.
 const DefaultPhaseSize = 2000
-
-// Ranges of the options: larger values mean nothing more for a plan and could overflow its sums.
-const (
-	MaxFloodWeight = 1000      // weights.flood is 0 to this
-	MaxRouteFactor = 10        // route_factor is 1 to this
-	MaxPhaseSize   = 1_000_000 // phase_size is 1 to this
-)
 
 // Weight names accepted in Options.Weights.
 const (
@@ -144,8 +138,8 @@ func resolve(opt Options) (Options, error) {
 		}
 		w[k] = v
 	}
-	if f := w[WeightFlood]; !(f >= 0 && f <= MaxFloodWeight) {
-		return opt, data.Invalid(fmt.Sprintf("weights.flood: must be a number from 0 to %d", MaxFloodWeight), fmt.Sprint(f))
+	if f := w[WeightFlood]; !(f >= 0) || math.IsInf(f, 0) {
+		return opt, data.Invalid("weights.flood: must be a finite number ≥ 0", fmt.Sprint(f))
 	}
 	if b := w[WeightBackbone]; b != 0 && b != 1 {
 		return opt, data.Invalid("weights.backbone: must be 0 (off) or 1 (on)", fmt.Sprint(b))
@@ -154,14 +148,14 @@ func resolve(opt Options) (Options, error) {
 	if opt.RouteFactor == 0 {
 		opt.RouteFactor = DefaultRouteFactor
 	}
-	if !(opt.RouteFactor >= 1 && opt.RouteFactor <= MaxRouteFactor) {
-		return opt, data.Invalid(fmt.Sprintf("route_factor: must be a number from 1 to %d", MaxRouteFactor), fmt.Sprint(opt.RouteFactor))
+	if !(opt.RouteFactor >= 1) || math.IsInf(opt.RouteFactor, 0) {
+		return opt, data.Invalid("route_factor: must be a finite number ≥ 1", fmt.Sprint(opt.RouteFactor))
 	}
 	if opt.PhaseSize == 0 {
 		opt.PhaseSize = DefaultPhaseSize
 	}
-	if opt.PhaseSize < 0 || opt.PhaseSize > MaxPhaseSize {
-		return opt, data.Invalid(fmt.Sprintf("phase_size: must be from 1 to %d", MaxPhaseSize), fmt.Sprint(opt.PhaseSize))
+	if opt.PhaseSize < 0 {
+		return opt, data.Invalid("phase_size: must be ≥ 1", fmt.Sprint(opt.PhaseSize))
 	}
 	if opt.Target < 0 {
 		return opt, data.Invalid("target: must be ≥ 0", fmt.Sprint(opt.Target))
