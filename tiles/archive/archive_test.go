@@ -197,4 +197,3 @@ func TestParseSpec(t *testing.T) {
 		}
 	}
 }
-
