@@ -12,7 +12,7 @@ func FuzzWithinZooms(f *testing.F) {
 	f.Add(`{"not":"a list"}`, 0, 5)
 	f.Fuzz(func(t *testing.T, raw string, lo, hi int) {
 		out := withinZooms(json.RawMessage(raw), lo, hi)
-		var layers []struct{ MinZoom, MaxZoom int }
+		var layers []map[string]json.RawMessage
 		if json.Unmarshal([]byte(raw), &[]map[string]json.RawMessage{}) != nil {
 			if string(out) != raw {
 				t.Fatalf("unreadable %q became %q", raw, out)
@@ -23,7 +23,8 @@ func FuzzWithinZooms(f *testing.F) {
 			t.Fatalf("%q → %q: %v", raw, out, err)
 		}
 		for _, l := range layers {
-			if l.MinZoom < lo || l.MaxZoom > hi || l.MinZoom > l.MaxZoom {
+			var zlo, zhi int
+			if json.Unmarshal(l["minzoom"], &zlo) != nil || json.Unmarshal(l["maxzoom"], &zhi) != nil || zlo < lo || zhi > hi || zlo > zhi {
 				t.Fatalf("%q (%d–%d) → %q", raw, lo, hi, out)
 			}
 		}
