@@ -104,15 +104,21 @@ func schemaProperties(t *testing.T, s *Server, name string) map[string]json.RawM
 	return comps.Schemas[name].Properties
 }
 
-// A warning's JSON (an Update, which has references) holds only members its schema describes.
-func TestWarningJSONMatchesSchema(t *testing.T) {
+// warningServer is a server of gaugeSet with flood warnings (none issued yet).
+func warningServer(t *testing.T) (*Server, *warnings.Service) {
+	t.Helper()
 	served := indexes.NewServed(gaugeSet())
 	w, err := warnings.New(warnings.DefaultConfig(filepath.Join(t.TempDir(), "j")), served, nil, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Close)
-	srv := newServerOn(t, Config{}, served.Load, w)
+	return newServerOn(t, Config{}, served.Load, w), w
+}
+
+// A warning's JSON (an Update, which has references) holds only members its schema describes.
+func TestWarningJSONMatchesSchema(t *testing.T) {
+	srv, w := warningServer(t)
 	base := start(t, srv)
 	for k, q := range []float64{580000, 700000} {
 		if _, err := w.Submit([]warnings.Reading{{Station: "SKR", Observed: time.Now().Add(time.Duration(k-2) * time.Hour), DischargeCusecs: q}}); err != nil {

@@ -2,12 +2,9 @@ package httpapi
 
 import (
 	"bytes"
-	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -36,7 +33,7 @@ func TestServedStylesValidate(t *testing.T) {
 	dir, comparisons := t.TempDir(), 0
 	var files []string
 	for _, st := range index.Styles {
-		body := fetchBody(t, st.Href)
+		body := served(t, st.Href)
 		if bytes.Contains(body, []byte(`\u00`)) {
 			t.Errorf("%s escapes HTML characters: %.300s", st.Href, body[bytes.Index(body, []byte(`\u00`)):])
 		}
@@ -56,13 +53,23 @@ func TestServedStylesValidate(t *testing.T) {
 		}
 	}
 	for _, path := range []string{"/api", "/collections", "/collections/villages/items?limit=2&bbox=60,29,61,31"} {
-		if b := fetchBody(t, base+path); bytes.Contains(b, []byte(`\u003c`)) || bytes.Contains(b, []byte(`\u003e`)) || bytes.Contains(b, []byte(`\u0026`)) {
+		if b := served(t, base+path); bytes.Contains(b, []byte(`\u003c`)) || bytes.Contains(b, []byte(`\u003e`)) || bytes.Contains(b, []byte(`\u0026`)) {
 			t.Errorf("%s escapes HTML characters", path)
 		}
 	}
 }
 
 // placesSet is testSet with a layer of named places, whose labels filter on population (>=).
+// served is the body of a GET that must answer 200.
+func served(t *testing.T, url string) []byte {
+	t.Helper()
+	code, _, body := fetch(t, "GET", url, "")
+	if code != 200 {
+		t.Fatalf("GET %s: %d %s", url, code, body)
+	}
+	return []byte(body)
+}
+
 func placesSet() *indexes.Set {
 	base := testSet()
 	cat := *base.Dataset.Catalog
@@ -70,18 +77,4 @@ func placesSet() *indexes.Set {
 		Fields: []data.Field{{Name: "name", Type: data.FieldString}, {Name: "population", Type: data.FieldInteger}}})
 	l := data.NewLayer(&cat.Layers[1], []data.Feature{{ID: 1, Geometry: orb.Point{67, 24.9}, Properties: map[string]any{"name": "Karachi", "population": int64(11624219)}}})
 	return indexes.Build(&data.Dataset{Catalog: &cat, Layers: append(append([]*data.Layer{}, base.Dataset.Layers...), l), Version: "v1"})
-}
-
-func fetchBody(t *testing.T, url string) []byte {
-	t.Helper()
-	res, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if res.StatusCode != 200 {
-		t.Fatalf("GET %s: %d %s", url, res.StatusCode, strings.TrimSpace(string(b)))
-	}
-	return b
 }

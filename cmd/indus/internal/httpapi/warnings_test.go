@@ -100,13 +100,8 @@ func TestAtomFeed(t *testing.T) {
 // The served CAP links each <info> to the warning's page under the public URL (Google Public
 // Alerts' profile requires a <web>), and that page answers.
 func TestServedCAPLinksItsPage(t *testing.T) {
-	served := indexes.NewServed(gaugeSet())
-	w, err := warnings.New(warnings.DefaultConfig(filepath.Join(t.TempDir(), "j")), served, nil, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(w.Close)
-	base := start(t, newServerOn(t, Config{}, served.Load, w))
+	srv, w := warningServer(t)
+	base := start(t, srv)
 	if _, err := w.Submit([]warnings.Reading{{Station: "SKR", Observed: time.Now().Add(-time.Hour), DischargeCusecs: 580000}}); err != nil {
 		t.Fatal(err)
 	}
