@@ -77,4 +77,3 @@ func datasetDir(t *testing.T) string {
 	}
 	return filepath.Dir(matches[0])
 }
-
