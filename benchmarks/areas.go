@@ -43,7 +43,7 @@ type province struct {
 
 func readInputs(dir string) (*inputs, error) {
 	files := map[string][]byte{}
-	for _, name := range []string{"villages.geojson", "pk-admin1-ne10m.geojson", "pk-rivers-gshhg-wdbii.geojson"} {
+	for _, name := range []string{"villages.geojson", "provinces.geojson", "pk-rivers-gshhg-wdbii.geojson"} {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			return nil, err
@@ -63,7 +63,7 @@ func parseInputs(files map[string][]byte) (*inputs, error) {
 	for _, f := range vs.Features {
 		in.villages = append(in.villages, f.Geometry.(orb.Point))
 	}
-	ps, err := geojson.UnmarshalFeatureCollection(files["pk-admin1-ne10m.geojson"])
+	ps, err := geojson.UnmarshalFeatureCollection(files["provinces.geojson"])
 	if err != nil {
 		return nil, err
 	}

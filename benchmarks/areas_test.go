@@ -25,8 +25,8 @@ func defaultInputs(t *testing.T) *inputs {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files := map[string][]byte{"villages.geojson": out.Vectors["villages.geojson"]}
-	for _, name := range []string{"pk-admin1-ne10m.geojson", "pk-rivers-gshhg-wdbii.geojson"} {
+	files := map[string][]byte{"villages.geojson": out.Vectors["villages.geojson"], "provinces.geojson": out.Vectors["provinces.geojson"]}
+	for _, name := range []string{"pk-rivers-gshhg-wdbii.geojson"} {
 		if files[name], err = os.ReadFile(filepath.Join("..", "data", "pakistan", "sources", name)); err != nil {
 			t.Fatal(err)
 		}
@@ -44,7 +44,7 @@ func TestQuerySetIsVariedValidAndSeeded(t *testing.T) {
 	if len(set) < 30 {
 		t.Fatalf("%d areas, want at least 30", len(set))
 	}
-	want := map[string]int{"star": 8, "hole": 4, "multipolygon": 4, "river strip": 4, "corridor": 4, "province": 8, "dense": 3, "empty": 3}
+	want := map[string]int{"star": 8, "hole": 4, "multipolygon": 4, "river strip": 4, "corridor": 4, "province": 7, "dense": 3, "empty": 3}
 	got := map[string]int{}
 	for _, a := range set {
 		got[a.Class]++

@@ -36,7 +36,7 @@ func loadDataset(ctx context.Context, conn, schema, base, dir, tmp string, build
 		}
 	}
 	files := [][]string{{"villages.geojson", "villages"}, {"pk-rivers-gshhg-wdbii.geojson", "rivers"},
-		{"pk-admin1-ne10m.geojson", "provinces", "-nlt", "PROMOTE_TO_MULTI", "-select", "iso_3166_2,name_en"}}
+		{"provinces.geojson", "provinces", "-nlt", "PROMOTE_TO_MULTI", "-select", "iso_3166_2,name_en"}}
 	if buildings {
 		files = append(files, []string{"buildings.fgb", "buildings"})
 	}

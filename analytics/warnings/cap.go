@@ -3,6 +3,7 @@ package warnings
 import (
 	"encoding/xml"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 	"unicode"
@@ -36,6 +37,8 @@ type capInfo struct {
 	Headline     string     `xml:"headline"`
 	Description  string     `xml:"description"`
 	Instruction  string     `xml:"instruction"`
+	Web          string     `xml:"web,omitempty"`
+	Contact      string     `xml:"contact,omitempty"`
 	Parameters   []capValue `xml:"parameter"`
 	Area         capArea    `xml:"area"`
 }
@@ -74,9 +77,25 @@ func CheckSender(sender string) error {
 	return nil
 }
 
-// initCAP checks the sender and loads the text templates.
+// CheckWeb checks the template of CAP <web> links: empty (the server's own page of the warning),
+// or an absolute http(s) URL, as public alert hubs require; {id} is replaced by the identifier.
+func CheckWeb(web string) error {
+	if web == "" {
+		return nil
+	}
+	u, err := url.Parse(strings.ReplaceAll(web, "{id}", "id"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("CAP web %q: want an absolute http(s) URL, {id} standing for the warning's identifier", web)
+	}
+	return nil
+}
+
+// initCAP checks the sender and the web link and loads the text templates.
 func (s *Service) initCAP() error {
 	if err := CheckSender(s.cfg.Sender); err != nil {
+		return err
+	}
+	if err := CheckWeb(s.cfg.Web); err != nil {
 		return err
 	}
 	t, err := LoadTexts(s.cfg.Templates)
@@ -88,8 +107,12 @@ func (s *Service) initCAP() error {
 }
 
 // CAP renders a warning version as a CAP 1.2 alert, with one info block per language of the
-// text templates (English first).
-func (s *Service) CAP(w *Warning) ([]byte, error) {
+// text templates (English first); its <web> is Config.Web's, or none.
+func (s *Service) CAP(w *Warning) ([]byte, error) { return s.CAPAt(w, "") }
+
+// CAPAt is CAP for a server whose public URL is base: without Config.Web, every <info> links to
+// base/warnings/{identifier}.json, as Google Public Alerts' CAP profile requires a <web> in each.
+func (s *Service) CAPAt(w *Warning, base string) ([]byte, error) {
 	texts, err := s.texts.Render(w)
 	if err != nil {
 		return nil, err
@@ -97,8 +120,17 @@ func (s *Service) CAP(w *Warning) ([]byte, error) {
 	texts[0].Headline = w.Headline // fixed when the version was issued, as in the JSON and the layer
 	a := capAlert{Identifier: w.Identifier, Sender: s.cfg.Sender, Sent: capTime(w.Sent), Status: "Actual", MsgType: w.MsgType,
 		Scope: "Public", References: strings.Join(w.References, " ")}
+	web, contact := strings.ReplaceAll(s.cfg.Web, "{id}", url.PathEscape(w.Identifier)), s.cfg.Contact
+	if web == "" && base != "" {
+		web = base + "/warnings/" + url.PathEscape(w.Identifier) + ".json"
+	}
+	if contact == "" {
+		contact = s.cfg.Sender
+	}
 	for _, t := range texts {
-		a.Info = append(a.Info, s.capInfo(w, t))
+		info := s.capInfo(w, t)
+		info.Web, info.Contact = web, contact
+		a.Info = append(a.Info, info)
 	}
 	out, err := xml.MarshalIndent(a, "", "  ")
 	if err != nil {

@@ -1,6 +1,7 @@
 package warnings
 
 import (
+	"encoding/xml"
 	"flag"
 	"os"
 	"path/filepath"
@@ -65,7 +66,8 @@ func englishOnly(b []byte) []byte {
 
 // The English part of every message is byte for byte what Indus sent before the texts moved to
 // templates (testdata/cap-en, written with -update before that change), plus the impact sentence
-// and <parameter>s of Alerts and Updates (regenerated with -update when they were added).
+// and <parameter>s of Alerts and Updates, and <web> and <contact> (regenerated with -update when
+// they were added).
 func TestCAPEnglishGolden(t *testing.T) {
 	s := scenario(t)
 	dir := filepath.Join("testdata", "cap-en")
@@ -74,7 +76,7 @@ func TestCAPEnglishGolden(t *testing.T) {
 		t.Fatalf("%d versions, want 8", len(vs))
 	}
 	for _, w := range vs {
-		b, err := s.CAP(w)
+		b, err := s.CAPAt(w, "https://flood.example.pk")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -93,5 +95,50 @@ func TestCAPEnglishGolden(t *testing.T) {
 		if got := englishOnly(b); string(got) != string(want) {
 			t.Errorf("%s: English CAP changed:\n%s\nwant\n%s", w.Identifier, got, want)
 		}
+	}
+}
+
+// Google Public Alerts' CAP profile: every <info> has a <web> (the warning's page: by default the
+// server's own, under its public URL; or Config.Web with {id}) and a <contact> (by default the
+// sender). A bad web template is refused at start.
+func TestCAPWebAndContact(t *testing.T) {
+	infos := func(b []byte) []struct{ Web, Contact string } {
+		var a struct {
+			Info []struct {
+				Web     string `xml:"web"`
+				Contact string `xml:"contact"`
+			} `xml:"info"`
+		}
+		if err := xml.Unmarshal(b, &a); err != nil || len(a.Info) < 2 {
+			t.Fatalf("%v: %d info blocks", err, len(a.Info))
+		}
+		out := []struct{ Web, Contact string }{}
+		for _, i := range a.Info {
+			out = append(out, struct{ Web, Contact string }{i.Web, i.Contact})
+		}
+		return out
+	}
+	s := scenario(t)
+	w := allVersions(s)[1]
+	b, _ := s.CAPAt(w, "https://flood.example.pk")
+	for _, i := range infos(b) {
+		if i.Web != "https://flood.example.pk/warnings/"+w.Identifier+".json" || i.Contact != "warnings@indus.invalid" {
+			t.Errorf("defaults: %+v", i)
+		}
+	}
+	s = scenario(t, func(c *Config) { c.Web, c.Contact = "https://ffd.gov.pk/alerts/{id}", "FFD Lahore, +92 42 99200208" })
+	b, _ = s.CAPAt(w, "https://flood.example.pk")
+	for _, i := range infos(b) {
+		if i.Web != "https://ffd.gov.pk/alerts/"+w.Identifier || i.Contact != "FFD Lahore, +92 42 99200208" {
+			t.Errorf("configured: %+v", i)
+		}
+	}
+	for _, bad := range []string{"ffd.gov.pk/alerts/{id}", "ftp://ffd.gov.pk/{id}", "https:///{id}", "https://ffd.gov.pk/%zz"} {
+		if CheckWeb(bad) == nil {
+			t.Errorf("CheckWeb(%q) accepted it", bad)
+		}
+	}
+	if CheckWeb("") != nil || CheckWeb("http://x.pk/w?id={id}") != nil {
+		t.Error("CheckWeb refused a good template")
 	}
 }

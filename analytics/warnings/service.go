@@ -28,6 +28,8 @@ type Config struct {
 	Sender        string        // CAP sender: no spaces, commas, < or & [warnings@indus.invalid]
 	SenderName    string        // CAP senderName; empty: none [Indus flood warnings (Digital CPEC Platform)]
 	Templates     string        // folder of the CAP text templates, one <language>.tmpl each; empty: the built-in ones
+	Web           string        // CAP <web>: URL of a warning's page, {id} its CAP identifier; empty: <public URL>/warnings/{id}.json
+	Contact       string        // CAP <contact>; empty: the sender
 	GaugeLayer    string        // layer of stations [gauges]
 	StationField  string        // station id field [station_id]
 	NameField     string        // [name]

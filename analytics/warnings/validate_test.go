@@ -28,7 +28,7 @@ func renderAll(t *testing.T, s *Service, dir string) ([]string, []*Warning) {
 	var files []string
 	vs := allVersions(s)
 	for _, w := range vs {
-		b, err := s.CAP(w)
+		b, err := s.CAPAt(w, "https://flood.example.pk")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -56,7 +56,9 @@ func TestCAPSchema(t *testing.T) {
 	schema := []string{"--schema", filepath.Join("testdata", "cap-1.2.xsd")}
 	dir := t.TempDir()
 	files, _ := renderAll(t, scenario(t), dir)
-	other, _ := renderAll(t, scenario(t, func(c *Config) { c.Sender, c.SenderName = "ffd-lahore@ffd.gov.pk", "" }), t.TempDir())
+	other, _ := renderAll(t, scenario(t, func(c *Config) {
+		c.Sender, c.SenderName, c.Web, c.Contact = "ffd-lahore@ffd.gov.pk", "", "https://ffd.gov.pk/alerts?cap={id}&lang=en", "FFD Lahore <+92 42 99200208> & PMD"
+	}), t.TempDir())
 	out, ok := xmllint(schema, append(files, other...)...)
 	if !ok || strings.Count(out, " validates") != len(files)+len(other) {
 		t.Fatalf("xmllint:\n%s", out)

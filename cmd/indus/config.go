@@ -35,6 +35,8 @@ type config struct {
 	CAPSender      string        `yaml:"cap_sender"`         // INDUS_CAP_SENDER, --cap-sender: CAP <sender> of the warnings
 	CAPSenderName  string        `yaml:"cap_sender_name"`    // INDUS_CAP_SENDER_NAME, --cap-sender-name: CAP <senderName>
 	CAPTemplates   string        `yaml:"cap_templates"`      // INDUS_CAP_TEMPLATES, --cap-templates: folder of CAP text templates
+	CAPWeb         string        `yaml:"cap_web"`            // INDUS_CAP_WEB, --cap-web: CAP <web> of a warning, {id} its identifier
+	CAPContact     string        `yaml:"cap_contact"`        // INDUS_CAP_CONTACT, --cap-contact: CAP <contact>
 	PMTiles        []string      `yaml:"pmtiles"`            // INDUS_PMTILES (comma list), --pmtiles (repeatable): NAME=PATH_OR_URL archives to serve
 	Keys           string        `yaml:"keys"`               // INDUS_KEYS, --keys: the keys file (indus keys add)
 	AuditLog       string        `yaml:"audit_log"`          // INDUS_AUDIT_LOG, --audit-log: the append-only audit log
@@ -86,6 +88,8 @@ func (c *config) flags(fs *flag.FlagSet) *string {
 	fs.StringVar(&c.StateDB, "state-db", c.StateDB, "PostgreSQL URL of the state replicas share (readings, warnings, layer versions) instead of the journal (INDUS_STATE_DB)")
 	fs.StringVar(&c.CAPSender, "cap-sender", c.CAPSender, "CAP sender of the flood warnings: no spaces, commas, < or & (INDUS_CAP_SENDER)")
 	fs.StringVar(&c.CAPSenderName, "cap-sender-name", c.CAPSenderName, "CAP senderName of the flood warnings; empty: none (INDUS_CAP_SENDER_NAME)")
+	fs.StringVar(&c.CAPWeb, "cap-web", c.CAPWeb, "CAP web link of each warning, {id} its identifier; default: PUBLIC_URL/warnings/{id}.json (INDUS_CAP_WEB)")
+	fs.StringVar(&c.CAPContact, "cap-contact", c.CAPContact, "CAP contact of the flood warnings; default: the CAP sender (INDUS_CAP_CONTACT)")
 	fs.StringVar(&c.CAPTemplates, "cap-templates", c.CAPTemplates, "folder of CAP text templates, one LANG.tmpl each; default: built-in en-US and ur-PK (INDUS_CAP_TEMPLATES)")
 	fs.StringVar(&c.Keys, "keys", c.Keys, "keys file: API keys with their groups and rights, reloaded on SIGHUP (INDUS_KEYS)")
 	fs.StringVar(&c.AuditLog, "audit-log", c.AuditLog, "append-only, hash-chained audit log of writes and reads of restricted data (INDUS_AUDIT_LOG)")
@@ -134,6 +138,7 @@ func (c *config) env() error {
 		"INDUS_PUBLIC_URL": &c.PublicURL, "INDUS_LOG_LEVEL": &c.LogLevel, "INDUS_LOG_FORMAT": &c.LogFormat,
 		"INDUS_STATE_DIR": &c.StateDir, "INDUS_STATE_DB": &c.StateDB, "INDUS_API_KEY": &c.APIKey, "INDUS_TILE_CACHE_CONTROL": &c.TileCache,
 		"INDUS_CAP_SENDER": &c.CAPSender, "INDUS_CAP_SENDER_NAME": &c.CAPSenderName, "INDUS_CAP_TEMPLATES": &c.CAPTemplates,
+		"INDUS_CAP_WEB": &c.CAPWeb, "INDUS_CAP_CONTACT": &c.CAPContact,
 		"INDUS_KEYS": &c.Keys, "INDUS_AUDIT_LOG": &c.AuditLog}
 	for k, p := range str {
 		if v, ok := os.LookupEnv(k); ok {
@@ -188,6 +193,9 @@ func (c *config) check() error {
 		return err
 	}
 	if err := warnings.CheckSender(c.CAPSender); err != nil {
+		return err
+	}
+	if err := warnings.CheckWeb(c.CAPWeb); err != nil {
 		return err
 	}
 	_, err := warnings.LoadTexts(c.CAPTemplates) // at start, before the dataset loads

@@ -17,6 +17,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/cpec-digital/indus/data/gdal"
+	"github.com/cpec-digital/indus/data/geo"
 	"github.com/cpec-digital/indus/tiles"
 	"github.com/cpec-digital/indus/tiles/export"
 )
@@ -101,21 +102,18 @@ func exportFlags(args []string, stderr io.Writer) (config, export.Options, strin
 	return cfg, opt, *out, err
 }
 
-// parseBBox reads "w,s,e,n".
+// parseBBox reads "w,s,e,n" as every bbox is read (geo.ParseBBox); an archive covers one
+// rectangle, so a bbox across the antimeridian is refused: export each side.
 func parseBBox(s string) (orb.Bound, error) {
-	parts := strings.Split(s, ",")
-	var v [4]float64
-	if len(parts) != 4 {
-		return orb.Bound{}, fmt.Errorf("export: --bbox %q: want w,s,e,n", s)
+	b, err := geo.ParseBBox(s)
+	switch {
+	case err != nil:
+		return orb.Bound{}, fmt.Errorf("export: --bbox: %v", err)
+	case b.Crosses():
+		return orb.Bound{}, fmt.Errorf("export: --bbox %q crosses the antimeridian: an archive covers one rectangle, export each side (%g,%g,180,%g and -180,%g,%g,%g)",
+			s, b[0], b[1], b[3], b[1], b[2], b[3])
 	}
-	for i, p := range parts {
-		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil {
-			return orb.Bound{}, fmt.Errorf("export: --bbox %q: %v", s, err)
-		}
-		v[i] = f
-	}
-	return orb.Bound{Min: orb.Point{v[0], v[1]}, Max: orb.Point{v[2], v[3]}}, nil
+	return b.Bounds()[0], nil
 }
 
 // splitComma splits a comma list into trimmed, non-empty items.

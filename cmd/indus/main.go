@@ -323,7 +323,7 @@ func startWarnings(cfg config, served *indexes.Served, ts *tiles.Service, assess
 		log.Warn("flood warnings disabled: the catalog has no gauge layer", "layer", wc.GaugeLayer)
 		return nil, nil
 	}
-	wc.Sender, wc.SenderName, wc.Templates = cfg.CAPSender, cfg.CAPSenderName, cfg.CAPTemplates
+	wc.Sender, wc.SenderName, wc.Templates, wc.Web, wc.Contact = cfg.CAPSender, cfg.CAPSenderName, cfg.CAPTemplates, cfg.CAPWeb, cfg.CAPContact
 	wc.Assessor = assess
 	wc.ObserveSync = o.metrics.ObserveFsync
 	if st != nil {

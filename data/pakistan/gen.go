@@ -88,6 +88,9 @@ func Generate(src *Sources, opt Options) (*Output, error) {
 	out.Grids["wetlands.tif"] = g.wetlands()
 	villages := g.villages()
 	var err error
+	if out.Vectors["provinces.geojson"], err = src.ProvincesGeoJSON(); err != nil {
+		return nil, err
+	}
 	if out.Vectors["villages.geojson"], err = featureCollection(g.villagesFeatures(villages)); err != nil {
 		return nil, err
 	}
@@ -135,7 +138,7 @@ func (g *generator) provCode(i int) string {
 // plain is the floodplain factor of a cell: 1 on the lower Indus plain (Sindh), smaller upstream
 // and in the mountains. Floods widen and deepen downstream: f = terrain × (0.5 + 0.5·downstream).
 func (g *generator) plain(i int, lat float64) float64 {
-	terrain := 0.45 // Balochistan, Khyber Pakhtunkhwa, former FATA: narrow valleys
+	terrain := 0.45 // Balochistan, Khyber Pakhtunkhwa (with the former FATA): narrow valleys
 	switch g.provCode(i) {
 	case "PK-SD", "PK-PB":
 		terrain = 1
@@ -208,7 +211,7 @@ func (g *generator) heat() *data.Grid {
 			switch g.provCode(i) {
 			case "PK-GB", "PK-JK":
 				mountain = 1
-			case "PK-KP", "PK-TA", "PK-IS":
+			case "PK-KP", "PK-IS":
 				mountain = 0.55
 			case "PK-BA":
 				mountain = 0.3
@@ -339,7 +342,7 @@ func (g *generator) villageWeights() []float64 {
 			terrain = 0.2
 		case "PK-GB":
 			terrain = 0.3
-		case "PK-KP", "PK-TA", "PK-JK":
+		case "PK-KP", "PK-JK":
 			terrain = 0.8
 		}
 		weight[i] = terrain * (0.15 + 1.6*math.Exp(-float64(g.riverKm[i])/12))

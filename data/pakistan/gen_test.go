@@ -35,8 +35,8 @@ func generated(t testing.TB) (*Sources, *Output) {
 
 func TestSources(t *testing.T) {
 	s, _ := generated(t)
-	if len(s.Provinces) != 8 || len(s.Places) != 443 || len(s.Rivers) != 908 {
-		t.Fatalf("%d provinces, %d places, %d rivers; want 8, 443, 908", len(s.Provinces), len(s.Places), len(s.Rivers))
+	if len(s.Provinces) != 7 || len(s.Places) != 443 || len(s.Rivers) != 908 {
+		t.Fatalf("%d provinces, %d places, %d rivers; want 7, 443, 908", len(s.Provinces), len(s.Places), len(s.Rivers))
 	}
 	if p, _ := s.Place("Karachi"); p.Population != 11624219 {
 		t.Errorf("Karachi population = %d", p.Population)

@@ -49,7 +49,7 @@ func Catalog(opt Options) ([]byte, error) {
 const stampFile = ".indus-dataset.json"
 
 // generatorVersion changes whenever the generator's output changes, so that stale folders are rebuilt.
-const generatorVersion = 4
+const generatorVersion = 5
 
 // Materialize writes the real sources, the generated layers and catalog.yaml into dir and returns
 // the catalog's path. A folder already made with the same options and generator version is reused.

@@ -10,6 +10,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/geo"
 	"github.com/cpec-digital/indus/indexes"
 )
 
@@ -80,7 +81,7 @@ func TestItems(t *testing.T) {
 		{Query{Layer: "villages", Limit: 10, Offset: 95, RawQuery: "offset=95&limit=10"}, 100, 5, 96, ""},
 		{Query{Layer: "villages", Equal: map[string]string{"fibre": "true"}, Limit: 20, RawQuery: "fibre=true&limit=20"}, 50, 20, 1, "fibre=true&limit=20&offset=20"},
 		{Query{Layer: "villages", Equal: map[string]string{"fibre": "false", "province": "PK-PB"}}, 25, 25, 52, ""},
-		{Query{Layer: "villages", BBox: &orb.Bound{Min: orb.Point{61, 29}, Max: orb.Point{61.55, 31}}}, 6, 6, 11, ""},
+		{Query{Layer: "villages", BBox: &geo.BBox{61, 29, 61.55, 31}}, 6, 6, 11, ""},
 	}
 	for _, c := range cases {
 		p, err := s.Items(c.q, "")
@@ -125,7 +126,7 @@ func TestWithParams(t *testing.T) {
 // language and CRS are checked; errors are 400s naming the position.
 func TestItemsFilter(t *testing.T) {
 	s := testService()
-	box := orb.Bound{Min: orb.Point{61, 29}, Max: orb.Point{63, 31}} // villages 10..30
+	box := geo.BBox{61, 29, 63, 31} // villages 10..30
 	cases := []struct {
 		q     Query
 		ids   string // of the features matched, in order

@@ -1,6 +1,7 @@
 package features
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/data/access"
 	"github.com/cpec-digital/indus/data/filter"
+	"github.com/cpec-digital/indus/data/geo"
 	"github.com/cpec-digital/indus/indexes"
 )
 
@@ -26,7 +28,7 @@ const CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 // Query asks for a page of a collection's items.
 type Query struct {
 	Layer    string
-	BBox     *orb.Bound        // nil: everywhere
+	BBox     *geo.BBox         // nil: everywhere; features whose geometry meets it (west > east: across the antimeridian)
 	Equal    map[string]string // attribute = value filters (all must hold)
 	Datetime string            // OGC datetime; refused: no collection has a temporal extent
 	// Filter is a filter expression in FilterLang (filter.LangCQL2 when empty, OGC API –
@@ -147,45 +149,88 @@ func (s *Service) Item(layer, featureID, base string, who *access.Principal) (*I
 		}}, nil
 }
 
-// matching returns the features of l that meet q.BBox and pass q's filters, in feature order;
-// when the filter expression has a bbox of its own, only the features meeting it are looked at.
+// matching returns the features of l whose geometry meets q.BBox and that pass q's filters, in
+// feature order. Only the features whose bbox meets q.BBox (and the filter expression's own bbox,
+// if it has one) are looked at; a feature whose bbox lies inside q.BBox is taken without reading
+// its geometry.
 func matching(l *indexes.Layer, q Query) ([]int, error) {
+	filters, err := compile(l.Spec, q)
+	if err != nil {
+		return nil, err
+	}
+	var box *geo.BoxFilter
+	if q.BBox != nil {
+		box = geo.NewBoxFilter(*q.BBox)
+	}
+	idx := candidates(l, box, filters)
+	kept := idx[:0]
+	for _, i := range idx {
+		if (box == nil || box.Meets(l.FeatureBound(i), func() orb.Geometry { return l.Geometry(i) })) && matchAll(filters, l.Layer, i) {
+			kept = append(kept, i)
+		}
+	}
+	return kept, nil
+}
+
+// compile binds the attribute filters and the filter expression of q to the layer.
+func compile(spec *data.LayerSpec, q Query) ([]*filter.Filter, error) {
 	var filters []*filter.Filter
 	if len(q.Equal) > 0 {
-		eq, err := equal(l.Spec, q.Equal)
+		eq, err := equal(spec, q.Equal)
 		if err != nil {
 			return nil, err
 		}
 		filters = append(filters, eq)
 	}
-	expr, err := expression(l.Spec, q)
-	if err != nil {
-		return nil, err
-	}
-	box, boxed := q.BBox, q.BBox != nil
+	expr, err := expression(spec, q)
 	if expr != nil {
 		filters = append(filters, expr)
-		if b, ok := expr.Bound(); ok {
-			box, boxed = meet(box, b), true
+	}
+	return filters, err
+}
+
+// candidates are the features, in ascending order, whose bbox meets the box (nil: everywhere) and
+// the bboxes of the filters that have one.
+func candidates(l *indexes.Layer, box *geo.BoxFilter, filters []*filter.Filter) []int {
+	var rects []orb.Bound // nil: everywhere
+	if box != nil {
+		rects = box.Bounds()
+	}
+	for _, f := range filters {
+		if b, ok := f.Bound(); ok {
+			rects = clipAll(rects, b)
 		}
 	}
-	idx := []int{}
-	switch {
-	case box != nil:
-		idx = l.Indexes(*box)
-	case !boxed:
-		idx = make([]int, l.Len())
+	if rects == nil {
+		idx := make([]int, l.Len())
 		for i := range idx {
 			idx[i] = i
 		}
+		return idx
 	}
-	kept := idx[:0]
-	for _, i := range idx {
-		if matchAll(filters, l.Layer, i) {
-			kept = append(kept, i)
+	idx := []int{}
+	for k, r := range rects {
+		idx = append(idx, l.Indexes(r)...)
+		if k > 0 {
+			slices.Sort(idx)
+			idx = slices.Compact(idx)
 		}
 	}
-	return kept, nil
+	return idx
+}
+
+// clipAll is the parts of rects (nil: everywhere) that meet b; empty, not nil, when none does.
+func clipAll(rects []orb.Bound, b orb.Bound) []orb.Bound {
+	if rects == nil {
+		return []orb.Bound{b}
+	}
+	out := []orb.Bound{}
+	for _, r := range rects {
+		if m := meet(&r, b); m != nil {
+			out = append(out, *m)
+		}
+	}
+	return out
 }
 
 // meet is the intersection of a (nil: everywhere) and b; nil when they do not meet.

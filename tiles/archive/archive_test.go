@@ -19,7 +19,10 @@ import (
 	"github.com/cpec-digital/indus/tiles/pmtiles"
 )
 
-const meta = `{"name":"Test tiles","attribution":"test data","vector_layers":[{"id":"flood","fields":{"depth":"Number"}}]}`
+// meta is the archive's metadata: its vector layers carry the catalog's zooms, beyond the archive's
+// 0–5, as the exporter once wrote them.
+const meta = `{"name":"Test tiles","attribution":"test data","vector_layers":[{"id":"flood","fields":{"depth":"Number"},"minzoom":0,"maxzoom":14},` +
+	`{"id":"roads","fields":{},"minzoom":3,"maxzoom":14},{"id":"towns","fields":{},"minzoom":6,"maxzoom":14},{"id":"wells","fields":{}}]}`
 
 // gz compresses b.
 func gz(t testing.TB, b []byte) []byte {
@@ -141,6 +144,10 @@ func TestTileJSON(t *testing.T) {
 	if tj.Name != "Test tiles" || tj.Attribution != "test data" || tj.MinZoom != 0 || tj.MaxZoom != 5 ||
 		tj.Bounds != [4]float64{60, 23, 78, 37} || tj.Center != [3]float64{69, 30, 5} || !strings.Contains(string(tj.VectorLayers), `"flood"`) {
 		t.Errorf("tilejson %+v", tj)
+	}
+	// TileJSON: a layer's zooms lie within the tileset's; towns (6–14) has no tile in a 0–5 archive
+	if got := string(tj.VectorLayers); got != `[{"fields":{"depth":"Number"},"id":"flood","maxzoom":5,"minzoom":0},{"fields":{},"id":"roads","maxzoom":5,"minzoom":3},{"fields":{},"id":"wells","maxzoom":5,"minzoom":0}]` {
+		t.Errorf("vector_layers %s", got)
 	}
 	if _, err := s.TileJSON("u", ""); data.KindOf(err) != data.KindNotFound {
 		t.Errorf("unknown archive: %v", err)

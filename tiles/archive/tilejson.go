@@ -34,7 +34,7 @@ func (s *Set) TileJSON(name, tileURL string) (*TileJSON, error) {
 		MinZoom: int(h.MinZoom), MaxZoom: int(h.MaxZoom),
 		Bounds:       [4]float64{round(h.Bounds[0]), round(h.Bounds[1]), round(h.Bounds[2]), round(h.Bounds[3])},
 		Center:       [3]float64{round(h.Center[0]), round(h.Center[1]), float64(h.CenterZoom)},
-		VectorLayers: a.meta["vector_layers"],
+		VectorLayers: withinZooms(a.meta["vector_layers"], int(h.MinZoom), int(h.MaxZoom)),
 	}
 	if tj.Name == "" {
 		tj.Name = name
@@ -43,6 +43,35 @@ func (s *Set) TileJSON(name, tileURL string) (*TileJSON, error) {
 		tj.VectorLayers = json.RawMessage("[]")
 	}
 	return tj, nil
+}
+
+// withinZooms holds the vector layers of an archive's metadata to its zooms, as TileJSON requires
+// (an archive cut at z8 from a layer drawn to z14 has it to z8): each layer's minzoom and maxzoom
+// are clamped to lo–hi, and a layer left with no zoom is dropped. Metadata it cannot read is
+// passed on as it is.
+func withinZooms(raw json.RawMessage, lo, hi int) json.RawMessage {
+	var layers []map[string]json.RawMessage
+	if json.Unmarshal(raw, &layers) != nil {
+		return raw
+	}
+	out := []map[string]json.RawMessage{}
+	for _, l := range layers {
+		zlo, zhi := lo, hi
+		json.Unmarshal(l["minzoom"], &zlo) // absent or not a number: the archive's
+		json.Unmarshal(l["maxzoom"], &zhi)
+		zlo, zhi = max(zlo, lo), min(zhi, hi)
+		if zlo > zhi {
+			continue
+		}
+		l["minzoom"], _ = json.Marshal(zlo)
+		l["maxzoom"], _ = json.Marshal(zhi)
+		out = append(out, l)
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return raw
+	}
+	return b
 }
 
 // text returns a string field of the metadata, or "".

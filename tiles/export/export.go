@@ -196,6 +196,21 @@ func (e *Exporter) Progress() Progress {
 	return p
 }
 
+// vectorLayers are the TileJSON vector layers of the archive: the layers drawn in it, each with
+// the zooms it is drawn at (within the archive's, as TileJSON requires), not the catalog's.
+func (e *Exporter) vectorLayers() []tiles.VectorLayer {
+	out := []tiles.VectorLayer{}
+	for _, vl := range e.tj.VectorLayers {
+		for _, l := range e.layers {
+			if l.Spec.ID == vl.ID {
+				vl.MinZoom, vl.MaxZoom = l.lo, l.hi
+				out = append(out, vl)
+			}
+		}
+	}
+	return out
+}
+
 // metadata is the archive's JSON (TileJSON-like: name, attribution, vector_layers, bounds and
 // centre) and the header's geography.
 func (e *Exporter) metadata() (pmtiles.Metadata, error) {
@@ -209,7 +224,7 @@ func (e *Exporter) metadata() (pmtiles.Metadata, error) {
 		"type": "overlay", "format": "pbf", "generator": e.opt.Generator,
 		"minzoom": e.opt.MinZoom, "maxzoom": e.opt.MaxZoom,
 		"bounds": [4]float64{west, south, east, north}, "center": [3]float64{center[0], center[1], float64(cz)},
-		"vector_layers": e.tj.VectorLayers, "indus:layers": e.ids, "indus:data_version": e.set.Dataset.Version,
+		"vector_layers": e.vectorLayers(), "indus:layers": e.ids, "indus:data_version": e.set.Dataset.Version,
 	})
 	if err != nil {
 		return pmtiles.Metadata{}, err

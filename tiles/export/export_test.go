@@ -131,11 +131,16 @@ func TestArchiveHoldsTheServedTiles(t *testing.T) {
 	}
 	m := a.Metadata(t)
 	var vl []struct {
-		ID     string            `json:"id"`
-		Fields map[string]string `json:"fields"`
+		ID               string            `json:"id"`
+		Fields           map[string]string `json:"fields"`
+		MinZoom, MaxZoom int
 	}
 	if err := json.Unmarshal(m["vector_layers"], &vl); err != nil || len(vl) != 3 || vl[0].ID != "flood" || vl[2].Fields["population"] == "" {
 		t.Errorf("vector_layers %s (%v)", m["vector_layers"], err)
+	}
+	// the zooms each layer is drawn at in this archive (0–10), not the catalog's (0–14, 0–6, 5–14)
+	if len(vl) != 3 || vl[0].MinZoom != 0 || vl[0].MaxZoom != 10 || vl[1].MaxZoom != 6 || vl[2].MinZoom != 5 || vl[2].MaxZoom != 10 {
+		t.Errorf("vector_layers zooms %s, want flood 0–10, river 0–6, villages 5–10", m["vector_layers"])
 	}
 	if string(m["attribution"]) != `"test data"` || len(m["name"]) < 3 || len(m["bounds"]) == 0 || len(m["center"]) == 0 {
 		t.Errorf("metadata %v", m)

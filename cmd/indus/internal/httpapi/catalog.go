@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/paulmach/orb"
 
 	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/data/geo"
@@ -47,7 +46,7 @@ func (s *Server) items(c *fiber.Ctx) error {
 	}
 	n := note{layers: []string{q.Layer}}
 	if q.BBox != nil {
-		n.bbox = []float64{q.BBox.Min[0], q.BBox.Min[1], q.BBox.Max[0], q.BBox.Max[1]}
+		n.bbox = q.BBox.Slice()
 	}
 	s.noteRead(c, n)
 	return sendFeatures(c, page)
@@ -76,7 +75,7 @@ func itemsQuery(c *fiber.Ctx) (features.Query, error) {
 		return q, err
 	}
 	if raw := c.Query("bbox"); raw != "" {
-		b, err := ParseBBox(flatBBox(raw))
+		b, err := parseBBox(raw)
 		if err != nil {
 			return q, err
 		}
@@ -92,40 +91,14 @@ func itemsQuery(c *fiber.Ctx) (features.Query, error) {
 	return q, nil
 }
 
-// flatBBox turns an OGC bbox of six numbers (west,south,min height,east,north,max height) into
-// the four of its ground extent: every layer is two-dimensional, so heights select nothing.
-// Anything else, bad heights too, is left for ParseBBox to judge (and refuse).
-func flatBBox(raw string) string {
-	p := strings.Split(raw, ",")
-	if len(p) != 6 {
-		return raw
+// parseBBox reads a bbox parameter (geo.ParseBBox: four numbers, or six with heights; west > east
+// crosses the antimeridian).
+func parseBBox(raw string) (geo.BBox, error) {
+	b, err := geo.ParseBBox(raw)
+	if err != nil {
+		return b, data.Invalid("bad bbox", err.Error())
 	}
-	for _, h := range []string{p[2], p[5]} {
-		if f, err := strconv.ParseFloat(strings.TrimSpace(h), 64); err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return raw
-		}
-	}
-	return strings.Join([]string{p[0], p[1], p[3], p[4]}, ",")
-}
-
-// ParseBBox parses "west,south,east,north" in WGS84 degrees.
-func ParseBBox(q string) (orb.Bound, error) {
-	parts := strings.Split(q, ",")
-	if len(parts) != 4 {
-		return orb.Bound{}, data.Invalid("bad bbox", "want west,south,east,north in degrees, got "+strconv.Quote(q))
-	}
-	v := make([]float64, 4)
-	for i, p := range parts {
-		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil {
-			return orb.Bound{}, data.Invalid("bad bbox", fmt.Sprintf("%q is not a number", p))
-		}
-		v[i] = f
-	}
-	if err := geo.CheckBBox(v); err != nil {
-		return orb.Bound{}, data.Invalid("bad bbox", err.Error())
-	}
-	return orb.Bound{Min: orb.Point{v[0], v[1]}, Max: orb.Point{v[2], v[3]}}, nil
+	return b, nil
 }
 
 func floatParam(c *fiber.Ctx, name string) (float64, error) {

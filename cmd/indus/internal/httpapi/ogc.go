@@ -38,7 +38,7 @@ func parseOpenAPI(src []byte) (openAPI, error) {
 		if strings.HasPrefix(k, "x-indus-") {
 			continue
 		}
-		b, err := json.Marshal(jsonValue(v))
+		b, err := encodeJSON(jsonValue(v))
 		if err != nil {
 			return nil, fmt.Errorf("openapi.yaml: %s: %w", k, err)
 		}
@@ -74,8 +74,8 @@ func (s *Server) api(c *fiber.Ctx) error {
 		return s.apiErr
 	}
 	doc := maps.Clone(s.apiDoc)
-	doc["servers"], _ = json.Marshal([]map[string]string{{"url": s.baseURL(c), "description": "this server"}})
-	b, err := json.Marshal(doc)
+	doc["servers"], _ = encodeJSON([]map[string]string{{"url": s.baseURL(c), "description": "this server"}})
+	b, err := encodeJSON(doc)
 	if err != nil {
 		return err
 	}
@@ -105,7 +105,7 @@ func (s *Server) item(c *fiber.Ctx) error {
 // sendFeatures writes GeoJSON features in CRS84, saying so in Content-Crs (OGC API - Features -
 // Part 2, which clients use to know the axis order).
 func sendFeatures(c *fiber.Ctx, v any) error {
-	body, err := json.Marshal(v)
+	body, err := encodeJSON(v)
 	if err != nil {
 		return err
 	}

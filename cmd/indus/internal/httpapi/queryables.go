@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -15,7 +14,7 @@ func (s *Server) queryables(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	body, err := json.Marshal(q)
+	body, err := encodeJSON(q)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"strings"
 
@@ -98,7 +97,9 @@ func sendExport(c *fiber.Ctx, format, name string, v any, csv func(io.Writer) er
 		buf.Write(b)
 		c.Set(fiber.HeaderContentType, "application/geo+json")
 	default:
-		err = json.NewEncoder(&buf).Encode(v)
+		var b []byte
+		b, err = encodeJSON(v)
+		buf.Write(append(b, '\n'))
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 	}
 	if err != nil {

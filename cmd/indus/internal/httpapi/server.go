@@ -5,7 +5,9 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net"
@@ -137,6 +139,7 @@ func New(cfg Config, svc Services, log *slog.Logger) *Server {
 		WriteTimeout:          60 * time.Second,
 		IdleTimeout:           120 * time.Second,
 		ErrorHandler:          s.handleError,
+		JSONEncoder:           encodeJSON,
 		StrictRouting:         false,
 		CaseSensitive:         true,
 	})
@@ -284,6 +287,19 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Status(status).JSON(body)
+}
+
+// encodeJSON writes every JSON document the server sends: without Go's HTML escaping of <, > and
+// & (\u003e), which no client needs and some cannot read (the MapLibre style validator's CLI
+// takes "\u003e" in a style expression for an unknown operator).
+func encodeJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // baseURL is the public URL prefix for links.

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -90,17 +91,19 @@ func (s *Server) listWarnings(c *fiber.Ctx) error {
 	default:
 		return data.Invalid("bad status", "want active, cancelled or all")
 	}
-	var b *orb.Bound
+	var rects []orb.Bound // nil: everywhere
 	if q := c.Query("bbox"); q != "" {
-		bb, err := ParseBBox(q)
+		bb, err := parseBBox(q)
 		if err != nil {
 			return err
 		}
-		b = &bb
+		rects = bb.Bounds()
 	}
 	out := []warningJSON{}
-	for _, w := range s.warn.List(strings.Clone(status), b) {
-		out = append(out, s.warningJSON(c, w))
+	for _, w := range s.warn.List(strings.Clone(status), nil) {
+		if rects == nil || slices.ContainsFunc(rects, w.Area.Bound().Intersects) {
+			out = append(out, s.warningJSON(c, w))
+		}
 	}
 	return c.JSON(fiber.Map{"warnings": out})
 }
@@ -127,7 +130,7 @@ func (s *Server) getWarning(c *fiber.Ctx) error {
 	if ext == "json" {
 		return c.JSON(s.warningJSON(c, w))
 	}
-	b, err := s.warn.CAP(w)
+	b, err := s.warn.CAPAt(w, s.baseURL(c))
 	if err != nil {
 		return err
 	}
@@ -244,7 +247,7 @@ func (s *Server) writeEvent(w *bufio.Writer, ev warnings.Event) error {
 		return w.Flush()
 	}
 	b := ev.Encode(func(wn *warnings.Warning) []byte {
-		b, _ := json.Marshal(warningJSON{Warning: wn, Area: geojson.NewGeometry(orb.Polygon{wn.Area}),
+		b, _ := encodeJSON(warningJSON{Warning: wn, Area: geojson.NewGeometry(orb.Polygon{wn.Area}),
 			Cap: s.cfg.PublicURL + "/warnings/" + wn.Identifier + ".cap"})
 		return b
 	})
@@ -259,8 +262,12 @@ func parseArea(bbox, area string) (warnings.Area, error) {
 	case bbox != "" && area != "":
 		return warnings.Area{}, data.Invalid("give bbox or area", "not both")
 	case bbox != "":
-		b, err := ParseBBox(bbox)
-		return warnings.Area{Bound: b}, err
+		b, err := parseBBox(bbox)
+		if err != nil || !b.Crosses() {
+			return warnings.Area{Bound: b.Bounds()[0]}, err
+		}
+		rects := b.Bounds()
+		return warnings.Area{Bound: rects[0].Union(rects[1]), Polygon: orb.MultiPolygon{rects[0].ToPolygon(), rects[1].ToPolygon()}}, nil
 	case area != "":
 		if !json.Valid([]byte(area)) {
 			return warnings.Area{}, data.Invalid("bad area", "want a GeoJSON Polygon or MultiPolygon: not JSON")

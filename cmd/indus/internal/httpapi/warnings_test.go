@@ -96,3 +96,31 @@ func TestAtomFeed(t *testing.T) {
 		t.Errorf("the CAP the feed links to: %d", res.StatusCode)
 	}
 }
+
+// The served CAP links each <info> to the warning's page under the public URL (Google Public
+// Alerts' profile requires a <web>), and that page answers.
+func TestServedCAPLinksItsPage(t *testing.T) {
+	srv, w := warningServer(t)
+	base := start(t, srv)
+	if _, err := w.Submit([]warnings.Reading{{Station: "SKR", Observed: time.Now().Add(-time.Hour), DischargeCusecs: 580000}}); err != nil {
+		t.Fatal(err)
+	}
+	_, b := fetchFeed(t, base+"/warnings/PK-INDUS-SKR-1.1.cap", "")
+	var a struct {
+		Info []struct {
+			Web     string `xml:"web"`
+			Contact string `xml:"contact"`
+		} `xml:"info"`
+	}
+	if err := xml.Unmarshal(b, &a); err != nil || len(a.Info) != 2 {
+		t.Fatalf("%v: %s", err, b)
+	}
+	for _, i := range a.Info {
+		if i.Web != base+"/warnings/PK-INDUS-SKR-1.1.json" || i.Contact != "warnings@indus.invalid" {
+			t.Errorf("info web %q contact %q", i.Web, i.Contact)
+		}
+	}
+	if res, _ := fetchFeed(t, a.Info[0].Web, ""); res.StatusCode != 200 {
+		t.Errorf("the page the CAP links to: %d", res.StatusCode)
+	}
+}
