@@ -384,6 +384,11 @@ func (s *Service) accept(batch []Reading, now time.Time) ([]Result, []Reading, e
 		fresh = append(fresh, r)
 		results[i] = Result{Seq: r.Seq, Category: s.stations[r.Station].Category(r.DischargeCusecs).String()}
 	}
+	for i := range batch { // a repeat of an earlier reading of the batch: the seq it was given
+		if j, ok := inBatch[batch[i].key()]; ok && j != i {
+			results[i].Seq = results[j].Seq
+		}
+	}
 	return results, fresh, nil
 }
 
@@ -580,9 +585,10 @@ type areaVal struct {
 	desc string
 }
 
-// area draws the warning area: the flood zones of the return period the category matches, within
-// ReachBufferKm of the reach from the station to its downstream end, as their convex hull with the
-// station; when no zone lies in the reach, the reach corridor's hull.
+// area draws the warning area: the flood zones of the return period the category matches (of a
+// public layer: one restricted to some groups is ignored, as if absent), within ReachBufferKm of
+// the reach from the station to its downstream end, as their convex hull with the station; when
+// no zone lies in the reach, the reach corridor's hull.
 func (s *Service) area(st *Station, rp int) (orb.Ring, string) {
 	set := s.served.Load()
 	reach := orb.LineString{st.Point, st.Downstream}
@@ -601,7 +607,7 @@ func (s *Service) area(st *Station, rp int) (orb.Ring, string) {
 	}
 	pts := []orb.Point{st.Point}
 	var hazard *indexes.Layer
-	for _, l := range set.Layers() {
+	for _, l := range set.Visible(nil) { // warnings are public: a restricted layer never feeds them
 		if h := l.Spec.Hazard; h != nil && h.Type == s.cfg.HazardType && h.ReturnPeriod == rp {
 			hazard = l
 		}
