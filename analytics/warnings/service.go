@@ -39,7 +39,7 @@ type Config struct {
 	HazardType    string        // hazard layers the warning area comes from [flood]
 	ReachBufferKm float64       // half-width of the reach corridor [20]
 	ExpiresAfter  time.Duration // CAP expires = sent + this [24h]
-	MaxFuture     time.Duration // readings observed later than now + this are refused [1h]
+	MaxFuture     time.Duration // readings observed later than now + this (clock skew) are refused [2 min]
 	MaxAge        time.Duration // readings observed earlier than now − this are refused [366 days]
 	MaxBatch      int           // readings in one request [1000]
 	KeepReadings  int           // readings kept in memory per station for listing [10,000]
@@ -64,7 +64,7 @@ func DefaultConfig(journal string) Config {
 		NameField: "name", RiverField: "river",
 		Thresholds:   [5]string{"low_cusecs", "medium_cusecs", "high_cusecs", "very_high_cusecs", "exceptional_cusecs"},
 		DownLonField: "downstream_lon", DownLatField: "downstream_lat", AdminLayer: "provinces", HazardType: "flood",
-		ReachBufferKm: 20, ExpiresAfter: 24 * time.Hour, MaxFuture: time.Hour, MaxAge: 366 * 24 * time.Hour,
+		ReachBufferKm: 20, ExpiresAfter: 24 * time.Hour, MaxFuture: 2 * time.Minute, MaxAge: 366 * 24 * time.Hour,
 		MaxBatch: 1000, KeepReadings: 10000, Buffer: 256, History: 10000, CompactBytes: 64 << 20,
 		FeedMax: 100, FeedCancelled: 24 * time.Hour, VillageLayer: "villages", FibreField: "fibre", PopField: "population",
 		Poll: time.Second, LogTimeout: 5 * time.Second}
@@ -103,7 +103,7 @@ type Service struct {
 	readings map[string][]Reading // per station, in order of acceptance
 	seen     map[string]Reading   // key → reading, for duplicates
 	pending  map[string]Reading   // accepted but not yet journaled
-	latest   map[string]time.Time // newest observation applied per station
+	latest   map[string]clock     // state clock of the reading that set each station's state
 	active   map[string]*Warning  // station → active warning
 	all      map[string]*Warning  // episode id → latest version
 	versions map[string][]*Warning
@@ -119,7 +119,7 @@ type Service struct {
 func New(cfg Config, served *indexes.Served, inval Invalidator, log *slog.Logger) (*Service, error) {
 	s := &Service{cfg: cfg, log: log, served: served, inval: inval, now: time.Now, hub: newHub(cfg.Buffer, cfg.History),
 		readings: map[string][]Reading{}, seen: map[string]Reading{}, pending: map[string]Reading{},
-		latest: map[string]time.Time{}, active: map[string]*Warning{}, all: map[string]*Warning{}, versions: map[string][]*Warning{},
+		latest: map[string]clock{}, active: map[string]*Warning{}, all: map[string]*Warning{}, versions: map[string][]*Warning{},
 		areas: map[areaKey]areaVal{}}
 	if err := s.initCAP(); err != nil {
 		return nil, err
@@ -274,6 +274,24 @@ func (s *Service) station(set *indexes.Set, l *indexes.Layer, i int, p orb.Point
 		})
 	}
 	return st, nil
+}
+
+// clock orders the readings of a station for its warning state: the observation time, but no
+// later than the reading's arrival (so that a reading stamped ahead of the server clock, within
+// MaxFuture, cannot hold the state against readings observed after it came), then the
+// observation time itself (two readings of one batch both stamped ahead).
+type clock struct{ at, observed time.Time }
+
+func clockOf(r Reading) clock {
+	at := r.Observed
+	if !r.Received.IsZero() && r.Received.Before(at) {
+		at = r.Received
+	}
+	return clock{at: at, observed: r.Observed}
+}
+
+func (c clock) after(o clock) bool {
+	return c.at.After(o.at) || (c.at.Equal(o.at) && c.observed.After(o.observed))
 }
 
 // Result reports what happened to one submitted reading.
@@ -464,7 +482,7 @@ func (s *Service) next(st *Station, r Reading, cur *Warning) *Warning {
 }
 
 // record keeps a reading (the newest KeepReadings of its station) and reports whether it is the
-// station's newest observation, which alone moves the warning state.
+// station's newest observation (by its clock), which alone moves the warning state.
 func (s *Service) record(r Reading) bool {
 	if r.Seq > s.seq {
 		s.seq = r.Seq
@@ -479,10 +497,11 @@ func (s *Service) record(r Reading) bool {
 		rs = rs[len(rs)-s.cfg.KeepReadings:]
 	}
 	s.readings[r.Station] = rs
-	if last, ok := s.latest[r.Station]; ok && !r.Observed.After(last) {
+	c := clockOf(r)
+	if last, ok := s.latest[r.Station]; ok && !c.after(last) {
 		return false // a late reading: kept, but the state follows the newest observation
 	}
-	s.latest[r.Station] = r.Observed
+	s.latest[r.Station] = c
 	return true
 }
 
