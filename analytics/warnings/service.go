@@ -41,7 +41,7 @@ type Config struct {
 	HazardType    string        // hazard layers the warning area comes from [flood]
 	ReachBufferKm float64       // half-width of the reach corridor [20]
 	ExpiresAfter  time.Duration // CAP expires = sent + this [24h]
-	MaxFuture     time.Duration // readings observed later than now + this are refused [1h]
+	MaxFuture     time.Duration // readings observed later than now + this (clock skew) are refused [2 min]
 	MaxAge        time.Duration // readings observed earlier than now − this are refused [366 days]
 	MaxBatch      int           // readings in one request [1000]
 	KeepReadings  int           // readings kept in memory per station for listing [10,000]
@@ -66,7 +66,7 @@ func DefaultConfig(journal string) Config {
 		NameField: "name", RiverField: "river",
 		Thresholds:   [5]string{"low_cusecs", "medium_cusecs", "high_cusecs", "very_high_cusecs", "exceptional_cusecs"},
 		DownLonField: "downstream_lon", DownLatField: "downstream_lat", AdminLayer: "provinces", HazardType: "flood",
-		ReachBufferKm: 20, ExpiresAfter: 24 * time.Hour, MaxFuture: time.Hour, MaxAge: 366 * 24 * time.Hour,
+		ReachBufferKm: 20, ExpiresAfter: 24 * time.Hour, MaxFuture: 2 * time.Minute, MaxAge: 366 * 24 * time.Hour,
 		MaxBatch: 1000, KeepReadings: 10000, Buffer: 256, History: 10000, CompactBytes: 64 << 20,
 		FeedMax: 100, FeedCancelled: 24 * time.Hour, VillageLayer: "villages", FibreField: "fibre", PopField: "population",
 		Poll: time.Second, LogTimeout: 5 * time.Second}
@@ -105,7 +105,7 @@ type Service struct {
 	readings map[string][]Reading // per station, in order of acceptance
 	seen     map[string]Reading   // key → reading, for duplicates
 	pending  map[string]Reading   // accepted but not yet journaled
-	latest   map[string]time.Time // newest observation applied per station
+	latest   map[string]clock     // state clock of the reading that set each station's state
 	active   map[string]*Warning  // station → active warning
 	all      map[string]*Warning  // episode id → latest version
 	versions map[string][]*Warning
@@ -121,7 +121,7 @@ type Service struct {
 func New(cfg Config, served *indexes.Served, inval Invalidator, log *slog.Logger) (*Service, error) {
 	s := &Service{cfg: cfg, log: log, served: served, inval: inval, now: time.Now, hub: newHub(cfg.Buffer, cfg.History),
 		readings: map[string][]Reading{}, seen: map[string]Reading{}, pending: map[string]Reading{},
-		latest: map[string]time.Time{}, active: map[string]*Warning{}, all: map[string]*Warning{}, versions: map[string][]*Warning{},
+		latest: map[string]clock{}, active: map[string]*Warning{}, all: map[string]*Warning{}, versions: map[string][]*Warning{},
 		areas: map[areaKey]areaVal{}}
 	if err := s.initCAP(); err != nil {
 		return nil, err
@@ -278,6 +278,24 @@ func (s *Service) station(set *indexes.Set, l *indexes.Layer, i int, p orb.Point
 	return st, nil
 }
 
+// clock orders the readings of a station for its warning state: the observation time, but no
+// later than the reading's arrival (so that a reading stamped ahead of the server clock, within
+// MaxFuture, cannot hold the state against readings observed after it came), then the
+// observation time itself (two readings of one batch both stamped ahead).
+type clock struct{ at, observed time.Time }
+
+func clockOf(r Reading) clock {
+	at := r.Observed
+	if !r.Received.IsZero() && r.Received.Before(at) {
+		at = r.Received
+	}
+	return clock{at: at, observed: r.Observed}
+}
+
+func (c clock) after(o clock) bool {
+	return c.at.After(o.at) || (c.at.Equal(o.at) && c.observed.After(o.observed))
+}
+
 // Result reports what happened to one submitted reading.
 type Result struct {
 	Seq       uint64 `json:"seq"`
@@ -386,6 +404,11 @@ func (s *Service) accept(batch []Reading, now time.Time) ([]Result, []Reading, e
 		fresh = append(fresh, r)
 		results[i] = Result{Seq: r.Seq, Category: s.stations[r.Station].Category(r.DischargeCusecs).String()}
 	}
+	for i := range batch { // a repeat of an earlier reading of the batch: the seq it was given
+		if j, ok := inBatch[batch[i].key()]; ok && j != i {
+			results[i].Seq = results[j].Seq
+		}
+	}
 	return results, fresh, nil
 }
 
@@ -461,7 +484,7 @@ func (s *Service) next(st *Station, r Reading, cur *Warning) *Warning {
 }
 
 // record keeps a reading (the newest KeepReadings of its station) and reports whether it is the
-// station's newest observation, which alone moves the warning state.
+// station's newest observation (by its clock), which alone moves the warning state.
 func (s *Service) record(r Reading) bool {
 	if r.Seq > s.seq {
 		s.seq = r.Seq
@@ -476,10 +499,11 @@ func (s *Service) record(r Reading) bool {
 		rs = rs[len(rs)-s.cfg.KeepReadings:]
 	}
 	s.readings[r.Station] = rs
-	if last, ok := s.latest[r.Station]; ok && !r.Observed.After(last) {
+	c := clockOf(r)
+	if last, ok := s.latest[r.Station]; ok && !c.after(last) {
 		return false // a late reading: kept, but the state follows the newest observation
 	}
-	s.latest[r.Station] = r.Observed
+	s.latest[r.Station] = c
 	return true
 }
 
@@ -582,9 +606,10 @@ type areaVal struct {
 	desc string
 }
 
-// area draws the warning area: the flood zones of the return period the category matches, within
-// ReachBufferKm of the reach from the station to its downstream end, as their convex hull with the
-// station; when no zone lies in the reach, the reach corridor's hull.
+// area draws the warning area: the flood zones of the return period the category matches (of a
+// public layer: one restricted to some groups is ignored, as if absent), within ReachBufferKm of
+// the reach from the station to its downstream end, as their convex hull with the station; when
+// no zone lies in the reach, the reach corridor's hull.
 func (s *Service) area(st *Station, rp int) (orb.Ring, string) {
 	set := s.served.Load()
 	reach := orb.LineString{st.Point, st.Downstream}
@@ -603,7 +628,7 @@ func (s *Service) area(st *Station, rp int) (orb.Ring, string) {
 	}
 	pts := []orb.Point{st.Point}
 	var hazard *indexes.Layer
-	for _, l := range set.Layers() {
+	for _, l := range set.Visible(nil) { // warnings are public: a restricted layer never feeds them
 		if h := l.Spec.Hazard; h != nil && h.Type == s.cfg.HazardType && h.ReturnPeriod == rp {
 			hazard = l
 		}

@@ -193,7 +193,7 @@ func (s *Service) prepare(batch []Reading, now time.Time) ([]Result, []Entry, er
 // current state followed by the readings before it, the state itself unchanged (it changes when
 // the committed entries are applied). The caller holds s.mu.
 func (s *Service) plan(fresh []Reading) ([]Entry, error) {
-	latest := map[string]time.Time{}
+	latest := map[string]clock{}
 	active := map[string]*Warning{}
 	entries := make([]Entry, len(fresh))
 	for i, r := range fresh {
@@ -203,10 +203,10 @@ func (s *Service) plan(fresh []Reading) ([]Entry, error) {
 		if !ok {
 			last, ok = s.latest[r.Station]
 		}
-		if ok && !r.Observed.After(last) {
+		if c := clockOf(r); ok && !c.after(last) {
 			continue // a late reading: kept, no change
 		}
-		latest[r.Station] = r.Observed
+		latest[r.Station] = clockOf(r)
 		cur, ok := active[r.Station]
 		if !ok {
 			cur = s.active[r.Station]

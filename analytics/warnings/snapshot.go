@@ -19,8 +19,9 @@ type snapshot struct {
 	Snapshot int                  `json:"snapshot"` // format version
 	Seq      uint64               `json:"seq"`
 	Readings []Reading            `json:"readings"`
-	Latest   map[string]time.Time `json:"latest"`
-	Warnings []warningRecord      `json:"warnings"` // every version, in order of issue
+	Latest   map[string]time.Time `json:"latest"`              // observation time of the reading that set each station's state
+	LatestAt map[string]time.Time `json:"latest_at,omitempty"` // its clock (observed, or received when earlier); absent: Latest
+	Warnings []warningRecord      `json:"warnings"`            // every version, in order of issue
 }
 
 type warningRecord struct {
@@ -30,7 +31,10 @@ type warningRecord struct {
 }
 
 func (s *Service) snapshotLocked() snapshot {
-	snap := snapshot{Snapshot: 1, Seq: s.seq, Latest: s.latest}
+	snap := snapshot{Snapshot: 1, Seq: s.seq, Latest: map[string]time.Time{}, LatestAt: map[string]time.Time{}}
+	for st, c := range s.latest {
+		snap.Latest[st], snap.LatestAt[st] = c.observed, c.at
+	}
 	var stations []string
 	for st := range s.readings {
 		stations = append(stations, st)
@@ -63,7 +67,11 @@ func (s *Service) restore(snap snapshot) {
 		s.seen[r.key()] = r
 	}
 	for st, t := range snap.Latest {
-		s.latest[st] = t
+		c := clock{at: t, observed: t}
+		if at, ok := snap.LatestAt[st]; ok {
+			c.at = at
+		}
+		s.latest[st] = c
 	}
 	for i := range snap.Warnings {
 		rec := snap.Warnings[i]

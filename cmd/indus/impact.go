@@ -74,7 +74,7 @@ func (a *impactAssessor) measure(set *indexes.Set, poly json.RawMessage, area or
 			req.Exposure = append(req.Exposure, id)
 		}
 	}
-	for _, l := range set.Layers() {
+	for _, l := range set.Visible(nil) { // warnings are public: a restricted layer never feeds them
 		if l.Spec.Hazard != nil { // one hazard layer is enough: only the whole-area exposure is used
 			req.Hazards = []string{l.Spec.ID}
 			break

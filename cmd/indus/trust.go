@@ -18,7 +18,9 @@ import (
 
 // publicLayers are the layers that feed answers every caller gets — the risk index and rankings
 // (people, facilities, admin units), the flood warnings broadcast as CAP alerts and events (gauges,
-// villages, facilities, CPEC routes): a catalog may not restrict them.
+// villages, facilities, CPEC routes): a catalog may not restrict them. Flood layers may be
+// restricted: warning areas and impacts are drawn from the public ones only (as if the others
+// were absent), in analytics/warnings and impactAssessor.
 func publicLayers(cfg analytics.Config) []string {
 	return []string{cfg.PopulationLayer, cfg.FacilityLayer, cfg.GaugeLayer, cfg.AdminLayer, "cpec_routes"}
 }

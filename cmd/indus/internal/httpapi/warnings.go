@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bufio"
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -25,25 +24,14 @@ func (s *Server) warningsOff() error {
 	return data.Errorf(data.KindNotFound, "flood warnings are not enabled on this server")
 }
 
-// postReadings serves POST /warnings/readings: one reading or an array.
+// postReadings serves POST /warnings/readings: one reading or an array (warnings.ParseReadings).
 func (s *Server) postReadings(c *fiber.Ctx) error {
 	if s.warn == nil {
 		return s.warningsOff()
 	}
-	body := bytes.TrimSpace(c.Body())
-	var batch []warnings.Reading
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	var err error
-	if len(body) > 0 && body[0] == '[' {
-		err = dec.Decode(&batch)
-	} else {
-		var r warnings.Reading
-		err = dec.Decode(&r)
-		batch = []warnings.Reading{r}
-	}
+	batch, err := warnings.ParseReadings(c.Body())
 	if err != nil {
-		return data.Invalid("invalid reading", err.Error()+` (want {"station": "SKR", "observed": "2026-08-25T06:00:00Z", "discharge_cusecs": 580000})`)
+		return err
 	}
 	res, err := s.warn.SubmitContext(c.UserContext(), batch)
 	if err != nil {
