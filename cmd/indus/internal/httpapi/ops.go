@@ -128,5 +128,6 @@ func Starting(cfg Config, log *slog.Logger) *Server {
 		}
 		return c.Status(fiber.StatusServiceUnavailable).JSON(errorBody{Error: "starting", Detail: "the server is " + reason + "; try again shortly"})
 	})
+	jsonMethods(s.app)
 	return s
 }
