@@ -25,8 +25,8 @@ type Limiter interface {
 	Allow(key string, now time.Time) (ok bool, retryAfter time.Duration)
 }
 
-// Event is what the audit log records of one request: every write, and every read of restricted
-// data (Layers then names the restricted layers it read).
+// Event is what the audit log records of one request: every write (and attempt refused with 401
+// or 403), and every read of restricted data (Layers then names the restricted layers it read).
 type Event struct {
 	Who    *access.Principal
 	Method string
@@ -133,9 +133,11 @@ func (s *Server) chargeLogin(c *fiber.Ctx) error {
 }
 
 // refuse answers a request whose credentials are missing or wrong: 401, or 429 once its address
-// is over its budget of failed logins (charged: this failure was counted already, before a key check).
+// is over its budget of failed logins. A failure costs the budget when it cost a key check
+// (charged: counted before it) or, on a write route, an audit record; a known bad token on a read
+// costs neither, and is answered 401 however often it comes.
 func (s *Server) refuse(c *fiber.Ctx, charged bool, detail string) error {
-	if !charged {
+	if !charged && s.isWrite(c) {
 		if err := s.chargeLogin(c); err != nil {
 			return err
 		}
@@ -231,7 +233,7 @@ func (s *Server) auditing(c *fiber.Ctx) error {
 	if s.audit == nil {
 		return c.Next()
 	}
-	write := c.Method() == fiber.MethodPost && s.writes[strings.TrimSuffix(c.Path(), "/")]
+	write := s.isWrite(c)
 	if write {
 		if err := s.audit.Writable(); err != nil {
 			return s.auditFailed(err)
@@ -260,6 +262,11 @@ func (s *Server) auditing(c *fiber.Ctx) error {
 		s.log.Info("audit log writable again: serving writes and reads of restricted data")
 	}
 	return err
+}
+
+// isWrite reports whether c asks a route that changes state.
+func (s *Server) isWrite(c *fiber.Ctx) bool {
+	return c.Method() == fiber.MethodPost && s.writes[strings.TrimSuffix(c.Path(), "/")]
 }
 
 // event is the audit event of a request answered with err (nil: with its response's status).

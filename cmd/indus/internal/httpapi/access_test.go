@@ -104,11 +104,11 @@ func restrictedSet() *indexes.Set {
 
 func accessServer(t *testing.T, lim Limiter) (string, *fakeAudit) {
 	t.Helper()
-	return accessServerWith(t, func(svc *Services) { svc.Limiter = lim })
+	return accessServerWith(t, func(svc *Services) { svc.Limiter = lim }, slog.New(slog.DiscardHandler))
 }
 
-// accessServerWith is accessServer with its services changed by edit.
-func accessServerWith(t *testing.T, edit func(*Services)) (string, *fakeAudit) {
+// accessServerWith is accessServer with its services changed by edit, logging to log.
+func accessServerWith(t *testing.T, edit func(*Services), log *slog.Logger) (string, *fakeAudit) {
 	t.Helper()
 	set := restrictedSet()
 	current := func() *indexes.Set { return set }
@@ -123,7 +123,7 @@ func accessServerWith(t *testing.T, edit func(*Services)) (string, *fakeAudit) {
 	svc := Services{Features: features.New(current), Tiles: ts, Risk: analytics.NewEngine(analytics.DefaultConfig(), current),
 		Keys: keys, Audit: audit}
 	edit(&svc)
-	s := New(Config{}, svc, slog.New(slog.DiscardHandler))
+	s := New(Config{}, svc, log)
 	return start(t, s), audit
 }
 

@@ -1,14 +1,17 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -99,7 +102,8 @@ func TestMethods(t *testing.T) {
 // are refused (503, nothing of the answer sent) and public reads are served; once it can be written
 // again, they are served and recorded.
 func TestAuditFailsClosed(t *testing.T) {
-	base, audit := accessServer(t, nil)
+	var logged syncBuffer
+	base, audit := accessServerWith(t, func(*Services) {}, slog.New(slog.NewTextHandler(&logged, nil)))
 	restricted, public := base+"/tiles/villages,towers/4/10/6.mvt", base+"/tiles/villages/4/10/6.mvt"
 	audit.setFail(errors.New("audit log: write audit.log: operation not permitted"))
 	for _, c := range []struct{ method, url, token string }{
@@ -134,6 +138,29 @@ func TestAuditFailsClosed(t *testing.T) {
 	if len(evs) != 2 || evs[0].Who.ID != "tel" || evs[1].Who.ID != "writer" || !evs[1].Write || evs[1].Status != 404 {
 		t.Errorf("events after recovery: %+v", evs)
 	}
+	log := logged.String()
+	if strings.Count(log, "level=ERROR msg=\"audit log cannot be written: refusing writes and reads of restricted data until it can\" err=\"audit log: write audit.log: operation not permitted\"") != 1 ||
+		strings.Count(log, "level=INFO msg=\"audit log writable again") != 1 {
+		t.Errorf("log, want one error when the audit log fails and one line when it works again:\n%s", log)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent use.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // TestRefusedWritesAudited: write attempts refused for want of a key, a valid key or a right are
@@ -183,9 +210,10 @@ func (k *countingKeys) Authenticate(token string, admit func() error) (*access.P
 	})
 }
 
-// TestFailedLoginsThrottled: an address may fail 3 logins (the burst); the 4th bad token gets 429
-// with Retry-After and costs no key check, as do bad writes with no key; a key known already still
-// works from that address, and a new bad token from another address is checked.
+// TestFailedLoginsThrottled: an address may have 3 tokens checked (the burst); the 4th bad token
+// gets 429 with Retry-After and costs no key check, as do writes without a valid key (each would
+// be an audit record); a malformed header on a read, which costs nothing, stays 401; a key known
+// already still works from that address, and a new bad token from another address is checked.
 func TestFailedLoginsThrottled(t *testing.T) {
 	logins, err := ratelimit.New(ratelimit.Config{Rate: 0.01, Burst: 3, MaxKeys: 100})
 	if err != nil {
@@ -195,21 +223,26 @@ func TestFailedLoginsThrottled(t *testing.T) {
 	base, audit := accessServerWith(t, func(svc *Services) {
 		keys.fakeKeys = svc.Keys.(fakeKeys)
 		svc.Keys, svc.Logins = keys, logins
-	})
+	}, slog.New(slog.DiscardHandler))
 	url := base + "/tiles/towers/4/10/6.mvt"
 	for i := range 3 {
 		if code, _, body := request(t, "127.0.0.1", "GET", url, "Bearer bad"+strconv.Itoa(i)); code != 401 {
 			t.Fatalf("bad token %d: %d %s", i+1, code, body)
 		}
 	}
-	for _, auth := range [][]string{{"Bearer bad3"}, {"Basic x"}, {"Bearer bad0"}} {
+	for _, auth := range [][]string{{"Bearer bad3"}, {"Bearer bad0"}} {
 		code, hdr, body := request(t, "127.0.0.1", "GET", url, auth...)
 		if ra, _ := strconv.Atoi(hdr.Get("Retry-After")); code != 429 || ra < 90 || ra > 101 || jsonError(t, hdr, body).Error == "" {
 			t.Errorf("%q past the burst: %d Retry-After %q %s", auth, code, hdr.Get("Retry-After"), body)
 		}
 	}
-	if code, _, body := request(t, "127.0.0.1", "POST", base+"/warnings/readings"); code != 429 {
-		t.Errorf("a write without key past the burst: %d %s", code, body)
+	if code, _, body := request(t, "127.0.0.1", "GET", url, "Basic x"); code != 401 {
+		t.Errorf("a malformed header on a read (no key check) past the burst: %d %s", code, body)
+	}
+	for _, auth := range [][]string{nil, {"Basic x"}} {
+		if code, _, body := request(t, "127.0.0.1", "POST", base+"/warnings/readings", auth...); code != 429 {
+			t.Errorf("a write with %q past the burst: %d %s", auth, code, body)
+		}
 	}
 	if n := keys.checks.Load(); n != 3 {
 		t.Errorf("%d key checks, want 3 (none past the burst)", n)
@@ -228,4 +261,28 @@ func TestFailedLoginsThrottled(t *testing.T) {
 			t.Errorf("a throttled attempt was recorded: %+v", ev)
 		}
 	}
+}
+
+// FuzzBearer: a token comes out only of a Bearer value (any case), has no white space, is found
+// in the value, and reads back the same from the canonical spelling.
+func FuzzBearer(f *testing.F) {
+	for _, h := range []string{"Bearer abc", "bearer   abc ", "BEARER indus_a_b", "Basic abc", "Bearer", "Bearer ", "Bearer a b",
+		"Bearer\tabc", "bearerabc", "", " Bearer abc", "Bearer \t"} {
+		f.Add(h)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		token, ok := bearer(h)
+		if !ok {
+			if token != "" {
+				t.Fatalf("%q: refused with token %q", h, token)
+			}
+			return
+		}
+		if token == "" || strings.ContainsAny(token, " \t") || !strings.Contains(h, token) || len(h) < 7 || !strings.EqualFold(h[:7], "Bearer ") {
+			t.Fatalf("%q: token %q", h, token)
+		}
+		if again, ok := bearer("Bearer " + token); !ok || again != token {
+			t.Fatalf("%q: token %q reads back as %q %v", h, token, again, ok)
+		}
+	})
 }

@@ -89,22 +89,22 @@ type Services struct {
 
 // Server serves the Indus API over Fiber.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	app     *fiber.App
-	feat    *features.Service
-	tiles   *tiles.Service
-	risk    *analytics.Engine
-	warn    *warnings.Service
-	arch    *archive.Set
-	plan    *planning.Planner
-	keys    Authenticator
-	limiter Limiter
-	logins  Limiter
-	audit   Auditor
-	writes  map[string]bool // the paths of POST routes that change state
-	apiDoc  openAPI         // GET /api
-	apiErr  error   // why openapi.yaml could not be read (a bug the tests catch)
+	cfg       Config
+	log       *slog.Logger
+	app       *fiber.App
+	feat      *features.Service
+	tiles     *tiles.Service
+	risk      *analytics.Engine
+	warn      *warnings.Service
+	arch      *archive.Set
+	plan      *planning.Planner
+	keys      Authenticator
+	limiter   Limiter
+	logins    Limiter
+	audit     Auditor
+	writes    map[string]bool // the paths of POST routes that change state
+	apiDoc    openAPI         // GET /api
+	apiErr    error           // why openapi.yaml could not be read (a bug the tests catch)
 	start     time.Time
 	closed    atomic.Bool
 	auditDown atomic.Bool // the last audit record could not be written
@@ -195,7 +195,9 @@ func (s *Server) routes() {
 	s.app.Get("/api", s.api)
 	s.app.Get("/health", s.health)
 	s.app.Get("/ready", s.ready)
-	s.app.Get("/metrics", s.metrics())
+	if s.cfg.Metrics != nil {
+		s.app.Get("/metrics", s.metrics())
+	}
 	s.app.Get("/catalog", s.catalog)
 	s.app.Get("/collections", s.collections)
 	s.app.Get("/collections/:id", s.collection)
