@@ -37,23 +37,38 @@ func checkPublic(cat *data.Catalog, cfg analytics.Config) error {
 }
 
 // trust is a server's keys (the keys file and INDUS_API_KEY, loaded again on SIGHUP), its audit
-// log and its rate limiter.
+// log, its rate limiter and its throttle of failed logins.
 type trust struct {
 	path, legacy string
+	timeout      time.Duration // to read the keys file
 	keys         atomic.Pointer[keyfile.Keyring]
 	audit        *auditlog.Log // nil: no audit log
 	limiter      *ratelimit.Limiter
+	logins       *ratelimit.Limiter // key checks and failed logins per client address, always on
 	log          *slog.Logger
 }
 
+// The throttle of failed logins: each client address may have loginBurst keys checked (a token
+// seen for the first time: an argon2id derivation) or refused at once, then one every
+// 1/loginRate seconds; past that it is answered 429.
+const (
+	loginBurst = 10
+	loginRate  = 0.5 // a second
+	// keysTimeout bounds the reading of the keys file (one on a hung network mount, say).
+	keysTimeout = 10 * time.Second
+)
+
 // openTrust loads the keys and opens the audit log (refusing a broken chain).
 func openTrust(cfg config, log *slog.Logger) (*trust, error) {
-	t := &trust{path: cfg.Keys, legacy: cfg.APIKey, log: log}
+	t := &trust{path: cfg.Keys, legacy: cfg.APIKey, timeout: keysTimeout, log: log}
 	ring, err := t.load()
 	if err != nil {
 		return nil, err
 	}
 	t.keys.Store(ring)
+	if t.logins, err = ratelimit.New(ratelimit.Config{Rate: loginRate, Burst: loginBurst, MaxKeys: 100_000}); err != nil {
+		return nil, err
+	}
 	if cfg.RateLimit > 0 {
 		burst := cfg.RateBurst
 		if burst == 0 {
@@ -74,21 +89,37 @@ func openTrust(cfg config, log *slog.Logger) (*trust, error) {
 	return t, nil
 }
 
-// load reads the keys file (none without a path) with the legacy key.
+// load reads the keys file (none without a path) with the legacy key, giving up after t.timeout
+// (the read, if it ever ends, is then dropped).
 func (t *trust) load() (*keyfile.Keyring, error) {
 	if t.path == "" {
 		return keyfile.New(nil, keyfile.WithLegacyKey(t.legacy))
 	}
-	ring, err := keyfile.Load(t.path, keyfile.WithLegacyKey(t.legacy))
-	if err != nil {
-		return nil, fmt.Errorf("keys file: %w", err)
+	type loaded struct {
+		ring *keyfile.Keyring
+		err  error
 	}
-	return ring, nil
+	done := make(chan loaded, 1)
+	go func() {
+		ring, err := keyfile.Load(t.path, keyfile.WithLegacyKey(t.legacy))
+		done <- loaded{ring, err}
+	}()
+	timer := time.NewTimer(t.timeout)
+	defer timer.Stop()
+	select {
+	case l := <-done:
+		if l.err != nil {
+			return nil, fmt.Errorf("keys file: %w", l.err)
+		}
+		return l.ring, nil
+	case <-timer.C:
+		return nil, fmt.Errorf("keys file: %s could not be read in %v", t.path, t.timeout)
+	}
 }
 
 // Authenticate asks the keys loaded last.
-func (t *trust) Authenticate(token string) (*access.Principal, error) {
-	return t.keys.Load().Authenticate(token)
+func (t *trust) Authenticate(token string, admit func() error) (*access.Principal, error) {
+	return t.keys.Load().Check(token, admit)
 }
 
 // reloadKeys loads the keys file again (a bad file keeps the old keys) and records what changed.
@@ -119,7 +150,7 @@ func (t *trust) reloaded(version string, err error) {
 // Audit appends an HTTP event to the audit log.
 func (t *trust) Audit(ev httpapi.Event) error {
 	r := auditlog.Record{Key: ev.Who.Name(), Action: "read", Method: ev.Method, Route: ev.Route, Layers: ev.Layers,
-		Tile: ev.Tile, Status: ev.Status}
+		Tile: ev.Tile, Status: ev.Status, Detail: ev.Detail}
 	if ev.Write {
 		r.Action = "write"
 	}
@@ -128,6 +159,9 @@ func (t *trust) Audit(ev httpapi.Event) error {
 	}
 	return t.audit.Append(r)
 }
+
+// Writable says whether the audit log can take the record of a write.
+func (t *trust) Writable() error { return t.audit.Writable() }
 
 // record appends a record made by the server itself (key "operator").
 func (t *trust) record(r auditlog.Record) {
@@ -140,9 +174,9 @@ func (t *trust) record(r auditlog.Record) {
 	}
 }
 
-// services fills the keys, audit log and rate limiter of the HTTP services.
+// services fills the keys, login throttle, audit log and rate limiter of the HTTP services.
 func (t *trust) services(svc *httpapi.Services) {
-	svc.Keys = t
+	svc.Keys, svc.Logins = t, t.logins
 	if t.audit != nil {
 		svc.Audit = t
 	}

@@ -27,6 +27,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/cpec-digital/indus/data/access"
 )
 
 // Genesis is the string whose SHA-256 is the first record's prev.
@@ -74,8 +76,19 @@ type Log struct {
 	size int64
 	buf  bytes.Buffer
 	enc  *json.Encoder
-	err  error // set when a failed write could not be undone: appending would break the chain
+	err  error   // set when a failed write could not be undone: appending would break the chain
+	down *outage // set while records cannot be written
 }
+
+// outage is a time records could not be written: since when, why, and how many were not.
+type outage struct {
+	since time.Time
+	err   error
+	lost  int
+}
+
+// ProbeBytes is the room Writable asks the file system for: more than a record usually takes.
+const ProbeBytes = 4096
 
 // Open opens the audit log at path for appending, creating it (mode 0600) if missing. It verifies
 // the whole chain first and refuses a log that is not intact, naming the first bad line, so that
@@ -105,9 +118,77 @@ func Open(path string) (*Log, error) {
 }
 
 // Append writes r as the next record, filling its Seq, Time (when zero), Key (when empty) and Prev.
+//
+// When a record cannot be written (a full disk, an immutable file), Append returns the error and
+// the log is down: each later Append first writes a record of the outage (action "audit": since
+// when, why, how many records were not written) and fails again if it cannot, so that once the
+// file can be written again the gap is in the log itself.
 func (l *Log) Append(r Record) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.down != nil {
+		if err := l.recover(); err != nil {
+			l.down.lost++
+			return err
+		}
+	}
+	if err := l.write(r); err != nil {
+		l.fail(err)
+		return err
+	}
+	return nil
+}
+
+// Writable reports whether the next record can be written: an error while the log is down (it
+// tries to recover first), or when the file system refuses the room for one more record (asked
+// with fallocate, which changes nothing in the file; where it is not supported, nil).
+func (l *Log) Writable() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.err != nil {
+		return l.err
+	}
+	if l.down != nil {
+		err := l.recover()
+		if err != nil {
+			l.down.lost++
+		}
+		return err
+	}
+	if err := reserve(l.f, l.size, ProbeBytes); err != nil {
+		err = fmt.Errorf("audit log: %w", err)
+		l.fail(err)
+		return err
+	}
+	return nil
+}
+
+// fail marks the log down from now, unless it is already.
+func (l *Log) fail(err error) {
+	if l.down == nil {
+		l.down = &outage{since: time.Now(), err: err}
+	}
+	l.down.lost++
+}
+
+// recover writes the record of the outage (l.down); once written, the log is up again.
+func (l *Log) recover() error {
+	if err := reserve(l.f, l.size, ProbeBytes); err != nil {
+		return fmt.Errorf("audit log: %w", err)
+	}
+	d := l.down
+	now := time.Now()
+	err := l.write(Record{Time: now, Key: access.Operator().ID, Action: "audit", Status: 503,
+		Detail: fmt.Sprintf("records could not be written from %s to %s (%s): %d not written (their requests were refused)",
+			d.since.UTC().Format(time.RFC3339Nano), now.UTC().Format(time.RFC3339Nano), d.err, d.lost)})
+	if err == nil {
+		l.down = nil
+	}
+	return err
+}
+
+// write appends r, under l.mu.
+func (l *Log) write(r Record) error {
 	if l.err != nil {
 		return l.err
 	}

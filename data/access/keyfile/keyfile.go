@@ -29,6 +29,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"syscall"
 	"time"
 
 	"github.com/cpec-digital/indus/data/access"
@@ -175,16 +176,40 @@ func checkFields(k *Key) error {
 	return nil
 }
 
-// readKeys reads the keys file at path.
+// readKeys reads the keys file at path, refusing anything but a regular file: a FIFO would block
+// the read until a writer comes, a device never end. It is opened without blocking, so that
+// opening a FIFO does not wait for a writer either.
 func readKeys(path string) ([]Key, error) {
-	f, err := os.Open(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (%s)", path, fileType(fi.Mode()))
+	}
 	keys, err := decode(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return keys, nil
+}
+
+// fileType names the type of a file that is not regular.
+func fileType(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	}
+	return "mode " + m.String()
 }

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/sync/singleflight"
 
@@ -20,6 +21,13 @@ import (
 // ErrUnauthorized is Authenticate's one refusal, whatever was wrong with the token (malformed,
 // unknown id, wrong secret): a data.KindAuth error.
 var ErrUnauthorized = &data.Error{Kind: data.KindAuth, Msg: "invalid API key"}
+
+// ErrBusy is Check's answer when a token needs a derivation and none could start within the
+// wait (see WithDerivations): a data.KindUnavailable error, to retry.
+var ErrBusy = &data.Error{Kind: data.KindUnavailable, Msg: "too many key checks at once", Detail: "retry in a second"}
+
+// DefaultWait is how long a key check waits for a derivation slot before ErrBusy.
+const DefaultWait = time.Second
 
 // maxRefused bounds the cache of refused tokens.
 const maxRefused = 4096
@@ -34,7 +42,8 @@ type Keyring struct {
 	sum    [32]byte // SHA-256 of the legacy key
 	dummy  phc
 	derive func(token string, h phc) []byte
-	slots  chan struct{} // one per derivation under way: at most GOMAXPROCS × 19 MiB at once
+	slots  chan struct{} // one per derivation under way (half the cores by default)
+	wait   time.Duration // how long a derivation waits for a slot before ErrBusy
 	flight singleflight.Group
 
 	mu      sync.RWMutex
@@ -59,6 +68,15 @@ func WithLegacyKey(secret string) Option {
 		}
 		k.sum = sha256.Sum256([]byte(secret))
 		k.legacy = &entry{principal: &access.Principal{ID: LegacyID, Rights: []access.Right{access.WriteWarnings}}}
+	}
+}
+
+// WithDerivations lets at most n derivations run at once (n ≥ 1), a token waiting at most wait for
+// one to end before ErrBusy. The default is half the cores (at least one) and DefaultWait, so that
+// key checks, failed ones above all, cannot take every core from other requests.
+func WithDerivations(n int, wait time.Duration) Option {
+	return func(k *Keyring) {
+		k.slots, k.wait = make(chan struct{}, max(1, n)), wait
 	}
 }
 
@@ -99,7 +117,8 @@ func New(keys []Key, opts ...Option) (*Keyring, error) {
 // build makes a Keyring of checked keys.
 func build(keys []Key, opts []Option) *Keyring {
 	k := &Keyring{list: keys, byID: make(map[string]entry, len(keys)), dummy: dummyPHC(), derive: argon2id,
-		slots: make(chan struct{}, runtime.GOMAXPROCS(0)), valid: map[[32]byte]*access.Principal{}, refused: map[[32]byte]struct{}{}}
+		slots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2)), wait: DefaultWait,
+		valid: map[[32]byte]*access.Principal{}, refused: map[[32]byte]struct{}{}}
 	for _, key := range keys {
 		h, _ := parsePHC(key.Hash) // checked by normalize
 		p := &access.Principal{ID: key.ID, Groups: slices.Clone(key.Groups), Rights: slices.Clone(key.Rights)}
@@ -111,15 +130,21 @@ func build(keys []Key, opts []Option) *Keyring {
 	return k
 }
 
-// Authenticate returns the principal whose key token is, or ErrUnauthorized. The principal is
-// shared: callers must not modify it.
+// Authenticate returns the principal whose key token is, or ErrUnauthorized (or ErrBusy). The
+// principal is shared: callers must not modify it.
 //
 // A well-formed token costs one argon2id derivation the first time and a map lookup after (the
 // Keyring remembers verified tokens by their SHA-256, one per key at most, and the last 4096
 // refused ones). A token naming an unknown id is derived against a dummy hash, so its refusal
 // takes as long as a wrong secret's; a malformed token is refused at once. Concurrent requests
-// with the same new token share one derivation, and at most GOMAXPROCS derivations run at once.
-func (k *Keyring) Authenticate(token string) (*access.Principal, error) {
+// with the same new token share one derivation; at most half the cores derive at once (see
+// WithDerivations), a token waiting longer than a second for its turn is refused with ErrBusy.
+func (k *Keyring) Authenticate(token string) (*access.Principal, error) { return k.Check(token, nil) }
+
+// Check is Authenticate, asking admit (when not nil) before a token's derivation: if admit fails,
+// Check returns its error and derives nothing. Tokens remembered, the legacy key and malformed
+// tokens are answered without asking.
+func (k *Keyring) Check(token string, admit func() error) (*access.Principal, error) {
 	sum := sha256.Sum256([]byte(token))
 	if k.legacy != nil && subtle.ConstantTimeCompare(sum[:], k.sum[:]) == 1 {
 		return k.legacy.principal, nil
@@ -130,12 +155,20 @@ func (k *Keyring) Authenticate(token string) (*access.Principal, error) {
 	}
 	p, known := k.remembered(sum)
 	if !known {
-		v, _, _ := k.flight.Do(string(sum[:]), func() (any, error) {
+		if admit != nil {
+			if err := admit(); err != nil {
+				return nil, err
+			}
+		}
+		v, err, _ := k.flight.Do(string(sum[:]), func() (any, error) {
 			if p, known := k.remembered(sum); known { // a flight that ended since the lookup
 				return p, nil
 			}
-			return k.verify(id, token, sum), nil
+			return k.verify(id, token, sum)
 		})
+		if err != nil {
+			return nil, err
+		}
 		p = v.(*access.Principal)
 	}
 	if p == nil {
@@ -156,14 +189,17 @@ func (k *Keyring) remembered(sum [32]byte) (*access.Principal, bool) {
 	return nil, ok
 }
 
-// verify derives token's key against the hash of id (or the dummy) and remembers the answer.
-func (k *Keyring) verify(id, token string, sum [32]byte) *access.Principal {
+// verify derives token's key against the hash of id (or the dummy) and remembers the answer;
+// ErrBusy if no derivation slot frees up in time.
+func (k *Keyring) verify(id, token string, sum [32]byte) (*access.Principal, error) {
 	e, known := k.byID[id]
 	h := e.hash
 	if !known {
 		h = k.dummy
 	}
-	k.slots <- struct{}{}
+	if !k.acquire() {
+		return nil, ErrBusy
+	}
 	got := k.derive(token, h)
 	<-k.slots
 	match := subtle.ConstantTimeCompare(got, h.hash) == 1 && known
@@ -171,7 +207,7 @@ func (k *Keyring) verify(id, token string, sum [32]byte) *access.Principal {
 	defer k.mu.Unlock()
 	if match {
 		k.valid[sum] = e.principal
-		return e.principal
+		return e.principal, nil
 	}
 	if len(k.refused) >= maxRefused {
 		for s := range k.refused { // drop one at random (map order)
@@ -180,7 +216,24 @@ func (k *Keyring) verify(id, token string, sum [32]byte) *access.Principal {
 		}
 	}
 	k.refused[sum] = struct{}{}
-	return nil
+	return nil, nil
+}
+
+// acquire takes a derivation slot, waiting at most k.wait.
+func (k *Keyring) acquire() bool {
+	select {
+	case k.slots <- struct{}{}:
+		return true
+	default:
+	}
+	t := time.NewTimer(k.wait)
+	defer t.Stop()
+	select {
+	case k.slots <- struct{}{}:
+		return true
+	case <-t.C:
+		return false
+	}
 }
 
 // secretLen is the length of a token's secret part.

@@ -13,9 +13,10 @@ import (
 )
 
 // Authenticator turns a bearer token into the principal it belongs to (the keys file; see
-// keyfile). It fails for a token that is not a valid key.
+// keyfile). It fails for a token that is not a valid key. Before the costly check of a token it has
+// not seen (an argon2id derivation) it calls admit, and fails with admit's error if there is one.
 type Authenticator interface {
-	Authenticate(token string) (*access.Principal, error)
+	Authenticate(token string, admit func() error) (*access.Principal, error)
 }
 
 // Limiter allows or refuses one more request of a caller (a key id or a client address); when it
@@ -24,8 +25,8 @@ type Limiter interface {
 	Allow(key string, now time.Time) (ok bool, retryAfter time.Duration)
 }
 
-// Event is what the audit log records of one request: every write, and every read of restricted
-// data (Layers then names the restricted layers it read).
+// Event is what the audit log records of one request: every write (and attempt refused with 401
+// or 403), and every read of restricted data (Layers then names the restricted layers it read).
 type Event struct {
 	Who    *access.Principal
 	Method string
@@ -34,19 +35,21 @@ type Event struct {
 	BBox   []float64 // when the request named one
 	Tile   string    // z/x/y, for tiles
 	Status int
-	Write  bool // the request changes state (it needed a right)
+	Write  bool   // a write, or an attempt refused (401, 403)
+	Detail string // why a write was refused
 }
 
-// Auditor appends events to the audit log.
+// Auditor appends events to the audit log. Writable says whether the next record can be written
+// (nil) or why not; it is asked before every write, which is refused while it fails.
 type Auditor interface {
 	Audit(Event) error
+	Writable() error
 }
 
 // whoKey is the Locals key of the request's principal; noteKey of what it read that is restricted.
 const (
-	whoKey   = "indus.who"
-	noteKey  = "indus.note"
-	writeKey = "indus.write" // set on routes that change state (those that require a right)
+	whoKey  = "indus.who"
+	noteKey = "indus.note"
 )
 
 // who is the request's principal; nil for an anonymous request.
@@ -55,28 +58,98 @@ func who(c *fiber.Ctx) *access.Principal {
 	return p
 }
 
-// authenticate finds the principal of a request that sends Authorization: Bearer <key>. A request
-// without the header is anonymous; one with a key that is not valid is refused (401), on every
-// route: a wrong key is a mistake to report, not a reason to answer with less. Responses to keyed
-// requests are made private, so that no shared cache keeps what the key may read.
+// authenticate finds the principal of a request that sends Authorization: Bearer <key> (the
+// scheme in any case). A request without the header is anonymous; one with two is refused (400);
+// one with a key that is not valid is refused (401), on every route: a wrong key is a mistake to
+// report, not a reason to answer with less. Failed logins are throttled per client address (429).
+// Responses to keyed requests are made private, so that no shared cache keeps what the key may read.
 func (s *Server) authenticate(c *fiber.Ctx) error {
-	h := c.Get(fiber.HeaderAuthorization)
-	if h == "" {
+	hs := c.Request().Header.PeekAll(fiber.HeaderAuthorization)
+	switch {
+	case len(hs) > 1:
+		return data.Invalid("more than one Authorization header", "send one: Authorization: Bearer <key>")
+	case len(hs) == 0 || len(hs[0]) == 0:
 		return c.Next()
 	}
-	token, ok := strings.CutPrefix(h, "Bearer ")
+	token, ok := bearer(string(hs[0]))
 	if !ok || s.keys == nil {
-		return unauthorized(c, "send Authorization: Bearer <key>")
+		return s.refuse(c, false, "send Authorization: Bearer <key>")
 	}
-	p, err := s.keys.Authenticate(strings.Clone(strings.TrimSpace(token)))
+	g := &gate{s: s, c: c}
+	p, err := s.keys.Authenticate(token, g.admit)
+	switch data.KindOf(err) {
+	case data.KindTooMany:
+		return err
+	case data.KindUnavailable: // too many key checks under way
+		c.Set(fiber.HeaderRetryAfter, "1")
+		return err
+	}
 	if err != nil || p == nil {
-		return unauthorized(c, "the key is not valid (revoked, mistyped or from another server)")
+		return s.refuse(c, g.charged, "the key is not valid (revoked, mistyped or from another server)")
 	}
 	c.Locals(whoKey, p)
 	err = c.Next()
 	h2 := &c.Response().Header
 	h2.Set(fiber.HeaderCacheControl, private(string(h2.Peek(fiber.HeaderCacheControl))))
 	return err
+}
+
+// bearer returns the token of an Authorization value: the scheme Bearer in any case (RFC 7235),
+// one or more spaces, and a token without white space.
+func bearer(h string) (string, bool) {
+	scheme, rest, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token := strings.Trim(rest, " \t")
+	if token == "" || strings.ContainsAny(token, " \t") {
+		return "", false
+	}
+	return token, true
+}
+
+// gate admits the key checks of one request against its address's budget of failed logins.
+type gate struct {
+	s       *Server
+	c       *fiber.Ctx
+	charged bool // a key check was counted
+}
+
+func (g *gate) admit() error {
+	g.charged = true
+	return g.s.chargeLogin(g.c)
+}
+
+// chargeLogin counts a key check or a failed login of the request's client address; past the
+// address's budget it refuses (429 with Retry-After).
+func (s *Server) chargeLogin(c *fiber.Ctx) error {
+	if s.logins == nil {
+		return nil
+	}
+	if ok, wait := s.logins.Allow("addr:"+clientKey(c.IP()), time.Now()); !ok {
+		return tooMany(c, wait, "too many failed logins from this address")
+	}
+	return nil
+}
+
+// refuse answers a request whose credentials are missing or wrong: 401, or 429 once its address
+// is over its budget of failed logins. A failure costs the budget when it cost a key check
+// (charged: counted before it) or, on a write route, an audit record; a known bad token on a read
+// costs neither, and is answered 401 however often it comes.
+func (s *Server) refuse(c *fiber.Ctx, charged bool, detail string) error {
+	if !charged && s.isWrite(c) {
+		if err := s.chargeLogin(c); err != nil {
+			return err
+		}
+	}
+	return unauthorized(c, detail)
+}
+
+// tooMany is a 429 with Retry-After: wait rounded up to whole seconds.
+func tooMany(c *fiber.Ctx, wait time.Duration, msg string) error {
+	secs := max(1, int((wait+time.Second-1)/time.Second))
+	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
+	return &data.Error{Kind: data.KindTooMany, Msg: msg, Detail: "retry after " + strconv.Itoa(secs) + " s"}
 }
 
 // private turns a Cache-Control value into one that no shared cache may store.
@@ -103,13 +176,15 @@ func (s *Server) require(r access.Right) fiber.Handler {
 		p := who(c)
 		switch {
 		case p == nil && s.keys == nil:
+			if err := s.chargeLogin(c); err != nil {
+				return err
+			}
 			return &data.Error{Kind: data.KindAuth, Msg: "writes are disabled", Detail: "the server has no keys (set INDUS_API_KEY or --keys)"}
 		case p == nil:
-			return unauthorized(c, "this route needs a key with the right "+string(r))
+			return s.refuse(c, false, "this route needs a key with the right "+string(r))
 		case !p.Can(r):
 			return &data.Error{Kind: data.KindForbidden, Msg: "the key may not do this", Detail: "this route needs the right " + string(r)}
 		}
-		c.Locals(writeKey, true)
 		return c.Next()
 	}
 }
@@ -124,11 +199,8 @@ func (s *Server) limit(c *fiber.Ctx) error {
 	if p := who(c); p != nil {
 		key = "key:" + p.ID
 	}
-	ok, wait := s.limiter.Allow(key, time.Now())
-	if !ok {
-		secs := max(1, int((wait+time.Second-1)/time.Second))
-		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
-		return &data.Error{Kind: data.KindTooMany, Msg: "too many requests", Detail: "retry after " + strconv.Itoa(secs) + " s"}
+	if ok, wait := s.limiter.Allow(key, time.Now()); !ok {
+		return tooMany(c, wait, "too many requests")
 	}
 	return c.Next()
 }
@@ -152,28 +224,74 @@ func (s *Server) noteRead(c *fiber.Ctx, n note) {
 	}
 }
 
-// auditing appends an event for every write and every read of restricted data.
+// auditing appends an event for every write — refused ones too, but for those refused for
+// coming too often (429), so that no one can fill the log — and every read of restricted data. It
+// fails closed: while records cannot be written, writes are refused before they are done and reads
+// of restricted data once made (nothing of the answer is sent), both with 503; public reads are
+// served. It recovers by itself once records can be written again.
 func (s *Server) auditing(c *fiber.Ctx) error {
 	if s.audit == nil {
 		return c.Next()
 	}
+	write := s.isWrite(c)
+	if write {
+		if err := s.audit.Writable(); err != nil {
+			return s.auditFailed(err)
+		}
+	}
 	err := c.Next()
 	n, _ := c.Locals(noteKey).(*note)
-	if n == nil && c.Locals(writeKey) == nil {
+	if n == nil && !write {
 		return err
 	}
-	ev := Event{Who: who(c), Method: c.Method(), Route: strings.Clone(c.Path()), Status: c.Response().StatusCode(),
-		Write: c.Locals(writeKey) != nil}
+	ev := event(c, n, err, write)
+	if write && ev.Status == fiber.StatusTooManyRequests {
+		return err
+	}
+	if aerr := s.audit.Audit(ev); aerr != nil {
+		if write { // done (the log could be written just before): the answer stands
+			s.log.Error("audit log: a write was done but its record could not be written", "route", ev.Route, "key", ev.Who.Name(), "err", aerr)
+			s.auditFailed(aerr)
+			return err
+		}
+		c.Response().Reset()
+		s.corsHeaders(c)
+		return s.auditFailed(aerr)
+	}
+	if s.auditDown.CompareAndSwap(true, false) {
+		s.log.Info("audit log writable again: serving writes and reads of restricted data")
+	}
+	return err
+}
+
+// isWrite reports whether c asks a route that changes state.
+func (s *Server) isWrite(c *fiber.Ctx) bool {
+	return c.Method() == fiber.MethodPost && s.writes[strings.TrimSuffix(c.Path(), "/")]
+}
+
+// event is the audit event of a request answered with err (nil: with its response's status).
+func event(c *fiber.Ctx, n *note, err error, write bool) Event {
+	ev := Event{Who: who(c), Method: methodOf(c.Method()), Route: strings.Clone(c.Path()), Status: c.Response().StatusCode(), Write: write}
 	if err != nil {
-		ev.Status = statusFor(err)
+		var body errorBody
+		ev.Status, body = failure(err)
+		if write {
+			ev.Detail = body.Error
+		}
 	}
 	if n != nil {
 		ev.Layers, ev.BBox, ev.Tile = n.layers, n.bbox, n.tile
 	}
-	if aerr := s.audit.Audit(ev); aerr != nil {
-		s.log.Error("audit log", "err", aerr)
+	return ev
+}
+
+// auditFailed logs that the audit log cannot be written (once, until it can again) and returns the 503 to answer.
+func (s *Server) auditFailed(err error) error {
+	if s.auditDown.CompareAndSwap(false, true) {
+		s.log.Error("audit log cannot be written: refusing writes and reads of restricted data until it can", "err", err)
 	}
-	return err
+	return &data.Error{Kind: data.KindUnavailable, Msg: "the audit log cannot be written",
+		Detail: "writes and reads of restricted data are refused until it can; public data are served"}
 }
 
 // clientKey is the rate limit key of a client address: an IPv6 address by its /64 (one site's

@@ -20,27 +20,56 @@ import (
 	"github.com/cpec-digital/indus/tiles"
 )
 
-// fakeKeys maps tokens to principals.
+// fakeKeys maps tokens to principals. Its tokens are known at once (as if remembered); any other
+// token needs a key check, which admit is asked for first.
 type fakeKeys map[string]*access.Principal
 
-func (k fakeKeys) Authenticate(token string) (*access.Principal, error) {
+func (k fakeKeys) Authenticate(token string, admit func() error) (*access.Principal, error) {
 	if p, ok := k[token]; ok {
 		return p, nil
+	}
+	if err := admit(); err != nil {
+		return nil, err
 	}
 	return nil, errors.New("unknown key")
 }
 
-// fakeAudit keeps the events.
+// fakeAudit keeps the events; while fail is set, it fails to write them.
 type fakeAudit struct {
 	mu     sync.Mutex
 	events []Event
+	fail   error
+	failed int // events it failed to write
 }
 
 func (a *fakeAudit) Audit(e Event) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.fail != nil {
+		a.failed++
+		return a.fail
+	}
 	a.events = append(a.events, e)
 	return nil
+}
+
+func (a *fakeAudit) Writable() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.fail
+}
+
+func (a *fakeAudit) setFail(err error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.fail = err
+}
+
+// snapshot is a copy of the events kept.
+func (a *fakeAudit) snapshot() []Event {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]Event(nil), a.events...)
 }
 
 // fakeLimiter allows n requests per key.
@@ -75,6 +104,12 @@ func restrictedSet() *indexes.Set {
 
 func accessServer(t *testing.T, lim Limiter) (string, *fakeAudit) {
 	t.Helper()
+	return accessServerWith(t, func(svc *Services) { svc.Limiter = lim }, slog.New(slog.DiscardHandler))
+}
+
+// accessServerWith is accessServer with its services changed by edit, logging to log.
+func accessServerWith(t *testing.T, edit func(*Services), log *slog.Logger) (string, *fakeAudit) {
+	t.Helper()
 	set := restrictedSet()
 	current := func() *indexes.Set { return set }
 	ts, err := tiles.New(tiles.Config{}, current, slog.New(slog.DiscardHandler))
@@ -84,9 +119,11 @@ func accessServer(t *testing.T, lim Limiter) (string, *fakeAudit) {
 	t.Cleanup(ts.Close)
 	audit := &fakeAudit{}
 	keys := fakeKeys{"tel": {ID: "tel", Groups: []string{"telecom"}}, "ndma": {ID: "ndma", Groups: []string{"ndma"}},
-		"boss": {ID: "boss", Rights: []access.Right{access.Admin}}}
-	s := New(Config{}, Services{Features: features.New(current), Tiles: ts, Risk: analytics.NewEngine(analytics.DefaultConfig(), current),
-		Keys: keys, Audit: audit, Limiter: lim}, slog.New(slog.DiscardHandler))
+		"boss": {ID: "boss", Rights: []access.Right{access.Admin}}, "writer": {ID: "writer", Rights: []access.Right{access.WriteWarnings}}}
+	svc := Services{Features: features.New(current), Tiles: ts, Risk: analytics.NewEngine(analytics.DefaultConfig(), current),
+		Keys: keys, Audit: audit}
+	edit(&svc)
+	s := New(Config{}, svc, log)
 	return start(t, s), audit
 }
 

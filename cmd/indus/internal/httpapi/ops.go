@@ -57,11 +57,11 @@ func methodOf(m string) string {
 	return "other"
 }
 
-// routeOf is the pattern of the route that answered c. The middlewares and the fallback are all
-// mounted at "/", as is the landing page: a "/" that answered another path, or a 404, is no route.
+// routeOf is the pattern of the route that answered c. The middlewares are all mounted at "/", as
+// is the landing page: a "/" that answered another path, or a 404 or 405, is no route.
 func routeOf(c *fiber.Ctx, status int) string {
 	p := c.Route().Path
-	if p == "/" && (c.Path() != "/" || status == fiber.StatusNotFound) {
+	if p == "/" && (c.Path() != "/" || status == fiber.StatusNotFound || status == fiber.StatusMethodNotAllowed) {
 		return Unmatched
 	}
 	return p
@@ -149,5 +149,6 @@ func Starting(cfg Config, log *slog.Logger) *Server {
 		}
 		return c.Status(fiber.StatusServiceUnavailable).JSON(errorBody{Error: "starting", Detail: "the server is " + reason + "; try again shortly"})
 	})
+	jsonMethods(s.app)
 	return s
 }

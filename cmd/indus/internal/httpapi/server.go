@@ -18,6 +18,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/valyala/fasthttp"
 
 	"github.com/cpec-digital/indus/analytics"
 	"github.com/cpec-digital/indus/analytics/planning"
@@ -87,27 +88,31 @@ type Services struct {
 	Planner  *planning.Planner // may be nil
 	Keys     Authenticator     // nil: no keys (every request is anonymous; writes are disabled)
 	Limiter  Limiter           // nil: no rate limits
+	Logins   Limiter           // key checks and failed logins per client address; nil: not limited
 	Audit    Auditor           // nil: no audit log
 }
 
 // Server serves the Indus API over Fiber.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	app     *fiber.App
-	feat    *features.Service
-	tiles   *tiles.Service
-	risk    *analytics.Engine
-	warn    *warnings.Service
-	arch    *archive.Set
-	plan    *planning.Planner
-	keys    Authenticator
-	limiter Limiter
-	audit   Auditor
-	apiDoc  openAPI // GET /api
-	apiErr  error   // why openapi.yaml could not be read (a bug the tests catch)
-	start   time.Time
-	closed  atomic.Bool
+	cfg       Config
+	log       *slog.Logger
+	app       *fiber.App
+	feat      *features.Service
+	tiles     *tiles.Service
+	risk      *analytics.Engine
+	warn      *warnings.Service
+	arch      *archive.Set
+	plan      *planning.Planner
+	keys      Authenticator
+	limiter   Limiter
+	logins    Limiter
+	audit     Auditor
+	writes    map[string]bool // the paths of POST routes that change state
+	apiDoc    openAPI         // GET /api
+	apiErr    error           // why openapi.yaml could not be read (a bug the tests catch)
+	start     time.Time
+	closed    atomic.Bool
+	auditDown atomic.Bool // the last audit record could not be written
 }
 
 // New builds a server over the services.
@@ -129,7 +134,8 @@ func New(cfg Config, svc Services, log *slog.Logger) *Server {
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	s := &Server{cfg: cfg, log: log, start: time.Now(), feat: svc.Features, tiles: svc.Tiles, risk: svc.Risk, warn: svc.Warnings,
-		arch: svc.Archives, plan: svc.Planner, keys: svc.Keys, limiter: svc.Limiter, audit: svc.Audit}
+		arch: svc.Archives, plan: svc.Planner, keys: svc.Keys, limiter: svc.Limiter, logins: svc.Logins, audit: svc.Audit,
+		writes: map[string]bool{}}
 	s.apiDoc, s.apiErr = parseOpenAPI(openAPIYAML)
 	s.app = fiber.New(fiber.Config{
 		AppName:               "indus",
@@ -150,11 +156,31 @@ func New(cfg Config, svc Services, log *slog.Logger) *Server {
 		s.log.Error("panic in handler", "path", c.Path(), "panic", e)
 	}}))
 	s.app.Use(s.cors)
+	s.app.Use(s.auditing) // before authenticate: refused write attempts are recorded too
 	s.app.Use(s.authenticate)
-	s.app.Use(s.auditing)
 	s.app.Use(s.deadline)
 	s.routes()
+	jsonMethods(s.app)
 	return s
+}
+
+// jsonMethods answers a method Fiber does not know with a JSON 501 (Fiber's own answer is a
+// text/plain 400, before any handler runs).
+func jsonMethods(app *fiber.App) {
+	srv := app.Server()
+	next := srv.Handler
+	body, _ := json.Marshal(errorBody{Error: "method not implemented", Detail: "this server knows GET, HEAD, POST and OPTIONS"})
+	srv.Handler = func(ctx *fasthttp.RequestCtx) {
+		if methodOf(string(ctx.Method())) != "other" {
+			next(ctx)
+			return
+		}
+		ctx.Response.Header.Set(fiber.HeaderAccessControlAllowOrigin, "*")
+		ctx.Response.Header.Set(fiber.HeaderCacheControl, "no-store")
+		ctx.SetStatusCode(fiber.StatusNotImplemented)
+		ctx.SetContentType(fiber.MIMEApplicationJSON)
+		ctx.SetBody(body)
+	}
 }
 
 // Serve serves on ln until Shutdown.
@@ -175,7 +201,9 @@ func (s *Server) routes() {
 	s.app.Get("/api", s.api)
 	s.app.Get("/health", s.health)
 	s.app.Get("/ready", s.ready)
-	s.app.Get("/metrics", s.operatorOnly, s.metrics())
+	if s.cfg.Metrics != nil {
+		s.app.Get("/metrics", s.operatorOnly, s.metrics())
+	}
 	s.app.Get("/catalog", s.catalog)
 	s.app.Get("/collections", s.collections)
 	s.app.Get("/collections/:id", s.collection)
@@ -190,7 +218,7 @@ func (s *Server) routes() {
 	s.app.Get("/risk/point", s.limit, s.riskPoint)
 	s.app.Get("/risk/rank", s.limit, s.riskRank)
 	s.app.Post("/plan/fibre", s.limit, s.planFibre)
-	s.app.Post("/warnings/readings", s.require(access.WriteWarnings), s.postReadings)
+	s.write("/warnings/readings", access.WriteWarnings, s.postReadings)
 	s.app.Get("/warnings/readings", s.getReadings)
 	s.app.Get("/warnings/stream", s.stream)
 	s.app.Get("/warnings", s.listWarnings)
@@ -206,9 +234,14 @@ func (s *Server) routes() {
 		}
 		return c.Next()
 	}, s.viewer())
-	s.app.Use(func(c *fiber.Ctx) error {
-		return data.Errorf(data.KindNotFound, "no route for %s %s", c.Method(), c.Path())
-	})
+	// No fallback route: Fiber answers a path no route takes with 404, and one that other methods
+	// take with 405 and Allow (handleError words both).
+}
+
+// write adds a POST route that changes state: it needs the right r, and every attempt is audited.
+func (s *Server) write(path string, r access.Right, h fiber.Handler) {
+	s.writes[path] = true
+	s.app.Post(path, s.require(r), h)
 }
 
 // deadline gives every request one deadline: RiskTimeout for /risk/*, RequestTimeout for the
@@ -231,15 +264,21 @@ func (s *Server) deadline(c *fiber.Ctx) error {
 
 // cors allows any origin to read the API: tiles, styles and risk answers are public data.
 func (s *Server) cors(c *fiber.Ctx) error {
-	c.Set("Access-Control-Allow-Origin", "*")
 	if c.Method() == fiber.MethodOptions {
+		c.Set("Access-Control-Allow-Origin", "*")
 		c.Set("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS")
 		c.Set("Access-Control-Allow-Headers", "Content-Type, Authorization, If-None-Match, Last-Event-ID")
 		c.Set("Access-Control-Max-Age", "86400")
 		return c.SendStatus(fiber.StatusNoContent)
 	}
-	c.Set("Access-Control-Expose-Headers", "ETag, Content-Crs")
+	s.corsHeaders(c)
 	return c.Next()
+}
+
+// corsHeaders are the CORS headers of every answer but preflights.
+func (s *Server) corsHeaders(c *fiber.Ctx) {
+	c.Set("Access-Control-Allow-Origin", "*")
+	c.Set("Access-Control-Expose-Headers", "ETag, Content-Crs")
 }
 
 // errorBody is the JSON shape of every error response.
@@ -282,6 +321,15 @@ func statusFor(err error) int {
 
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	status, body := failure(err)
+	switch status {
+	case fiber.StatusNotFound: // Fiber's own, for a path no route takes
+		var fe *fiber.Error
+		if errors.As(err, &fe) {
+			body = errorBody{Error: "no route for " + c.Method() + " " + c.Path()}
+		}
+	case fiber.StatusMethodNotAllowed: // Fiber has set Allow
+		body = errorBody{Error: "method not allowed", Detail: c.Method() + " " + c.Path() + ": allowed " + string(c.Response().Header.Peek(fiber.HeaderAllow))}
+	}
 	if status >= 500 {
 		s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
 	}
