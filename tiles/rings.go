@@ -143,7 +143,36 @@ func faultless(rings [][]gp) bool {
 			touches = append(touches, [3]int64{p[0], p[1], int64(e.r)}, [3]int64{p[0], p[1], int64(f.r)})
 			return how == touching && e.r != f.r
 		})
-	}) && connected(touches)
+	}) && connected(touches) && nested(rings)
+}
+
+// nested reports whether every hole (rings after the first) lies inside the shell and outside the
+// other holes; edges are known not to cross.
+func nested(rings [][]gp) bool {
+	if len(rings) < 2 {
+		return true
+	}
+	boxes := make([][2]gp, len(rings))
+	for i, r := range rings {
+		boxes[i] = [2]gp{r[0], r[0]}
+		for _, p := range r {
+			boxes[i] = [2]gp{{min(boxes[i][0][0], p[0]), min(boxes[i][0][1], p[1])}, {max(boxes[i][1][0], p[0]), max(boxes[i][1][1], p[1])}}
+		}
+	}
+	meet := func(a, b [2]gp) bool {
+		return a[0][0] <= b[1][0] && b[0][0] <= a[1][0] && a[0][1] <= b[1][1] && b[0][1] <= a[1][1]
+	}
+	for i := 1; i < len(rings); i++ {
+		if !encloses(rings[0], rings[i]) {
+			return false
+		}
+		for j := i + 1; j < len(rings); j++ {
+			if meet(boxes[i], boxes[j]) && (encloses(rings[i], rings[j]) || encloses(rings[j], rings[i])) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // connected reports whether rings touching at points close no loop (ring, point, ring, …, back to

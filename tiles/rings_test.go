@@ -87,3 +87,36 @@ func TestCleanPolygonLeavesValidAlone(t *testing.T) {
 		t.Fatalf("%v, want %v", got, in)
 	}
 }
+
+// Any polygon of grid points, however it touches, crosses or overlaps itself, comes out of
+// cleaning as polygons that mvtcheck finds valid.
+func FuzzCleanPolygon(f *testing.F) {
+	f.Add([]byte{0, 0, 50, 50, 100, 0, 100, 100, 50, 50, 0, 100}, uint8(0))
+	f.Add([]byte{0, 0, 100, 0, 100, 100, 0, 100, 0, 50, 50, 80, 100, 50, 50, 20}, uint8(4))
+	f.Add([]byte{0, 0, 100, 100, 100, 0, 20, 80, 30, 30, 60, 30, 60, 60}, uint8(4))
+	f.Fuzz(func(t *testing.T, b []byte, cut uint8) {
+		var pts []orb.Point
+		for i := 0; i+1 < len(b) && len(pts) < 40; i += 2 {
+			pts = append(pts, orb.Point{float64(b[i] % 64), float64(b[i+1] % 64)})
+		}
+		var p orb.Polygon
+		k := int(cut)%4 + 3
+		for len(pts) >= 3 {
+			n := min(k, len(pts))
+			if len(pts)-n < 3 {
+				n = len(pts)
+			}
+			p = append(p, append(orb.Ring(slices.Clone(pts[:n])), pts[0]))
+			pts = pts[n:]
+		}
+		if len(p) == 0 {
+			return
+		}
+		got := cleanPolygon(p, 0, nil)
+		for _, q := range got {
+			if faults := mvtcheck.Faults(parts(orb.MultiPolygon{q})); len(faults) > 0 {
+				t.Fatalf("%v gives %v: %v", p, q, faults)
+			}
+		}
+	})
+}

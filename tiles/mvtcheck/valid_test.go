@@ -112,3 +112,18 @@ func TestCheckCountsInvalidRings(t *testing.T) {
 		t.Fatalf("invalid rings %d, kinds %v, violations %v", rep.InvalidRings, rep.Invalid, rep.Violations)
 	}
 }
+
+// Check reads any bytes without panicking, and counts no more invalid rings than it lists faults.
+func FuzzCheck(f *testing.F) {
+	f.Add([]byte{0x1a, 0x05, 0x78, 0x02, 0x0a, 0x01, 0x78})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		rep := Check(b, 64)
+		n := 0
+		for _, c := range rep.Invalid {
+			n += c
+		}
+		if rep.InvalidRings > n {
+			t.Fatalf("%d invalid rings but %d faults", rep.InvalidRings, n)
+		}
+	})
+}
