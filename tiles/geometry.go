@@ -245,11 +245,10 @@ func cleanPolygon(p orb.Polygon, minArea float64, out orb.MultiPolygon) orb.Mult
 			poly = append(poly, hole)
 		}
 	}
-	rings := make([][]gp, len(poly))
-	for i, r := range poly {
-		rings[i] = toGrid(r[:len(r)-1])
-	}
-	if faultless(rings) {
+	sc := scratches.Get().(*scratch)
+	defer scratches.Put(sc)
+	rings := sc.grid(poly)
+	if faultlessWith(rings, &sc.segs) {
 		return append(out, poly)
 	}
 	return rebuild(rings, out, maxRepairs)

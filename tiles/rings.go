@@ -3,6 +3,7 @@ package tiles
 import (
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/paulmach/orb"
 )
@@ -17,12 +18,29 @@ import (
 // gp is a point of the tile grid.
 type gp = [2]int64
 
-func toGrid(pts []orb.Point) []gp {
-	out := make([]gp, len(pts))
-	for i, p := range pts {
-		out[i] = gp{int64(p[0]), int64(p[1])}
+// scratch holds the buffers of checking one polygon, reused through scratches.
+type scratch struct {
+	pts   []gp
+	rings [][]gp
+	segs  []seg
+}
+
+var scratches = sync.Pool{New: func() any { return new(scratch) }}
+
+// grid puts the rings of p (closed, snapped) on the grid, open, in the scratch buffers.
+func (sc *scratch) grid(p orb.Polygon) [][]gp {
+	sc.pts, sc.rings = sc.pts[:0], sc.rings[:0]
+	for _, r := range p {
+		for _, q := range r[:len(r)-1] {
+			sc.pts = append(sc.pts, gp{int64(q[0]), int64(q[1])})
+		}
 	}
-	return out
+	at := 0
+	for _, r := range p {
+		sc.rings = append(sc.rings, sc.pts[at:at+len(r)-1:at+len(r)-1])
+		at += len(r) - 1
+	}
+	return sc.rings
 }
 
 // cross is the cross product of b-a and c-a: positive when a→b→c turns clockwise on screen (y down).
@@ -47,12 +65,11 @@ type seg struct {
 func (s seg) lo() int64 { return min(s.a[0], s.b[0]) }
 
 // edgesByX returns the edges of open rings sorted by their smallest x, for a sweep.
-func edgesByX(rings [][]gp) []seg {
-	n := 0
-	for _, r := range rings {
-		n += len(r)
-	}
-	es := make([]seg, 0, n)
+func edgesByX(rings [][]gp) []seg { return edgesInto(rings, nil) }
+
+// edgesInto is edgesByX reusing buf.
+func edgesInto(rings [][]gp, buf []seg) []seg {
+	es := buf[:0]
 	for i, r := range rings {
 		for k, a := range r {
 			es = append(es, seg{a, r[(k+1)%len(r)], i, k, len(r)})
@@ -136,9 +153,19 @@ func crossing(e, f seg) gp {
 
 // faultless reports whether the rings of one polygon are simple and meet each other only at
 // points that leave its interior in one piece.
-func faultless(rings [][]gp) bool {
+func faultless(rings [][]gp) bool { return faultlessWith(rings, nil) }
+
+// faultlessWith is faultless with a buffer for the edges (its result, to reuse).
+func faultlessWith(rings [][]gp, buf *[]seg) bool {
 	var touches [][3]int64 // x, y, ring
-	return pairs(edgesByX(rings), func(e, f seg) bool {
+	var es []seg
+	if buf != nil {
+		es = edgesInto(rings, *buf)
+		*buf = es
+	} else {
+		es = edgesByX(rings)
+	}
+	return pairs(es, func(e, f seg) bool {
 		return contacts(e, f, func(p gp, how int) bool {
 			touches = append(touches, [3]int64{p[0], p[1], int64(e.r)}, [3]int64{p[0], p[1], int64(f.r)})
 			return how == touching && e.r != f.r
