@@ -223,28 +223,33 @@ func dropSpikes(pts []orb.Point) []orb.Point {
 func cleanPolygons(g orb.Geometry, minArea float64) orb.Geometry {
 	var polys orb.MultiPolygon
 	for _, p := range geo.Polygons(g) {
-		if c := cleanPolygon(p, minArea); c != nil {
-			polys = append(polys, c)
-		}
+		polys = cleanPolygon(p, minArea, polys)
 	}
 	return geo.Single(polys)
 }
 
-// cleanPolygon cleans the rings of p; nil when its exterior is degenerate or under minArea
-// (holes under a quarter of it are dropped).
-func cleanPolygon(p orb.Polygon, minArea float64) orb.Polygon {
+// cleanPolygon cleans the rings of p and appends what is left to out: nothing when its exterior
+// is degenerate or under minArea (holes under a quarter of it are dropped), and the polygons
+// repair makes of it when its rings touch or cross themselves or cross each other (see rings.go).
+func cleanPolygon(p orb.Polygon, minArea float64, out orb.MultiPolygon) orb.MultiPolygon {
 	if len(p) == 0 {
-		return nil
+		return out
 	}
 	ext, area, ok := cleanRing(p[0], true)
 	if !ok || area < minArea {
-		return nil
+		return out
 	}
-	out := orb.Polygon{ext}
+	poly := orb.Polygon{ext}
 	for _, h := range p[1:] {
 		if hole, harea, ok := cleanRing(h, false); ok && harea >= minArea/4 {
-			out = append(out, hole)
+			poly = append(poly, hole)
 		}
 	}
-	return out
+	sc := scratches.Get().(*scratch)
+	defer scratches.Put(sc)
+	rings := sc.grid(poly)
+	if faultlessWith(rings, &sc.segs) {
+		return append(out, poly)
+	}
+	return rebuild(rings, out, maxRepairs)
 }

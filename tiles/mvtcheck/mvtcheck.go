@@ -30,6 +30,11 @@ type Layer struct {
 type Report struct {
 	Layers     []Layer
 	Violations []string
+	// InvalidRings counts the polygon rings that break validity (OGC simple features, as GEOS's
+	// IsValid decides), and Invalid counts them by kind (SelfTangency, …; a ring may count under
+	// several kinds). Each is also listed in Violations.
+	InvalidRings int
+	Invalid      map[string]int
 }
 
 func (r *Report) addf(format string, args ...any) {
@@ -42,7 +47,10 @@ func (r *Report) addf(format string, args ...any) {
 // extent 4096, unique layer names, integer feature ids, typed values, valid tags, valid command
 // sequences, no repeated points, polygon rings of at least 4 points (with closure) and non-zero
 // area, each polygon's first ring exterior (positive surveyor's area in tile y-down coordinates,
-// i.e. clockwise) and holes negative, and coordinates within [-buffer, extent+buffer].
+// i.e. clockwise) and holes negative, coordinates within [-buffer, extent+buffer], and valid
+// polygons: rings without self-intersection, self-tangency or spikes, holes inside their exterior
+// ring and not in each other, rings of a feature not crossing or overlapping, touching only at
+// points that leave each polygon's interior connected, and parts of a multipolygon not overlapping.
 func Check(tile []byte, buffer int64) Report {
 	var r Report
 	names := map[string]bool{}
@@ -313,6 +321,9 @@ func (d *decoder) geometry(typ int) [][][2]int64 {
 	}
 	if typ == 3 && len(parts) == 0 {
 		d.r.addf("%s: polygon without rings", d.where)
+	}
+	if typ == 3 {
+		d.checkValidity(parts)
 	}
 	return parts
 }
