@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unicode"
 )
 
 // The documentation's examples, as docs/README.md describes them: every ```sh, ```bash, ```shell
@@ -362,4 +363,104 @@ func TestDocExampleRunner(t *testing.T) {
 	if n := countCommands("curl a \\\n  -H x\n# c\n\ncurl -d '{\n  \"a\": 1}'\necho it's\n"); n != 3 {
 		t.Errorf("countCommands: %d, want 3", n)
 	}
+}
+
+var (
+	linkRE = regexp.MustCompile(`!?\[[^\]]*\]\(([^)\s]+)\)`)
+	codeRE = regexp.MustCompile("`[^`]*`")
+)
+
+// headingAnchors are the anchors GitHub gives the headings of a Markdown file: lower case, only
+// letters, digits, spaces, '-' and '_' kept, spaces made '-', a repeated anchor suffixed -1, -2….
+func headingAnchors(text string) map[string]bool {
+	anchors, seen, fence := map[string]bool{}, map[string]int{}, false
+	for _, l := range strings.Split(text, "\n") {
+		if strings.HasPrefix(l, "```") {
+			fence = !fence
+		}
+		h := strings.TrimLeft(l, "#")
+		if fence || len(h) == len(l) || !strings.HasPrefix(h, " ") {
+			continue
+		}
+		a := strings.Map(func(r rune) rune {
+			switch {
+			case r == ' ':
+				return '-'
+			case r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r):
+				return unicode.ToLower(r)
+			}
+			return -1
+		}, strings.TrimSpace(h))
+		if n := seen[a]; n > 0 {
+			anchors[fmt.Sprintf("%s-%d", a, n)] = true
+		} else {
+			anchors[a] = true
+		}
+		seen[a]++
+	}
+	return anchors
+}
+
+// TestDocLinks checks every relative link and image of README.md and docs/*.md: the file exists,
+// and a #fragment names a heading of it.
+func TestDocLinks(t *testing.T) {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := headingAnchors("# Indus\n## Data trusts: who may read what\n## OGC API\n```sh\n# a comment\n```\n## OGC API\n### `/api` and CQL2 – text\n#not\n")
+	want := map[string]bool{"indus": true, "data-trusts-who-may-read-what": true, "ogc-api": true, "ogc-api-1": true, "api-and-cql2--text": true}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("anchors %v, want %v", got, want)
+	}
+	docs, _ := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	links := 0
+	for _, doc := range append([]string{filepath.Join(root, "README.md")}, docs...) {
+		b, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fence := false
+		for i, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(strings.TrimSpace(l), "```") {
+				fence = !fence
+			}
+			if fence {
+				continue
+			}
+			for _, m := range linkRE.FindAllStringSubmatch(codeRE.ReplaceAllString(l, ""), -1) {
+				if strings.Contains(m[1], "://") || strings.HasPrefix(m[1], "mailto:") {
+					continue
+				}
+				links++
+				if msg := checkDocLink(doc, m[1]); msg != "" {
+					rel, _ := filepath.Rel(root, doc)
+					t.Errorf("%s:%d: %s: %s", rel, i+1, m[1], msg)
+				}
+			}
+		}
+	}
+	if links < 20 {
+		t.Errorf("only %d relative links found", links)
+	}
+}
+
+// checkDocLink says what is wrong with a relative link from doc, or "".
+func checkDocLink(doc, link string) string {
+	path, frag, _ := strings.Cut(link, "#")
+	target := doc
+	if path != "" {
+		target = filepath.Join(filepath.Dir(doc), filepath.FromSlash(path))
+	}
+	b, err := os.ReadFile(target)
+	if err != nil {
+		if info, serr := os.Stat(target); serr == nil && info.IsDir() && frag == "" {
+			return ""
+		}
+		return "no such file"
+	}
+	if frag != "" && !headingAnchors(string(b))[frag] {
+		return "no heading with that anchor"
+	}
+	return ""
 }
