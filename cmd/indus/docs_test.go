@@ -464,3 +464,93 @@ func checkDocLink(doc, link string) string {
 	}
 	return ""
 }
+
+var (
+	mermaidNodeRE = regexp.MustCompile(`^\s*(\w+)\["([^"]+)"\]\s*$`)
+	mermaidEdgeRE = regexp.MustCompile(`^\s*(\w+)\s*-->\s*(\w+)\s*$`)
+)
+
+// TestArchitectureDiagram holds docs/architecture.md's diagram to the code: its arrows are the
+// imports between the packages of the indus binary, less those a longer path implies.
+func TestArchitectureDiagram(t *testing.T) {
+	pkgs := packages(t)
+	deps := func(p string) []string {
+		var out []string
+		for _, imp := range pkgs[p].Imports {
+			if d, ok := strings.CutPrefix(imp, module); ok {
+				out = append(out, d)
+			}
+		}
+		return out
+	}
+	reach := func(from string) map[string]bool {
+		seen, todo := map[string]bool{}, []string{from}
+		for len(todo) > 0 {
+			p := todo[len(todo)-1]
+			todo = todo[:len(todo)-1]
+			for _, d := range deps(p) {
+				if !seen[d] {
+					seen[d] = true
+					todo = append(todo, d)
+				}
+			}
+		}
+		return seen
+	}
+	want, nodes := map[string]bool{}, reach("cmd/indus")
+	nodes["cmd/indus"] = true
+	for p := range nodes {
+		for _, d := range deps(p) {
+			implied := false
+			for _, via := range deps(p) {
+				implied = implied || (via != d && reach(via)[d])
+			}
+			if !implied {
+				want[p+" --> "+d] = true
+			}
+		}
+	}
+	got := diagramEdges(t, filepath.Join("..", "..", "docs", "architecture.md"))
+	for e := range want {
+		if !got[e] {
+			t.Errorf("the diagram lacks %s", e)
+		}
+	}
+	for e := range got {
+		if !want[e] {
+			t.Errorf("the diagram has %s, which the code does not (or a longer path implies)", e)
+		}
+	}
+}
+
+// diagramEdges reads the arrows of the first mermaid block of a document, as "from --> to" with
+// the nodes' labels.
+func diagramEdges(t *testing.T, doc string) map[string]bool {
+	t.Helper()
+	b, err := os.ReadFile(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, block, ok := strings.Cut(string(b), "```mermaid\n")
+	block, _, _ = strings.Cut(block, "```")
+	if !ok {
+		t.Fatalf("%s has no mermaid block", doc)
+	}
+	labels, edges := map[string]string{}, map[string]bool{}
+	var arrows [][2]string
+	for _, l := range strings.Split(block, "\n") {
+		if m := mermaidNodeRE.FindStringSubmatch(l); m != nil {
+			labels[m[1]] = m[2]
+		} else if m := mermaidEdgeRE.FindStringSubmatch(l); m != nil {
+			arrows = append(arrows, [2]string{m[1], m[2]})
+		}
+	}
+	for _, a := range arrows {
+		from, to := labels[a[0]], labels[a[1]]
+		if from == "" || to == "" {
+			t.Fatalf("%s: arrow %s --> %s names an undeclared node", doc, a[0], a[1])
+		}
+		edges[from+" --> "+to] = true
+	}
+	return edges
+}
