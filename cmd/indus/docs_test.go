@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -49,6 +50,11 @@ func docExamples(root, file string) ([]docExample, error) {
 		return nil, err
 	}
 	defer f.Close()
+	return parseDocExamples(file, f)
+}
+
+// parseDocExamples is docExamples on a reader; file names the document in errors.
+func parseDocExamples(file string, r io.Reader) ([]docExample, error) {
 	var (
 		out        []docExample
 		open       *docExample
@@ -56,7 +62,8 @@ func docExamples(root, file string) ([]docExample, error) {
 		body       []string
 		n          int
 	)
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(r)
+	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
 		n++
 		line := sc.Text()
@@ -553,4 +560,29 @@ func diagramEdges(t *testing.T, doc string) map[string]bool {
 		edges[from+" --> "+to] = true
 	}
 	return edges
+}
+
+// FuzzDocExamples: any Markdown parses without a panic into examples that start on lines of the
+// text, in order, each marked or a script of the block's lines; anchors never panic either.
+func FuzzDocExamples(f *testing.F) {
+	f.Add("# T\n\n```sh\ncurl -s localhost:8080/health\n```\n<!-- no-test: x -->\n```console\n$ a \\\n b\nout\n```\n")
+	f.Add("```\ncurl x\n```\n")
+	f.Add("<!-- no-test -->\n```sh\n")
+	f.Fuzz(func(t *testing.T, text string) {
+		headingAnchors(text)
+		got, err := parseDocExamples("f.md", strings.NewReader(text))
+		if err != nil {
+			return
+		}
+		lines, last := strings.Count(text, "\n")+1, 0
+		for _, ex := range got {
+			if ex.line <= last || ex.line > lines {
+				t.Fatalf("example at line %d after %d, of %d lines", ex.line, last, lines)
+			}
+			if !strings.HasSuffix(ex.script, "\n") {
+				t.Fatalf("script %q does not end a line", ex.script)
+			}
+			last = ex.line
+		}
+	})
 }
