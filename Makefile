@@ -10,7 +10,7 @@ ADDR ?= :8080
 APT_PACKAGES := libgdal-dev gdal-bin pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps pg-deps web-deps font-deps cap-deps proxy-deps build run test vet fmt-check bench bench-suite fuzz fonts clean cluster-test cluster-bench
+.PHONY: deps pg-deps web-deps font-deps cap-deps proxy-deps doc-deps build run test vet fmt-check bench bench-suite fuzz fonts clean cluster-test cluster-bench
 
 # deps installs Debian's GDAL (library, headers and the ogr2ogr/ogrinfo tools) if missing.
 deps:
@@ -69,6 +69,13 @@ cap-deps:
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libxml2-utils >/dev/null; \
 	fi
 
+# doc-deps: curl and jq, which the documentation's examples use (TestDocExamples runs them).
+doc-deps:
+	@if ! command -v curl >/dev/null || ! command -v jq >/dev/null; then \
+		echo "installing curl and jq"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq curl jq >/dev/null; \
+	fi
+
 # proxy-deps: Debian's HAProxy, the round-robin proxy in front of three replicas in the cluster tests.
 proxy-deps:
 	@if ! command -v haproxy >/dev/null && [ ! -x /usr/sbin/haproxy ]; then \
@@ -76,7 +83,7 @@ proxy-deps:
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq haproxy >/dev/null; \
 	fi
 
-test: deps pg-deps web-deps font-deps cap-deps proxy-deps fmt-check vet
+test: deps pg-deps web-deps font-deps cap-deps proxy-deps doc-deps fmt-check vet
 	$(GO) test -race -count=1 ./...
 
 # The replica tests alone: PostgreSQL (--state-db), three replicas and HAProxy; a PG: layer change
