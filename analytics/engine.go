@@ -24,7 +24,6 @@ type Config struct {
 	ShelterKinds      []string // kinds that count as shelters [flood_shelter]
 	GaugeLayer        string   // [gauges]
 	AdminLayer        string   // admin layer for /risk/point [provinces]
-	DamagingDepthM    float64  // ThinkHazard! damaging threshold: classes with min >= this [0.5]
 	FarFromHealthKm   float64  // a village farther than this from health care lacks coping capacity [10]
 	// Observe, when set, is told how long each query took, by kind (KindArea, KindPoint,
 	// KindRank), whether it succeeded or not. It must be safe for concurrent use.
@@ -50,7 +49,7 @@ func DefaultConfig() Config {
 	return Config{PopulationLayer: "villages", PopulationField: "population", ConnectivityField: "fibre",
 		FacilityLayer: "facilities", FacilityKindField: "kind", HealthKinds: []string{"hospital", "rural_health_centre"},
 		ShelterKinds: []string{"flood_shelter"}, GaugeLayer: "gauges", AdminLayer: "provinces",
-		DamagingDepthM: 0.5, FarFromHealthKm: 10}
+		FarFromHealthKm: 10}
 }
 
 // Engine answers risk questions from the served layers.

@@ -25,10 +25,9 @@ type PointResult struct {
 
 // PointHazard is the hazard class at the point for one hazard layer (null class: not in a zone).
 type PointHazard struct {
-	Layer        string  `json:"layer"`
-	Hazard       string  `json:"hazard"`
-	ReturnPeriod int     `json:"return_period"`
-	Class        *string `json:"class"`
+	Layer string `json:"layer"`
+	HazardTag
+	Class *string `json:"class"`
 }
 
 // Place is a feature found for a point.
@@ -65,7 +64,7 @@ func (e *Engine) Point(lon, lat float64, who *access.Principal) (*PointResult, e
 			res.Withheld = true
 			continue
 		}
-		ph := PointHazard{Layer: l.Spec.ID, Hazard: l.Spec.Hazard.Type, ReturnPeriod: l.Spec.Hazard.ReturnPeriod}
+		ph := PointHazard{Layer: l.Spec.ID, HazardTag: tagOf(l.Spec.Hazard)}
 		field := l.Spec.FieldIndex(l.Spec.Hazard.ClassField)
 		l.Search(pb, func(i int) bool {
 			if geo.Contains(l.Geometry(i), p) {

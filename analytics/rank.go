@@ -72,13 +72,13 @@ func (e *Engine) Rank(ctx context.Context, admin, hazard, metric string, who *ac
 	var haz []*indexes.Layer
 	withheld := false
 	for _, l := range set.Layers() {
-		if l.Spec.Hazard != nil && (hazard == "" || l.Spec.Hazard.Type == hazard) {
+		if l.Spec.Hazard != nil && (hazard == "" || l.Spec.Hazard.Kind == hazard) {
 			if !l.Spec.Access.Allows(who) {
 				withheld = true
 				continue
 			}
 			if hazard == "" {
-				hazard = l.Spec.Hazard.Type
+				hazard = l.Spec.Hazard.Kind
 			}
 			haz = append(haz, l)
 		}
@@ -155,7 +155,9 @@ func (e *Engine) rankUnits(ctx context.Context, set *indexes.Set, al *indexes.La
 			u.Name = al.Value(i, k).String()
 		}
 		if len(res.Summary) > 0 {
-			u.EAP = res.Summary[0].ExpectedAnnualPopulation
+			if eap := res.Summary[0].ExpectedAnnualPopulation; eap != nil {
+				u.EAP = *eap
+			}
 			u.Exposed = res.Summary[0].rarestExposed
 		}
 		for _, h := range res.Hazards {

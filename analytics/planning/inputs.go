@@ -3,6 +3,7 @@ package planning
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/paulmach/orb"
@@ -86,16 +87,17 @@ func (p *Planner) build(set *indexes.Set) (*inputs, error) {
 }
 
 // floodZones sets each village's flood return period and class: those of the first hazard layer
-// of the configured type, by increasing return period, whose zone contains it.
+// of the configured kind and the historical scenario, by increasing return period, whose zone
+// contains it.
 func (p *Planner) floodZones(set *indexes.Set, vs []fibre.Village) {
 	var hazards []*indexes.Layer
 	for _, l := range set.Layers() {
-		if h := l.Spec.Hazard; h != nil && h.Type == p.cfg.HazardType && h.ReturnPeriod > 0 && l.Shape() == data.Polygons {
+		if h := l.Spec.Hazard; h != nil && h.Kind == p.cfg.HazardType && h.Historical() && h.ReturnPeriod() > 0 && l.Shape() == data.Polygons {
 			hazards = append(hazards, l)
 		}
 	}
 	slices.SortStableFunc(hazards, func(a, b *indexes.Layer) int {
-		return cmp.Compare(a.Spec.Hazard.ReturnPeriod, b.Spec.Hazard.ReturnPeriod)
+		return cmp.Compare(a.Spec.Hazard.ReturnPeriod(), b.Spec.Hazard.ReturnPeriod())
 	})
 	for _, h := range hazards {
 		class := h.Spec.FieldIndex(h.Spec.Hazard.ClassField)
@@ -114,7 +116,7 @@ func (p *Planner) floodZones(set *indexes.Set, vs []fibre.Village) {
 				if !pp.Contains(v.Point) {
 					return true
 				}
-				v.FloodRP = h.Spec.Hazard.ReturnPeriod
+				v.FloodRP = int(math.Round(h.Spec.Hazard.ReturnPeriod()))
 				if class >= 0 {
 					v.FloodClass = h.Value(i, class).String()
 				}
