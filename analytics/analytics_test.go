@@ -311,7 +311,7 @@ func TestRank(t *testing.T) {
 	if _, err := e.Rank(context.Background(), "provinces", "flood", "colour", nil); data.KindOf(err) != data.KindInvalid {
 		t.Errorf("bad metric: %v", err)
 	}
-	if _, err := e.Rank(context.Background(), "provinces", "quake", "", nil); data.KindOf(err) != data.KindNotFound {
+	if _, err := e.Rank(context.Background(), "provinces", "quake", "", nil); data.KindOf(err) != data.KindInvalid || !strings.Contains(err.Error(), `"quake" is neither a hazard kind (flood) nor a hazard layer (flood)`) {
 		t.Errorf("bad hazard: %v", err)
 	}
 }

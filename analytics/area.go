@@ -35,8 +35,8 @@ type HazardTag struct {
 // tagOf is the tag of hazard h.
 func tagOf(h *data.Hazard) HazardTag {
 	t := HazardTag{Hazard: h.Kind, ReturnPeriod: h.ReturnPeriod()}
-	if !h.Historical() || h.Horizon != data.HistoricalHorizon {
-		t.Scenario, t.Horizon = h.Scenario, h.Horizon
+	if scenario, horizon := h.Climate(); scenario != data.ScenarioHistorical || horizon != data.HistoricalHorizon {
+		t.Scenario, t.Horizon = scenario, horizon
 	}
 	return t
 }

@@ -79,9 +79,10 @@ func deadline(ctx context.Context) error {
 	return nil
 }
 
-// layers resolves the requested hazard and exposure layers that r.Who may read (defaults: every
-// layer with a hazard tag; every exposure or vulnerability layer plus the linear hydrology
-// layers); withheld says that a default was left out because r.Who may not read it.
+// layers resolves the requested hazard and exposure layers that r.Who may read (defaults: the
+// hazard layers r's selector picks, every historical one when it says nothing; every exposure or
+// vulnerability layer plus the linear hydrology layers); withheld says that a default was left
+// out because r.Who may not read it.
 func (e *Engine) layers(set *indexes.Set, r *AreaRequest) (haz, exp []*indexes.Layer, withheld bool, err error) {
 	pick := func(ids []string, def func(*indexes.Layer) bool, what string, check func(*indexes.Layer) bool) ([]*indexes.Layer, error) {
 		if len(ids) == 0 {
@@ -113,7 +114,15 @@ func (e *Engine) layers(set *indexes.Set, r *AreaRequest) (haz, exp []*indexes.L
 		return out, nil
 	}
 	isHazard := func(l *indexes.Layer) bool { return l.Spec.Hazard != nil }
-	if haz, err = pick(r.Hazards, isHazard, "hazard", isHazard); err != nil {
+	switch {
+	case len(r.Hazards) > 0 && r.HazardSelector.given():
+		return nil, nil, false, data.Invalid("hazards and hazard, scenario or horizon", "name hazard layers or select them, not both")
+	case len(r.Hazards) > 0:
+		haz, err = pick(r.Hazards, isHazard, "hazard", isHazard)
+	default:
+		haz, withheld, err = r.HazardSelector.pick(set, r.Who)
+	}
+	if err != nil {
 		return nil, nil, false, err
 	}
 	if exp, err = pick(r.Exposure, DefaultExposure, "exposure", func(l *indexes.Layer) bool { return l.Spec.Hazard == nil }); err != nil {

@@ -46,53 +46,109 @@ func hazardEngine() *Engine {
 	return NewEngine(c, func() *indexes.Set { return set })
 }
 
-// TestHazardKinds: a kind the code does not know, without frequency, is measured by its catalog
-// classes (order and damaging flags); a projection is summed up apart from the historical flood.
-func TestHazardKinds(t *testing.T) {
-	r, _ := ParseAreaRequest([]byte(`{"bbox":[68.5,25,69.5,26]}`))
-	res, err := hazardEngine().Area(context.Background(), r)
+func areaOn(t *testing.T, e *Engine, body string) (*AreaResult, error) {
+	t.Helper()
+	r, err := ParseAreaRequest([]byte(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Hazards) != 3 || res.Hazards[1].Layer != "dust" || res.Hazards[2].Layer != "flood_2050" {
+	return e.Area(context.Background(), r)
+}
+
+// TestHazardKinds: a kind the code does not know, without frequency, is measured by its catalog
+// classes (order and damaging flags); a projection is reported when its scenario is asked for,
+// and summed up apart from the historical flood.
+func TestHazardKinds(t *testing.T) {
+	e := hazardEngine()
+	res, err := areaOn(t, e, `{"bbox":[68.5,25,69.5,26]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Hazards) != 2 || res.Hazards[1].Layer != "dust" {
 		t.Fatalf("hazards %+v", res.Hazards)
 	}
-	flood, dust, proj := res.Hazards[0], res.Hazards[1], res.Hazards[2]
+	flood, dust := res.Hazards[0], res.Hazards[1]
 	if dust.Classes[0].Class != "some" || dust.Classes[1].Class != "thick" || dust.Damaging.AreaKm2 != dust.Classes[1].AreaKm2 ||
 		dust.Damaging.Class != "dust load >= 2 g/m2" || dust.ReturnPeriod != 0 {
 		t.Errorf("dust %+v", dust)
 	}
-	if !near(proj.Damaging.AreaKm2, flood.Total.AreaKm2) || proj.Damaging.Class != "depth >= 0.1 m" || flood.Damaging.Class != "depth >= 1.5 m" {
-		t.Errorf("projection damaging %+v (flood total %g)", proj.Damaging, flood.Total.AreaKm2)
-	}
 	b, _ := json.Marshal(res.Hazards)
-	for _, want := range []string{`{"layer":"flood","hazard":"flood","return_period":100,"classes":`, `{"layer":"dust","hazard":"dust_storm","classes":`,
-		`{"layer":"flood_2050","hazard":"flood","return_period":100,"scenario":"ssp585","horizon":2050,"classes":`} {
+	for _, want := range []string{`{"layer":"flood","hazard":"flood","return_period":100,"classes":`, `{"layer":"dust","hazard":"dust_storm","classes":`} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("hazards JSON lacks %s", want)
 		}
 	}
-	if len(res.Summary) != 3 {
+	if len(res.Summary) != 2 {
 		t.Fatalf("summary %+v", res.Summary)
 	}
-	s := res.Summary[1]
-	if s.Hazard != "dust_storm" || s.ExpectedAnnualPopulation != nil || s.ReturnPeriods != nil || s.Level != "low" {
-		t.Errorf("dust summary %+v", s)
+	if sj, _ := json.Marshal(res.Summary[1]); string(sj) != `{"hazard":"dust_storm","level":"low"}` {
+		t.Errorf("dust summary JSON %s", sj)
 	}
-	if p := res.Summary[2]; p.Hazard != "flood" || p.Scenario != "ssp585" || p.Horizon != 2050 || p.ExpectedAnnualPopulation == nil ||
+	proj, err := areaOn(t, e, `{"bbox":[68.5,25,69.5,26],"scenario":"ssp585"}`)
+	if err != nil || len(proj.Hazards) != 1 {
+		t.Fatalf("projection: %v %+v", err, proj)
+	}
+	ph := proj.Hazards[0]
+	if !near(ph.Damaging.AreaKm2, flood.Total.AreaKm2) || ph.Damaging.Class != "depth >= 0.1 m" || flood.Damaging.Class != "depth >= 1.5 m" {
+		t.Errorf("projection damaging %+v (flood total %g)", ph.Damaging, flood.Total.AreaKm2)
+	}
+	if b, _ := json.Marshal(ph); !strings.HasPrefix(string(b), `{"layer":"flood_2050","hazard":"flood","return_period":100,"scenario":"ssp585","horizon":2050,"classes":`) {
+		t.Errorf("projection JSON %.120s", b)
+	}
+	if p := proj.Summary[0]; p.Hazard != "flood" || p.Scenario != "ssp585" || p.Horizon != 2050 || p.ExpectedAnnualPopulation == nil ||
 		!near(*p.ExpectedAnnualPopulation, (100+10+200)*0.01) {
 		t.Errorf("projection summary %+v", p)
 	}
-	sj, _ := json.Marshal(res.Summary[1])
-	if string(sj) != `{"hazard":"dust_storm","level":"low"}` {
-		t.Errorf("dust summary JSON %s", sj)
-	}
-	pt, err := hazardEngine().Point(68.75, 25.75, nil)
+	pt, err := e.PointFor(68.75, 25.75, HazardSelector{Hazard: "flood", Scenario: "ssp585", Horizon: 2050}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pj, _ := json.Marshal(pt.Hazards)
-	if want := `[{"layer":"flood","hazard":"flood","return_period":100,"class":"high"},{"layer":"dust","hazard":"dust_storm","class":"thick"},{"layer":"flood_2050","hazard":"flood","return_period":100,"scenario":"ssp585","horizon":2050,"class":"high"}]`; string(pj) != want {
-		t.Errorf("point %s\nwant %s", pj, want)
+	if pj, _ := json.Marshal(pt.Hazards); string(pj) != `[{"layer":"flood_2050","hazard":"flood","return_period":100,"scenario":"ssp585","horizon":2050,"class":"high"}]` {
+		t.Errorf("point %s", pj)
+	}
+	pt, _ = e.Point(68.75, 25.75, nil)
+	if pj, _ := json.Marshal(pt.Hazards); string(pj) != `[{"layer":"flood","hazard":"flood","return_period":100,"class":"high"},{"layer":"dust","hazard":"dust_storm","class":"thick"}]` {
+		t.Errorf("point %s", pj)
+	}
+}
+
+// TestHazardSelectors: kind or layer id, scenario and horizon pick the layers of area, point and
+// rank answers; what no layer has is refused, naming what there is.
+func TestHazardSelectors(t *testing.T) {
+	e := hazardEngine()
+	layers := func(body string) string {
+		res, err := areaOn(t, e, body)
+		if err != nil {
+			return err.Error()
+		}
+		return strings.Join(res.Layers()[:len(res.Hazards)], ",")
+	}
+	for body, want := range map[string]string{
+		`{"bbox":[68.5,25,69.5,26],"hazard":"dust_storm"}`:                               "dust",
+		`{"bbox":[68.5,25,69.5,26],"hazard":"flood"}`:                                    "flood",
+		`{"bbox":[68.5,25,69.5,26],"hazard":"flood_2050"}`:                               "flood_2050",
+		`{"bbox":[68.5,25,69.5,26],"hazard":"flood","scenario":"ssp585","horizon":2050}`: "flood_2050",
+		`{"bbox":[68.5,25,69.5,26],"horizon":2020}`:                                      "flood,dust",
+		`{"bbox":[68.5,25,69.5,26],"hazard":"quake"}`:                                    `unknown hazard: "quake" is neither a hazard kind (flood, dust_storm) nor a hazard layer (flood, dust, flood_2050)`,
+		`{"bbox":[68.5,25,69.5,26],"scenario":"ssp126"}`:                                 `unknown scenario: "ssp126": the scenarios are historical, ssp585`,
+		`{"bbox":[68.5,25,69.5,26],"scenario":"ssp585","horizon":2080}`:                  `unknown horizon: 2080: the horizons of scenario ssp585 are 2050`,
+		`{"bbox":[68.5,25,69.5,26],"hazards":["flood"],"scenario":"ssp585"}`:             `hazards and hazard, scenario or horizon: name hazard layers or select them, not both`,
+	} {
+		if got := layers(body); got != want {
+			t.Errorf("%s: %s, want %s", body, got, want)
+		}
+	}
+	if _, err := e.PointFor(68.75, 25.75, HazardSelector{Scenario: "ssp999"}, nil); data.KindOf(err) != data.KindInvalid {
+		t.Errorf("point, unknown scenario: %v", err)
+	}
+	r, err := e.RankFor(context.Background(), "provinces", HazardSelector{Scenario: "ssp585", Horizon: 2050}, "damaging_area_km2", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Hazard != "flood" || r.Scenario != "ssp585" || len(r.Layers) != 2 || r.Layers[1] != "flood_2050" || r.Units[0].Damaging < 11137 {
+		t.Errorf("rank of the projection: %+v", r)
+	}
+	if r, err := e.RankFor(context.Background(), "provinces", HazardSelector{Hazard: "dust_storm"}, "", nil); err != nil || r.Layers[1] != "dust" {
+		t.Errorf("rank of the dust: %v %+v", err, r)
 	}
 }

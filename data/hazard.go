@@ -92,6 +92,18 @@ func (h *Hazard) ReturnPeriod() float64 {
 // scenario does too).
 func (h *Hazard) Historical() bool { return h.Scenario == ScenarioHistorical || h.Scenario == "" }
 
+// Climate is the scenario and horizon of the layer, with the defaults a catalog may leave out.
+func (h *Hazard) Climate() (scenario string, horizon int) {
+	scenario, horizon = h.Scenario, h.Horizon
+	if scenario == "" {
+		scenario = ScenarioHistorical
+	}
+	if horizon == 0 && scenario == ScenarioHistorical {
+		horizon = HistoricalHorizon
+	}
+	return scenario, horizon
+}
+
 // ClassIDs lists the class ids in order, from the least to the most intense.
 func (h *Hazard) ClassIDs() []string {
 	out := make([]string, len(h.Classes))
@@ -358,14 +370,7 @@ func unknownKey(line int, element, want string) *hazardProblem {
 }
 
 // defaults fills the scenario and horizon a catalog may leave out.
-func (h *Hazard) defaults() {
-	if h.Scenario == "" {
-		h.Scenario = ScenarioHistorical
-	}
-	if h.Horizon == 0 && h.Scenario == ScenarioHistorical {
-		h.Horizon = HistoricalHorizon
-	}
-}
+func (h *Hazard) defaults() { h.Scenario, h.Horizon = h.Climate() }
 
 // at is a problem with element at the line it was written on.
 func (h *Hazard) at(element, reason string) *hazardProblem {
