@@ -2,6 +2,8 @@ package data_test
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -215,4 +217,17 @@ func FuzzHazardBlock(f *testing.F) {
 func fmtJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestHazardErrorNamesFile: loading a catalog file, the error starts with the file and the line.
+func TestHazardErrorNamesFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "my.yaml")
+	bad := strings.Replace(hazardLayer, `colour: "#08519c"`, `colour: "#08519"`, 1)
+	if err := os.WriteFile(path, []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := data.LoadCatalogFile(path)
+	if want := "catalog " + path + `: line 15: layer "flood_rp100": hazard.classes[3] "high" has colour "#08519", want #rrggbb`; err == nil || err.Error() != want {
+		t.Errorf("got %v\nwant %s", err, want)
+	}
 }
