@@ -197,29 +197,47 @@ func (h *Hazard) read(n *yaml.Node) *hazardProblem {
 	if slices.ContainsFunc(fields, func(p pair) bool { return p.key == "type" || p.key == "return_period" }) {
 		return h.oldForm(fields)
 	}
+	return h.readFields(fields, "hazard", "kind, intensity, class_field, classes, frequency, scenario, horizon", map[string]reader{
+		"kind": into(&h.Kind), "class_field": into(&h.ClassField), "scenario": into(&h.Scenario), "horizon": into(&h.Horizon),
+		"intensity": func(v *yaml.Node, el string) *hazardProblem {
+			return h.readMapping(v, el, "measure, unit", map[string]reader{"measure": into(&h.Intensity.Measure), "unit": into(&h.Intensity.Unit)})
+		},
+		"frequency": func(v *yaml.Node, el string) *hazardProblem {
+			h.Frequency = &Frequency{}
+			return h.readMapping(v, el, "return_period or annual_probability", map[string]reader{
+				"return_period": into(&h.Frequency.ReturnPeriod), "annual_probability": into(&h.Frequency.AnnualProbability)})
+		},
+		"classes": h.readClasses,
+	})
+}
+
+// reader reads the value of one key of a hazard block (element names it in errors).
+type reader func(v *yaml.Node, element string) *hazardProblem
+
+// into reads a single value into ptr.
+func into(ptr any) reader {
+	return func(v *yaml.Node, element string) *hazardProblem { return scalar(v, element, ptr) }
+}
+
+// readMapping reads a mapping node whose keys must be among readers (want lists them for errors).
+func (h *Hazard) readMapping(n *yaml.Node, element, want string, readers map[string]reader) *hazardProblem {
+	fields, p := mapping(n, element)
+	if p != nil {
+		return p
+	}
+	return h.readFields(fields, element, want, readers)
+}
+
+// readFields reads each key of a mapping with its reader, keeping the line it is on.
+func (h *Hazard) readFields(fields []pair, element, want string, readers map[string]reader) *hazardProblem {
 	for _, f := range fields {
-		k, v := f.key, f.val
-		h.lines["hazard."+k] = f.line
-		var p *hazardProblem
-		switch k {
-		case "kind":
-			p = scalar(v, "hazard.kind", &h.Kind)
-		case "class_field":
-			p = scalar(v, "hazard.class_field", &h.ClassField)
-		case "scenario":
-			p = scalar(v, "hazard.scenario", &h.Scenario)
-		case "horizon":
-			p = scalar(v, "hazard.horizon", &h.Horizon)
-		case "intensity":
-			p = h.readIntensity(v)
-		case "frequency":
-			p = h.readFrequency(v)
-		case "classes":
-			p = h.readClasses(v)
-		default:
-			p = unknownKey(f.line, "hazard."+k, "kind, intensity, class_field, classes, frequency, scenario, horizon")
+		el := element + "." + f.key
+		read, ok := readers[f.key]
+		if !ok {
+			return &hazardProblem{f.line, el, "is not a known key (want " + want + ")"}
 		}
-		if p != nil {
+		h.lines[el] = f.line
+		if p := read(f.val, el); p != nil {
 			return p
 		}
 	}
@@ -238,80 +256,17 @@ func (h *Hazard) oldForm(fields []pair) *hazardProblem {
 	return &hazardProblem{h.line, "hazard", fmt.Sprintf(oldForm, str("type", "flood"), str("class_field", "depth_class"), str("return_period", "100"))}
 }
 
-func (h *Hazard) readIntensity(n *yaml.Node) *hazardProblem {
-	fields, p := mapping(n, "hazard.intensity")
-	if p != nil {
-		return p
-	}
-	for _, f := range fields {
-		switch k, v := f.key, f.val; k {
-		case "measure":
-			p = scalar(v, "hazard.intensity.measure", &h.Intensity.Measure)
-		case "unit":
-			p = scalar(v, "hazard.intensity.unit", &h.Intensity.Unit)
-		default:
-			p = unknownKey(f.line, "hazard.intensity."+k, "measure, unit")
-		}
-		if p != nil {
-			return p
-		}
-	}
-	return nil
-}
-
-func (h *Hazard) readFrequency(n *yaml.Node) *hazardProblem {
-	fields, p := mapping(n, "hazard.frequency")
-	if p != nil {
-		return p
-	}
-	h.Frequency = &Frequency{}
-	for _, f := range fields {
-		switch k, v := f.key, f.val; k {
-		case "return_period":
-			p = scalar(v, "hazard.frequency.return_period", &h.Frequency.ReturnPeriod)
-		case "annual_probability":
-			p = scalar(v, "hazard.frequency.annual_probability", &h.Frequency.AnnualProbability)
-		default:
-			p = unknownKey(f.line, "hazard.frequency."+k, "return_period or annual_probability")
-		}
-		if p != nil {
-			return p
-		}
-	}
-	return nil
-}
-
-func (h *Hazard) readClasses(n *yaml.Node) *hazardProblem {
+func (h *Hazard) readClasses(n *yaml.Node, element string) *hazardProblem {
 	if n.Kind != yaml.SequenceNode {
-		return &hazardProblem{n.Line, "hazard.classes", "must be a list of {id, label, min, max, colour, damaging}"}
+		return &hazardProblem{n.Line, element, "must be a list of {id, label, min, max, colour, damaging}"}
 	}
 	for i, cn := range n.Content {
-		el := fmt.Sprintf("hazard.classes[%d]", i+1)
-		fields, p := mapping(cn, el)
-		if p != nil {
-			return p
-		}
+		el := fmt.Sprintf("%s[%d]", element, i+1)
 		var c HazardClass
-		for _, f := range fields {
-			switch k, v := f.key, f.val; k {
-			case "id":
-				p = scalar(v, el+".id", &c.ID)
-			case "label":
-				p = scalar(v, el+".label", &c.Label)
-			case "min":
-				p = scalar(v, el+".min", &c.Min)
-			case "max":
-				p = scalar(v, el+".max", &c.Max)
-			case "colour":
-				p = scalar(v, el+".colour", &c.Colour)
-			case "damaging":
-				p = scalar(v, el+".damaging", &c.Damaging)
-			default:
-				p = unknownKey(f.line, el+"."+k, "id, label, min, max, colour, damaging")
-			}
-			if p != nil {
-				return p
-			}
+		if p := h.readMapping(cn, el, "id, label, min, max, colour, damaging", map[string]reader{
+			"id": into(&c.ID), "label": into(&c.Label), "min": into(&c.Min), "max": into(&c.Max),
+			"colour": into(&c.Colour), "damaging": into(&c.Damaging)}); p != nil {
+			return p
 		}
 		h.lines[el] = cn.Line
 		h.Classes = append(h.Classes, c)
@@ -348,25 +303,21 @@ func scalar(n *yaml.Node, element string, v any) *hazardProblem {
 		return &hazardProblem{n.Line, element, "must be a single value"}
 	}
 	if err := n.Decode(v); err != nil {
-		return &hazardProblem{n.Line, element, fmt.Sprintf("%q is not a %T", n.Value, reflectElem(v))}
+		return &hazardProblem{n.Line, element, fmt.Sprintf("%q is not %s", n.Value, kindOf(v))}
 	}
 	return nil
 }
 
-func reflectElem(v any) any {
+func kindOf(v any) string {
 	switch v.(type) {
 	case *int:
-		return 0
+		return "a whole number"
 	case *float64:
-		return 0.0
+		return "a number"
 	case *bool:
-		return false
+		return "true or false"
 	}
-	return ""
-}
-
-func unknownKey(line int, element, want string) *hazardProblem {
-	return &hazardProblem{line, element, "is not a known key (want " + want + ")"}
+	return "text"
 }
 
 // defaults fills the scenario and horizon a catalog may leave out.
