@@ -41,9 +41,15 @@ func AdminLayers(set *indexes.Set) []*indexes.Layer {
 
 // warmUnits computes every unit's answer for the data in set.
 func (e *Engine) warmUnits(ctx context.Context, set *indexes.Set) error {
-	haz, exp, _, err := e.layers(set, &AreaRequest{Who: access.Operator()}) // callers' answers are narrowed to what they may read
+	_, exp, _, err := e.layers(set, &AreaRequest{Who: access.Operator()}) // callers' answers are narrowed to what they may read
 	if err != nil {
 		return err
+	}
+	var haz []*indexes.Layer // of every scenario, so that a projection's ranks are read from the table too
+	for _, l := range set.Layers() {
+		if l.Spec.Hazard != nil {
+			haz = append(haz, l)
+		}
 	}
 	var refs []AdminRef
 	for _, al := range AdminLayers(set) {

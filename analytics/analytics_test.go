@@ -45,8 +45,9 @@ func testSet() *indexes.Set {
 	high = append(high, box(68.25, 25.25, 68.5, 25.5)[0])
 	flood := &data.LayerSpec{ID: "flood", Theme: data.ThemeHazards, MaxZoom: 14,
 		Fields: []data.Field{{Name: "depth_class", Type: data.FieldString}},
-		Hazard: &data.Hazard{Type: "flood", ReturnPeriod: 100, ClassField: "depth_class"},
-		Source: data.Source{Raster: &data.RasterSource{Classes: []data.Class{{Name: "low", Min: 0.1, Max: 0.5}, {Name: "high", Min: 1.5, Max: 99}}}}}
+		Hazard: &data.Hazard{Kind: "flood", Frequency: &data.Frequency{ReturnPeriod: 100}, ClassField: "depth_class",
+			Intensity: data.Intensity{Measure: "depth", Unit: "m"}, Classes: []data.HazardClass{
+				{ID: "low", Min: 0.1, Max: 0.5}, {ID: "high", Min: 1.5, Max: 99, Damaging: true}}}}
 	villages := &data.LayerSpec{ID: "villages", Theme: data.ThemeSocioeconomic, MaxZoom: 14,
 		Fields:   []data.Field{{Name: "village_id", Type: data.FieldInteger}, {Name: "population", Type: data.FieldInteger}, {Name: "fibre", Type: data.FieldBoolean}},
 		Metadata: data.Metadata{RiskRole: data.RoleExposure}}
@@ -142,7 +143,7 @@ func TestAreaHandComputed(t *testing.T) {
 	}
 	s := res.Summary[0]
 	// one return period, damaging share ≈ 0.5 ≥ 5 %: level low; EAP = 310 × 0.01
-	if s.Level != "low" || !near(s.ExpectedAnnualPopulation, 3.1) {
+	if s.Level != "low" || s.ExpectedAnnualPopulation == nil || !near(*s.ExpectedAnnualPopulation, 3.1) {
 		t.Errorf("summary %+v", s)
 	}
 	ri := res.RiskIndex
@@ -316,7 +317,7 @@ func TestRank(t *testing.T) {
 	if _, err := e.Rank(context.Background(), "provinces", "flood", "colour", nil); data.KindOf(err) != data.KindInvalid {
 		t.Errorf("bad metric: %v", err)
 	}
-	if _, err := e.Rank(context.Background(), "provinces", "quake", "", nil); data.KindOf(err) != data.KindNotFound {
+	if _, err := e.Rank(context.Background(), "provinces", "quake", "", nil); data.KindOf(err) != data.KindInvalid || !strings.Contains(err.Error(), `"quake" is neither a hazard kind (flood) nor a hazard layer (flood)`) {
 		t.Errorf("bad hazard: %v", err)
 	}
 }

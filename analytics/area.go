@@ -22,31 +22,52 @@ type ClassResult struct {
 	Exposure map[string]Exposure `json:"exposure"`
 }
 
-// HazardResult is one hazard layer (one hazard type and return period) by class.
-type HazardResult struct {
-	Layer        string        `json:"layer"`
-	Hazard       string        `json:"hazard"`
-	ReturnPeriod int           `json:"return_period"`
-	Classes      []ClassResult `json:"classes"`
-	Total        ClassResult   `json:"total"`
-	Damaging     ClassResult   `json:"damaging"` // classes at or above the damaging depth
-	zones        *zones
-	pieces       []piece
+// HazardTag says what a hazard layer maps, as answers report it: its kind, its return period
+// (absent for a map without frequency) and, for a climate projection, its scenario and horizon
+// (absent: the historical baseline of data.HistoricalHorizon).
+type HazardTag struct {
+	Hazard       string  `json:"hazard"`
+	ReturnPeriod float64 `json:"return_period,omitempty"`
+	Scenario     string  `json:"scenario,omitempty"`
+	Horizon      int     `json:"horizon,omitempty"`
 }
 
-// Summary aggregates a hazard type over its return periods.
+// tagOf is the tag of hazard h.
+func tagOf(h *data.Hazard) HazardTag {
+	t := HazardTag{Hazard: h.Kind, ReturnPeriod: h.ReturnPeriod()}
+	if scenario, horizon := h.Climate(); scenario != data.ScenarioHistorical || horizon != data.HistoricalHorizon {
+		t.Scenario, t.Horizon = scenario, horizon
+	}
+	return t
+}
+
+// HazardResult is one hazard layer (one hazard kind, frequency and scenario) by class.
+type HazardResult struct {
+	Layer string `json:"layer"`
+	HazardTag
+	Classes  []ClassResult `json:"classes"`
+	Total    ClassResult   `json:"total"`
+	Damaging ClassResult   `json:"damaging"` // the classes the catalog marks damaging
+	zones    *zones
+	pieces   []piece
+}
+
+// Summary aggregates the layers of one hazard kind and scenario over their return periods.
 type Summary struct {
-	Hazard string `json:"hazard"`
+	Hazard   string `json:"hazard"`
+	Scenario string `json:"scenario,omitempty"`
+	Horizon  int    `json:"horizon,omitempty"`
 	// ExpectedAnnualPopulation is the expected annual exposed population: the trapezoid rule over
 	// annual exceedance probability p = 1/RP, the rarest RP's exposure held constant for rarer
-	// events (to p = 0), and nothing for events more frequent than the most frequent RP.
-	ExpectedAnnualPopulation float64 `json:"expected_annual_population"`
-	// Level is the ThinkHazard! level: the number of return periods at which at least 5 % of the
-	// area is under the damaging depth, as very low (0), low (1), medium (2), high (3+).
+	// events (to p = 0), and nothing for events more frequent than the most frequent RP. Absent
+	// when no layer of the kind has a frequency (susceptibility maps, climatologies).
+	ExpectedAnnualPopulation *float64 `json:"expected_annual_population,omitempty"`
+	// Level is the ThinkHazard! level: the number of layers (return periods) at which at least
+	// 5 % of the area is in damaging classes, as very low (0), low (1), medium (2), high (3+).
 	Level          string             `json:"level"`
-	DamagingShare  map[string]float64 `json:"damaging_share_by_return_period"`
-	ExposedByRP    map[string]float64 `json:"exposed_population_by_return_period"`
-	ReturnPeriods  []int              `json:"return_periods"`
+	DamagingShare  map[string]float64 `json:"damaging_share_by_return_period,omitempty"`
+	ExposedByRP    map[string]float64 `json:"exposed_population_by_return_period,omitempty"`
+	ReturnPeriods  []float64          `json:"return_periods,omitempty"`
 	rarestDamaging float64
 	rarestExposed  float64
 }
@@ -165,7 +186,7 @@ func (c *classes) get(name string) *ClassResult {
 // class, then the totals. A hazard layer's polygons must not overlap (true of classified rasters).
 func (e *Engine) hazard(ctx context.Context, set *indexes.Set, h *indexes.Layer, exp []*indexes.Layer, q *Query) (*HazardResult, error) {
 	z := e.zones(set, h)
-	hr := &HazardResult{Layer: h.Spec.ID, Hazard: h.Spec.Hazard.Type, ReturnPeriod: h.Spec.Hazard.ReturnPeriod, zones: z}
+	hr := &HazardResult{Layer: h.Spec.ID, HazardTag: tagOf(h.Spec.Hazard), zones: z}
 	cs := newClasses(z)
 	if err := zoneAreas(ctx, z, q, hr, cs); err != nil {
 		return nil, err
@@ -208,28 +229,23 @@ func zoneAreas(ctx context.Context, z *zones, q *Query, hr *HazardResult, cs *cl
 	return nil
 }
 
-// rollUp orders the classes and sums them into the total and the damaging classes (at or above
-// the damaging depth); every exposure layer appears, even with nothing exposed.
+// rollUp orders the classes and sums them into the total and the classes the catalog marks
+// damaging; every exposure layer appears, even with nothing exposed.
 func (e *Engine) rollUp(hr *HazardResult, h *indexes.Layer, exp []*indexes.Layer, q *Query, cs *classes) {
-	damaging := map[string]bool{}
-	if rs := h.Spec.Source.Raster; rs != nil {
-		for _, c := range rs.Classes {
-			damaging[c.Name] = c.Min >= e.cfg.DamagingDepthM
-		}
-	}
+	hz := h.Spec.Hazard
 	hr.Total = ClassResult{Class: "all", Exposure: map[string]Exposure{}}
-	hr.Damaging = ClassResult{Class: fmt.Sprintf("depth >= %g m", e.cfg.DamagingDepthM), Exposure: map[string]Exposure{}}
+	hr.Damaging = ClassResult{Class: hz.DamagingLabel(), Exposure: map[string]Exposure{}}
 	for _, name := range cs.order {
 		cr := cs.byName[name]
 		cr.Share = cr.AreaKm2 / q.AreaKm2
 		for id, x := range cr.Exposure {
 			add(hr.Total.Exposure, id, x)
-			if damaging[name] {
+			if hz.Damaging(name) {
 				add(hr.Damaging.Exposure, id, x)
 			}
 		}
 		hr.Total.AreaKm2 += cr.AreaKm2
-		if damaging[name] {
+		if hz.Damaging(name) {
 			hr.Damaging.AreaKm2 += cr.AreaKm2
 		}
 		hr.Classes = append(hr.Classes, *cr)
@@ -250,43 +266,61 @@ func (e *Engine) rollUp(hr *HazardResult, h *indexes.Layer, exp []*indexes.Layer
 	hr.Damaging.Share = hr.Damaging.AreaKm2 / q.AreaKm2
 }
 
-// summarize groups hazard layers by hazard type and computes the expected annual exposed
-// population and the ThinkHazard! level.
+// summarize groups hazard layers by hazard kind and scenario and computes the expected annual
+// exposed population and the ThinkHazard! level of each group.
 func (e *Engine) summarize(hs []HazardResult, areaKm2 float64) []Summary {
-	byType := map[string][]HazardResult{}
-	var types []string
+	type group struct {
+		kind, scenario string
+		horizon        int
+	}
+	byGroup := map[group][]HazardResult{}
+	var groups []group
 	for _, h := range hs {
-		if byType[h.Hazard] == nil {
-			types = append(types, h.Hazard)
+		g := group{h.Hazard, h.Scenario, h.Horizon}
+		if byGroup[g] == nil {
+			groups = append(groups, g)
 		}
-		byType[h.Hazard] = append(byType[h.Hazard], h)
+		byGroup[g] = append(byGroup[g], h)
 	}
 	var out []Summary
-	for _, t := range types {
-		rs := byType[t]
-		sort.Slice(rs, func(i, j int) bool { return rs[i].ReturnPeriod < rs[j].ReturnPeriod })
-		s := Summary{Hazard: t, DamagingShare: map[string]float64{}, ExposedByRP: map[string]float64{}}
-		var ps, is []float64
-		count := 0
-		for _, h := range rs {
-			exposed := h.Total.Exposure[e.cfg.PopulationLayer][e.cfg.PopulationField]
-			share := h.Damaging.AreaKm2 / areaKm2
-			rp := fmt.Sprint(h.ReturnPeriod)
-			s.ReturnPeriods = append(s.ReturnPeriods, h.ReturnPeriod)
-			s.DamagingShare[rp] = share
-			s.ExposedByRP[rp] = exposed
-			if share >= 0.05 {
-				count++
-			}
-			ps = append(ps, 1/float64(h.ReturnPeriod))
-			is = append(is, exposed)
-			s.rarestDamaging, s.rarestExposed = share, exposed
-		}
-		s.ExpectedAnnualPopulation = ExpectedAnnual(ps, is)
-		s.Level = []string{"very low", "low", "medium", "high"}[min(count, 3)]
+	for _, g := range groups {
+		s := e.summary(byGroup[g], areaKm2)
+		s.Hazard, s.Scenario, s.Horizon = g.kind, g.scenario, g.horizon
 		out = append(out, s)
 	}
 	return out
+}
+
+// summary sums up the layers of one hazard kind and scenario, from the most frequent event to the
+// rarest (maps without frequency first).
+func (e *Engine) summary(rs []HazardResult, areaKm2 float64) Summary {
+	sort.Slice(rs, func(i, j int) bool { return rs[i].ReturnPeriod < rs[j].ReturnPeriod })
+	s := Summary{DamagingShare: map[string]float64{}, ExposedByRP: map[string]float64{}}
+	var ps, is []float64
+	count := 0
+	for _, h := range rs {
+		exposed := h.Total.Exposure[e.cfg.PopulationLayer][e.cfg.PopulationField]
+		share := h.Damaging.AreaKm2 / areaKm2
+		if share >= 0.05 {
+			count++
+		}
+		s.rarestDamaging, s.rarestExposed = share, exposed
+		if h.ReturnPeriod == 0 {
+			continue
+		}
+		rp := fmt.Sprint(h.ReturnPeriod)
+		s.ReturnPeriods = append(s.ReturnPeriods, h.ReturnPeriod)
+		s.DamagingShare[rp] = share
+		s.ExposedByRP[rp] = exposed
+		ps = append(ps, 1/h.ReturnPeriod)
+		is = append(is, exposed)
+	}
+	if len(ps) > 0 {
+		eap := ExpectedAnnual(ps, is)
+		s.ExpectedAnnualPopulation = &eap
+	}
+	s.Level = []string{"very low", "low", "medium", "high"}[min(count, 3)]
+	return s
 }
 
 // ExpectedAnnual integrates impact over annual exceedance probability with the trapezoid rule:

@@ -25,7 +25,6 @@ type Config struct {
 	ShelterKinds      []string // kinds that count as shelters [flood_shelter]
 	GaugeLayer        string   // [gauges]
 	AdminLayer        string   // admin layer for /risk/point [provinces]
-	DamagingDepthM    float64  // ThinkHazard! damaging threshold: classes with min >= this [0.5]
 	FarFromHealthKm   float64  // a village farther than this from health care lacks coping capacity [10]
 	// Observe, when set, is told how long each query took, by kind (KindArea, KindPoint,
 	// KindRank), whether it succeeded or not. It must be safe for concurrent use.
@@ -51,7 +50,7 @@ func DefaultConfig() Config {
 	return Config{PopulationLayer: "villages", PopulationField: "population", ConnectivityField: "fibre",
 		FacilityLayer: "facilities", FacilityKindField: "kind", HealthKinds: []string{"hospital", "rural_health_centre"},
 		ShelterKinds: []string{"flood_shelter"}, GaugeLayer: "gauges", AdminLayer: "provinces",
-		DamagingDepthM: 0.5, FarFromHealthKm: 10}
+		FarFromHealthKm: 10}
 }
 
 // Engine answers risk questions from the served layers.
@@ -81,9 +80,10 @@ func deadline(ctx context.Context) error {
 	return nil
 }
 
-// layers resolves the requested hazard and exposure layers that r.Who may read (defaults: every
-// layer with a hazard tag; every exposure or vulnerability layer plus the linear hydrology
-// layers); withheld says that a default was left out because r.Who may not read it.
+// layers resolves the requested hazard and exposure layers that r.Who may read (defaults: the
+// hazard layers r's selector picks, every historical one when it says nothing; every exposure or
+// vulnerability layer plus the linear hydrology layers); withheld says that a default was left
+// out because r.Who may not read it.
 func (e *Engine) layers(set *indexes.Set, r *AreaRequest) (haz, exp []*indexes.Layer, withheld bool, err error) {
 	pick := func(ids []string, def func(*indexes.Layer) bool, what string, check func(*indexes.Layer) bool) ([]*indexes.Layer, error) {
 		if len(ids) == 0 {
@@ -115,7 +115,15 @@ func (e *Engine) layers(set *indexes.Set, r *AreaRequest) (haz, exp []*indexes.L
 		return out, nil
 	}
 	isHazard := func(l *indexes.Layer) bool { return l.Spec.Hazard != nil }
-	if haz, err = pick(r.Hazards, isHazard, "hazard", isHazard); err != nil {
+	switch {
+	case len(r.Hazards) > 0 && r.HazardSelector.given():
+		return nil, nil, false, data.Invalid("hazards and hazard, scenario or horizon", "name hazard layers or select them, not both")
+	case len(r.Hazards) > 0:
+		haz, err = pick(r.Hazards, isHazard, "hazard", isHazard)
+	default:
+		haz, withheld, err = r.HazardSelector.pick(set, r.Who)
+	}
+	if err != nil {
 		return nil, nil, false, err
 	}
 	if exp, err = pick(r.Exposure, DefaultExposure, "exposure", func(l *indexes.Layer) bool { return l.Spec.Hazard == nil }); err != nil {

@@ -19,8 +19,9 @@ import (
 // MaxExportFeatures bounds a GeoJSON export.
 const MaxExportFeatures = 100_000
 
-// WriteCSV writes one row per hazard layer × class: the hazard, return period, class, area, share
-// of the query area, and a column per exposure layer and measure ("villages.population").
+// WriteCSV writes one row per hazard layer × class: the hazard, return period (empty for a map
+// without frequency), class, area, share of the query area, and a column per exposure layer and
+// measure ("villages.population").
 func WriteCSV(w io.Writer, res *AreaResult) error {
 	cols := map[string]bool{}
 	for _, h := range res.Hazards {
@@ -42,7 +43,11 @@ func WriteCSV(w io.Writer, res *AreaResult) error {
 	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 	for _, h := range res.Hazards {
 		for _, c := range h.Classes {
-			row := []string{h.Layer, h.Hazard, strconv.Itoa(h.ReturnPeriod), c.Class, f(c.AreaKm2), f(c.Share)}
+			rp := ""
+			if h.ReturnPeriod > 0 {
+				rp = f(h.ReturnPeriod)
+			}
+			row := []string{h.Layer, h.Hazard, rp, c.Class, f(c.AreaKm2), f(c.Share)}
 			for _, k := range extra {
 				layer, measure := splitCol(k)
 				row = append(row, f(c.Exposure[layer][measure]))
@@ -86,8 +91,8 @@ func ExposedGeoJSON(res *AreaResult) ([]byte, error) {
 			}
 			class := h.zones.names[h.zones.class[pc.index]]
 			zone := geojson.NewFeature(geo.Single(shape))
-			zone.Properties = geojson.Properties{"kind": "hazard_zone", "layer": h.Layer, "hazard": h.Hazard,
-				"return_period": h.ReturnPeriod, "class": class, "area_km2": area}
+			zone.Properties = h.tag(geojson.Properties{"kind": "hazard_zone", "layer": h.Layer, "hazard": h.Hazard,
+				"class": class, "area_km2": area})
 			fc.Append(zone)
 			prep := geo.Prepare(shape)
 			for _, l := range pointLayers {
@@ -102,7 +107,7 @@ func ExposedGeoJSON(res *AreaResult) ([]byte, error) {
 						ef.Properties["kind"] = "exposed"
 						ef.Properties["layer"] = l.Spec.ID
 						ef.Properties["hazard_layer"] = h.Layer
-						ef.Properties["return_period"] = h.ReturnPeriod
+						h.tag(ef.Properties)
 						ef.Properties["class"] = class
 						fc.Append(ef)
 					}
@@ -115,6 +120,17 @@ func ExposedGeoJSON(res *AreaResult) ([]byte, error) {
 		}
 	}
 	return json.Marshal(fc)
+}
+
+// tag adds the return period, scenario and horizon of t to p, when it has them.
+func (t HazardTag) tag(p geojson.Properties) geojson.Properties {
+	if t.ReturnPeriod > 0 {
+		p["return_period"] = t.ReturnPeriod
+	}
+	if t.Scenario != "" {
+		p["scenario"], p["horizon"] = t.Scenario, t.Horizon
+	}
+	return p
 }
 
 // clipped is a zone piece inside the query, as polygons (an overlay when it crosses the query's

@@ -32,11 +32,7 @@ type zones struct {
 func newZones(h *indexes.Layer) *zones {
 	z := &zones{}
 	field := h.Spec.FieldIndex(h.Spec.Hazard.ClassField)
-	if rs := h.Spec.Source.Raster; rs != nil {
-		for _, c := range rs.Classes {
-			z.names = append(z.names, c.Name)
-		}
-	}
+	z.names = h.Spec.Hazard.ClassIDs()
 	var feats []data.Feature
 	for i := range h.Len() {
 		name := h.Value(i, field).String()
@@ -68,7 +64,7 @@ func (z *zones) classOf(name string) int16 {
 }
 
 // at returns the class of the zone whose closed polygon holds p, or -1; a point on the border of
-// two classes is in the deeper one (the later of the raster's classes).
+// two classes is in the more intense one (the later of the hazard's classes).
 func (z *zones) at(p orb.Point) int16 {
 	c := int16(-1)
 	z.pieces.Search(orb.Bound{Min: p, Max: p}, func(j int) bool {

@@ -25,10 +25,9 @@ type PointResult struct {
 
 // PointHazard is the hazard class at the point for one hazard layer (null class: not in a zone).
 type PointHazard struct {
-	Layer        string  `json:"layer"`
-	Hazard       string  `json:"hazard"`
-	ReturnPeriod int     `json:"return_period"`
-	Class        *string `json:"class"`
+	Layer string `json:"layer"`
+	HazardTag
+	Class *string `json:"class"`
 }
 
 // Place is a feature found for a point.
@@ -46,26 +45,29 @@ type Nearest struct {
 	Location  [2]float64 `json:"location"`
 }
 
-// Point reports hazard classes, the admin unit and the nearest gauge, health facility and shelter
-// (k-nearest search in the R-trees, distances in metres along great circles).
+// Point reports the classes of the historical hazard layers, the admin unit and the nearest gauge,
+// health facility and shelter (k-nearest search in the R-trees, distances in metres along great
+// circles).
 func (e *Engine) Point(lon, lat float64, who *access.Principal) (*PointResult, error) {
+	return e.PointFor(lon, lat, HazardSelector{}, who)
+}
+
+// PointFor is Point for the hazard layers sel picks.
+func (e *Engine) PointFor(lon, lat float64, sel HazardSelector, who *access.Principal) (*PointResult, error) {
 	defer e.observe(KindPoint, time.Now())
 	set := e.current()
 	p := orb.Point{lon, lat}
 	if err := geo.CheckPoint(p); err != nil {
 		return nil, data.Invalid("bad point", err.Error())
 	}
-	res := &PointResult{Lon: lon, Lat: lat, Nearest: map[string]*Nearest{}, DataVersion: set.Dataset.Version}
+	haz, withheld, err := sel.pick(set, who)
+	if err != nil {
+		return nil, err
+	}
+	res := &PointResult{Lon: lon, Lat: lat, Nearest: map[string]*Nearest{}, DataVersion: set.Dataset.Version, Withheld: withheld}
 	pb := orb.Bound{Min: p, Max: p}
-	for _, l := range set.Layers() {
-		if l.Spec.Hazard == nil {
-			continue
-		}
-		if !l.Spec.Access.Allows(who) {
-			res.Withheld = true
-			continue
-		}
-		ph := PointHazard{Layer: l.Spec.ID, Hazard: l.Spec.Hazard.Type, ReturnPeriod: l.Spec.Hazard.ReturnPeriod}
+	for _, l := range haz {
+		ph := PointHazard{Layer: l.Spec.ID, HazardTag: tagOf(l.Spec.Hazard)}
 		field := l.Spec.FieldIndex(l.Spec.Hazard.ClassField)
 		l.Search(pb, func(i int) bool {
 			if geo.Contains(l.Geometry(i), p) {

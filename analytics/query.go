@@ -32,8 +32,10 @@ type AreaRequest struct {
 	BBox     []float64       `json:"bbox,omitempty"`
 	Admin    *AdminRef       `json:"admin,omitempty"`
 	Corridor *Corridor       `json:"corridor,omitempty"`
-	Hazards  []string        `json:"hazards,omitempty"`  // hazard layer ids; default: every hazard layer
+	Hazards  []string        `json:"hazards,omitempty"`  // hazard layer ids; default: those HazardSelector picks
 	Exposure []string        `json:"exposure,omitempty"` // exposure layer ids; default: see DefaultExposure
+
+	HazardSelector // hazard, scenario and horizon: which hazard layers, when Hazards is empty
 	// Who is the caller: layers they may not read are left out of the defaults and refused by name
 	// as unknown ones. nil: anonymous.
 	Who *access.Principal `json:"-"`

@@ -38,6 +38,8 @@ type RankUnit struct {
 type RankResult struct {
 	Admin       string     `json:"admin"`
 	Hazard      string     `json:"hazard"`
+	Scenario    string     `json:"scenario,omitempty"` // as asked
+	Horizon     int        `json:"horizon,omitempty"`  // as asked
 	Metric      string     `json:"metric"`
 	Units       []RankUnit `json:"units"`
 	Method      string     `json:"method"`
@@ -51,9 +53,15 @@ type rankCache struct {
 	units map[string][]RankUnit
 }
 
-// Rank measures every unit of an admin layer for a hazard type and ranks them by a metric,
-// highest first. The per-unit measures are computed once per data version and cached.
+// Rank measures every unit of an admin layer for a hazard kind (default: the first hazard layer's)
+// in the historical scenario and ranks them by a metric, highest first. The per-unit measures are
+// computed once per data version and cached.
 func (e *Engine) Rank(ctx context.Context, admin, hazard, metric string, who *access.Principal) (*RankResult, error) {
+	return e.RankFor(ctx, admin, HazardSelector{Hazard: hazard}, metric, who)
+}
+
+// RankFor is Rank for the hazard layers sel picks, of one kind (default: the first one's).
+func (e *Engine) RankFor(ctx context.Context, admin string, sel HazardSelector, metric string, who *access.Principal) (*RankResult, error) {
 	defer e.observe(KindRank, time.Now())
 	set := e.current()
 	if admin == "" {
@@ -69,22 +77,18 @@ func (e *Engine) Rank(ctx context.Context, admin, hazard, metric string, who *ac
 	if !ok {
 		return nil, data.Errorf(data.KindNotFound, "no layer %q", admin)
 	}
-	var haz []*indexes.Layer
-	withheld := false
-	for _, l := range set.Layers() {
-		if l.Spec.Hazard != nil && (hazard == "" || l.Spec.Hazard.Type == hazard) {
-			if !l.Spec.Access.Allows(who) {
-				withheld = true
-				continue
-			}
-			if hazard == "" {
-				hazard = l.Spec.Hazard.Type
-			}
-			haz = append(haz, l)
+	if sel.Hazard == "" { // the first kind selected
+		if haz, _, err := sel.pick(set, who); err == nil && len(haz) > 0 {
+			sel.Hazard = haz[0].Spec.Hazard.Kind
 		}
 	}
+	haz, withheld, err := sel.pick(set, who)
+	if err != nil {
+		return nil, err
+	}
+	hazard := sel.Hazard
 	if len(haz) == 0 {
-		return nil, data.Errorf(data.KindNotFound, "no hazard layers of type %q", hazard)
+		return nil, data.Errorf(data.KindNotFound, "no hazard layers of kind %q", hazard)
 	}
 	var exp []*indexes.Layer
 	for _, l := range set.Layers() {
@@ -109,7 +113,7 @@ func (e *Engine) Rank(ctx context.Context, admin, hazard, metric string, who *ac
 	for i := range units {
 		units[i].Rank = i + 1
 	}
-	return &RankResult{Admin: admin, Hazard: hazard, Metric: metric, Units: units, Method: methodRank,
+	return &RankResult{Admin: admin, Hazard: hazard, Scenario: sel.Scenario, Horizon: sel.Horizon, Metric: metric, Units: units, Method: methodRank,
 		DataVersion: set.Dataset.Version, Withheld: withheld, Layers: rankLayers(al, haz)}, nil
 }
 
@@ -155,7 +159,9 @@ func (e *Engine) rankUnits(ctx context.Context, set *indexes.Set, al *indexes.La
 			u.Name = al.Value(i, k).String()
 		}
 		if len(res.Summary) > 0 {
-			u.EAP = res.Summary[0].ExpectedAnnualPopulation
+			if eap := res.Summary[0].ExpectedAnnualPopulation; eap != nil {
+				u.EAP = *eap
+			}
 			u.Exposed = res.Summary[0].rarestExposed
 		}
 		for _, h := range res.Hazards {

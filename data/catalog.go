@@ -210,13 +210,6 @@ type RasterSource struct {
 	Classes    []Class `yaml:"classes" json:"classes"`
 }
 
-// Hazard tags a hazard layer with its hazard type and return period, for risk queries.
-type Hazard struct {
-	Type         string `yaml:"type" json:"type"`                   // e.g. "flood"
-	ReturnPeriod int    `yaml:"return_period" json:"return_period"` // years
-	ClassField   string `yaml:"class_field" json:"class_field"`
-}
-
 // LayerSpec is one catalog entry: what a layer is and where its data come from.
 type LayerSpec struct {
 	ID      string  `yaml:"id" json:"id"`
@@ -308,18 +301,23 @@ func ParseCatalog(r io.Reader, dir string) (*Catalog, error) {
 }
 
 // Validate checks every layer: a unique id, one of the 7 themes, all 18 metadata elements, a sane
-// zoom range, typed fields and, for rasters, non-overlapping classes. The error names the layer and
-// the element.
+// zoom range, typed fields, for rasters non-overlapping classes and for hazard layers a complete
+// hazard block (see Hazard) that no other layer maps. The error names the layer and the element,
+// and for a hazard block the line it was written on. A raster hazard layer's source.raster takes
+// the hazard's class field and classes when it leaves them out.
 func (c *Catalog) Validate() error {
 	if len(c.Layers) == 0 {
 		return Invalid("catalog has no layers", "")
 	}
-	seen := map[string]bool{}
+	seen, claimed := map[string]bool{}, map[string]string{}
 	for i := range c.Layers {
 		l := &c.Layers[i]
 		name := l.ID
 		if name == "" {
 			name = fmt.Sprintf("#%d", i+1)
+		}
+		if err := l.checkHazard(name, claimed); err != nil {
+			return err
 		}
 		if element, reason := l.problem(seen); element != "" {
 			return Invalid(fmt.Sprintf("layer %q: %s %s", name, element, reason), "")
@@ -369,9 +367,6 @@ func (l *LayerSpec) problem(seen map[string]bool) (element, reason string) {
 	}
 	if l.KeyField != "" && !fields[l.KeyField] {
 		return "key_field", "must name one of the layer's fields"
-	}
-	if h := l.Hazard; h != nil && (h.Type == "" || h.ReturnPeriod < 1 || !fields[h.ClassField]) {
-		return "hazard", "needs a type, a return_period >= 1 and a class_field among the fields"
 	}
 	return "", ""
 }

@@ -18,6 +18,7 @@ type Entry struct {
 	Geometry string // GeoJSON type of its features: Point, LineString, Polygon, ...
 	MinZoom  int
 	MaxZoom  int
+	Hazard   *data.Hazard // a hazard layer is drawn in its catalog classes' colours and labels
 }
 
 // Class is one colour of a layer: features whose Field equals Value (all features when Field is
@@ -39,15 +40,10 @@ type Def struct {
 	Outline string // fill outline / circle stroke colour
 }
 
-// Colour ramps: sequential ColorBrewer schemes (Blues, YlOrRd, Greens), which read in order for
-// colour-blind users; Dark2 qualitative colours for categories.
+// Colour ramps: sequential ColorBrewer schemes (Greens), which read in order for colour-blind
+// users; Dark2 qualitative colours for categories. Hazard layers are not here: their colours and
+// labels are their catalog classes' (see hazardDef).
 var defs = map[string]Def{
-	"flood_rp10":  floodDef(0.45),
-	"flood_rp25":  floodDef(0.45),
-	"flood_rp100": floodDef(0.45),
-	"heat_stress": {Kind: "fill", Field: "heat_class", Opacity: 0.18, Classes: []Class{
-		{"moderate", "≤ 30 days ≥ 40 °C", "#ffffb2"}, {"high", "31–60 days", "#fecc5c"},
-		{"very_high", "61–90 days", "#fd8d3c"}, {"extreme", "> 90 days", "#e31a1c"}}},
 	"wetlands": {Kind: "fill", Field: "wetland_type", Opacity: 0.6, Classes: []Class{
 		{"riparian", "Riparian wetland", "#74c476"}, {"delta", "Indus delta", "#238b45"}}},
 	"rivers": {Kind: "line", Field: "level", Classes: []Class{
@@ -70,9 +66,18 @@ var defs = map[string]Def{
 		{"Moderate", "Warning: moderate", "#fc9272"}, {"Minor", "Warning: minor", "#fee0d2"}}},
 }
 
-func floodDef(opacity float64) Def {
-	return Def{Kind: "fill", Field: "depth_class", Opacity: opacity, Classes: []Class{
-		{"low", "Flood 0.1–0.5 m", "#c6dbef"}, {"medium", "Flood 0.5–1.5 m", "#6baed6"}, {"high", "Flood > 1.5 m", "#08519c"}}}
+// hazardDef draws a hazard layer's zones in its classes' colours, listed by their labels; a hazard
+// of the climate theme (a climatology covering the whole country) is drawn lighter, so that what
+// lies under it stays readable.
+func hazardDef(l Entry) Def {
+	d := Def{Kind: "fill", Field: l.Hazard.ClassField, Opacity: 0.45}
+	if l.Theme == data.ThemeClimate {
+		d.Opacity = 0.18
+	}
+	for _, c := range l.Hazard.Classes {
+		d.Classes = append(d.Classes, Class{c.ID, c.Label, c.Colour})
+	}
+	return d
 }
 
 // fallback draws a layer the table does not know, by geometry, in its theme's colour.
@@ -83,6 +88,9 @@ var themeColor = map[data.Theme]string{
 
 // DefOf returns how a layer is drawn.
 func DefOf(l Entry) Def {
+	if l.Hazard != nil && len(l.Hazard.Classes) > 0 {
+		return hazardDef(l)
+	}
 	if d, ok := defs[l.ID]; ok {
 		return d
 	}

@@ -13,13 +13,20 @@ import (
 	"github.com/cpec-digital/indus/styles/glyphs"
 )
 
+var flood = &data.Hazard{Kind: "flood", ClassField: "depth_class", Classes: []data.HazardClass{
+	{ID: "low", Label: "Flood 0.1–0.5 m", Colour: "#c6dbef"}, {ID: "medium", Label: "Flood 0.5–1.5 m", Colour: "#6baed6"},
+	{ID: "high", Label: "Flood > 1.5 m", Colour: "#08519c"}}}
+
+var heat = &data.Hazard{Kind: "heat", ClassField: "heat_class", Classes: []data.HazardClass{
+	{ID: "moderate", Label: "≤ 30 days ≥ 40 °C", Colour: "#ffffb2"}, {ID: "extreme", Label: "> 90 days", Colour: "#e31a1c"}}}
+
 var testLayers = []Entry{
-	{ID: "flood_rp100", Theme: data.ThemeHazards, Title: "Flood 100", Geometry: "Polygon"},
+	{ID: "flood_rp100", Theme: data.ThemeHazards, Title: "Flood 100", Geometry: "Polygon", Hazard: flood},
 	{ID: "rivers", Theme: data.ThemeHydrology, Title: "Rivers", Geometry: "LineString"},
 	{ID: "villages", Theme: data.ThemeSocioeconomic, Title: "Villages", Geometry: "Point", MinZoom: 5},
 	{ID: "provinces", Theme: data.ThemeAdmin, Title: "Provinces", Geometry: "Polygon"},
 	{ID: "schools", Theme: data.ThemeInfrastructure, Title: "User layer", Geometry: "MultiPoint"},
-	{ID: "heat_stress", Theme: data.ThemeClimate, Title: "Heat", Geometry: "Polygon"},
+	{ID: "heat_stress", Theme: data.ThemeClimate, Title: "Heat", Geometry: "Polygon", Hazard: heat},
 	{ID: "wetlands", Theme: data.ThemeEcology, Title: "Wetlands", Geometry: "Polygon"},
 	{ID: "places", Theme: data.ThemeSocioeconomic, Title: "Places", Geometry: "Point", MinZoom: 3},
 	{ID: "gauges", Theme: data.ThemeHydrology, Title: "Gauges", Geometry: "Point"},
@@ -193,5 +200,29 @@ func TestLabels(t *testing.T) {
 				t.Errorf("places: %+v", l)
 			}
 		}
+	}
+}
+
+// TestHazardColoursFromCatalog draws a hazard layer the style table does not know in its catalog
+// classes' colours and labels, matched on its class field.
+func TestHazardColoursFromCatalog(t *testing.T) {
+	dust := Entry{ID: "dust", Theme: data.ThemeHazards, Title: "Dust", Geometry: "MultiPolygon", Hazard: &data.Hazard{
+		Kind: "dust_storm", ClassField: "dust_class", Classes: []data.HazardClass{
+			{ID: "some", Label: "Some dust", Colour: "#fee391"}, {ID: "thick", Label: "Thick dust", Colour: "#993404"}}}}
+	st, err := Style("hazards", []Entry{dust}, "http://x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(st["layers"])
+	if want := `"fill-color":["match",["get","dust_class"],"some","#fee391","thick","#993404","#993404"],"fill-opacity":0.45`; !strings.Contains(string(b), want) {
+		t.Errorf("style layers %s\nlack %s", b, want)
+	}
+	lg := Legend([]Entry{dust})
+	if len(lg) != 1 || lg[0].Field != "dust_class" || len(lg[0].Items) != 2 || lg[0].Items[1] != (LegendItem{Label: "Thick dust", Color: "#993404", Value: "thick"}) {
+		t.Errorf("legend %+v", lg)
+	}
+	heatDef := DefOf(Entry{ID: "heat_stress", Theme: data.ThemeClimate, Hazard: heat})
+	if heatDef.Opacity != 0.18 || heatDef.Classes[0].Color != "#ffffb2" {
+		t.Errorf("a climate hazard is drawn %+v", heatDef)
 	}
 }

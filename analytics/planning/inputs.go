@@ -3,6 +3,7 @@ package planning
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/paulmach/orb"
@@ -103,17 +104,17 @@ func (p *Planner) build(set *indexes.Set, l *indexes.Layer, hazards []*indexes.L
 	return in, nil
 }
 
-// floodLayers are the hazard layers of the configured type that who may read, by increasing
-// return period.
+// floodLayers are the hazard layers of the configured kind and the historical scenario that who
+// may read, by increasing return period.
 func (p *Planner) floodLayers(set *indexes.Set, who *access.Principal) []*indexes.Layer {
 	var hazards []*indexes.Layer
 	for _, l := range set.Visible(who) {
-		if h := l.Spec.Hazard; h != nil && h.Type == p.cfg.HazardType && h.ReturnPeriod > 0 && l.Shape() == data.Polygons {
+		if h := l.Spec.Hazard; h != nil && h.Kind == p.cfg.HazardType && h.Historical() && h.ReturnPeriod() > 0 && l.Shape() == data.Polygons {
 			hazards = append(hazards, l)
 		}
 	}
 	slices.SortStableFunc(hazards, func(a, b *indexes.Layer) int {
-		return cmp.Compare(a.Spec.Hazard.ReturnPeriod, b.Spec.Hazard.ReturnPeriod)
+		return cmp.Compare(a.Spec.Hazard.ReturnPeriod(), b.Spec.Hazard.ReturnPeriod())
 	})
 	return hazards
 }
@@ -138,7 +139,7 @@ func floodZones(hazards []*indexes.Layer, vs []fibre.Village) {
 				if !pp.Contains(v.Point) {
 					return true
 				}
-				v.FloodRP = h.Spec.Hazard.ReturnPeriod
+				v.FloodRP = int(math.Round(h.Spec.Hazard.ReturnPeriod()))
 				if class >= 0 {
 					v.FloodClass = h.Value(i, class).String()
 				}

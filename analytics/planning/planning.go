@@ -29,7 +29,7 @@ type Config struct {
 	PopulationField string // [population]
 	FibreField      string // boolean: already on the fibre network [fibre]
 	BackboneLayer   string // lines used as connection points when weights.backbone is 1 [cpec_routes]
-	HazardType      string // hazard layers that give a village its flood return period and class [flood]
+	HazardType      string // hazard kind whose historical layers give a village its flood return period and class [flood]
 }
 
 // DefaultConfig returns the defaults for the Pakistan catalog.

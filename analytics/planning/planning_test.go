@@ -28,7 +28,7 @@ func testSet() *indexes.Set {
 	flood := func(rp int, zone orb.Polygon, class string) *data.Layer {
 		return data.NewLayer(&data.LayerSpec{ID: "flood_rp" + map[int]string{10: "10", 100: "100"}[rp], Theme: data.ThemeHazards, MaxZoom: 14,
 			Fields: []data.Field{{Name: "depth_class", Type: data.FieldString}},
-			Hazard: &data.Hazard{Type: "flood", ReturnPeriod: rp, ClassField: "depth_class"}},
+			Hazard: &data.Hazard{Kind: "flood", Frequency: &data.Frequency{ReturnPeriod: float64(rp)}, ClassField: "depth_class"}},
 			[]data.Feature{{ID: 1, Geometry: zone, Properties: map[string]any{"depth_class": class}}})
 	}
 	prov := data.NewLayer(&data.LayerSpec{ID: "provinces", Theme: data.ThemeAdmin, MaxZoom: 14, KeyField: "code",

@@ -38,7 +38,7 @@ type Config struct {
 	DownLonField  string        // [downstream_lon]
 	DownLatField  string        // [downstream_lat]
 	AdminLayer    string        // province of a station [provinces]
-	HazardType    string        // hazard layers the warning area comes from [flood]
+	HazardType    string        // hazard kind whose historical layers the warning area comes from [flood]
 	ReachBufferKm float64       // half-width of the reach corridor [20]
 	ExpiresAfter  time.Duration // CAP expires = sent + this [24h]
 	MaxFuture     time.Duration // readings observed later than now + this (clock skew) are refused [2 min]
@@ -629,7 +629,7 @@ func (s *Service) area(st *Station, rp int) (orb.Ring, string) {
 	pts := []orb.Point{st.Point}
 	var hazard *indexes.Layer
 	for _, l := range set.Visible(nil) { // warnings are public: a restricted layer never feeds them
-		if h := l.Spec.Hazard; h != nil && h.Type == s.cfg.HazardType && h.ReturnPeriod == rp {
+		if h := l.Spec.Hazard; h != nil && h.Kind == s.cfg.HazardType && h.Historical() && h.ReturnPeriod() == float64(rp) {
 			hazard = l
 		}
 	}

@@ -36,7 +36,7 @@ func fixture() *indexes.Set {
 	flood := func(rp int) *data.Layer {
 		return data.NewLayer(&data.LayerSpec{ID: fmt.Sprintf("flood_rp%d", rp), Theme: data.ThemeHazards, MaxZoom: 14,
 			Fields: []data.Field{{Name: "depth_class", Type: data.FieldString}},
-			Hazard: &data.Hazard{Type: "flood", ReturnPeriod: rp, ClassField: "depth_class"}},
+			Hazard: &data.Hazard{Kind: "flood", Frequency: &data.Frequency{ReturnPeriod: float64(rp)}, ClassField: "depth_class"}},
 			[]data.Feature{{ID: 1, Geometry: zone, Properties: map[string]any{"depth_class": "high"}}})
 	}
 	var gaugeFields []data.Field

@@ -149,7 +149,7 @@ func impactSet() *indexes.Set {
 	}
 	buildings := data.NewLayer(&data.LayerSpec{ID: "buildings", Theme: data.ThemeSocioeconomic, MaxZoom: 14}, blds)
 	flood := data.NewLayer(&data.LayerSpec{ID: "flood_rp100", Theme: data.ThemeHazards, MaxZoom: 14,
-		Fields: []data.Field{{Name: "depth_class", Type: data.FieldString}}, Hazard: &data.Hazard{Type: "flood", ReturnPeriod: 100, ClassField: "depth_class"}},
+		Fields: []data.Field{{Name: "depth_class", Type: data.FieldString}}, Hazard: &data.Hazard{Kind: "flood", Frequency: &data.Frequency{ReturnPeriod: 100}, ClassField: "depth_class"}},
 		[]data.Feature{{ID: 1, Geometry: orb.Polygon{{{68, 26}, {68.5, 26}, {68.5, 27}, {68, 27}, {68, 26}}}, Properties: map[string]any{"depth_class": "high"}}})
 	return indexes.Build(&data.Dataset{Catalog: &data.Catalog{}, Layers: []*data.Layer{flood, villages, facilities, routes, buildings}, Version: "t1"})
 }

@@ -82,14 +82,15 @@ type Collections struct {
 // Collection describes one collection. (Fields are in the JSON key order the API has always
 // written.)
 type Collection struct {
-	CRS         []string   `json:"crs"`
-	Description string     `json:"description"`
-	Extent      *Extent    `json:"extent,omitempty"`
-	ID          string     `json:"id"`
-	ItemType    string     `json:"itemType"`
-	Links       []Link     `json:"links"`
-	Theme       data.Theme `json:"theme"`
-	Title       string     `json:"title"`
+	CRS         []string     `json:"crs"`
+	Description string       `json:"description"`
+	Extent      *Extent      `json:"extent,omitempty"`
+	Hazard      *data.Hazard `json:"hazard,omitempty"` // what a hazard layer maps (kind, classes, frequency, scenario)
+	ID          string       `json:"id"`
+	ItemType    string       `json:"itemType"`
+	Links       []Link       `json:"links"`
+	Theme       data.Theme   `json:"theme"`
+	Title       string       `json:"title"`
 }
 
 // Extent is a collection's spatial extent, in CRS84.
@@ -130,7 +131,7 @@ func (s *Service) Collection(id, base string, who *access.Principal) (*Collectio
 func collection(l *indexes.Layer, base string) Collection {
 	self := base + "/collections/" + l.Spec.ID
 	c := Collection{ID: l.Spec.ID, Title: l.Spec.Metadata.Title, Description: l.Spec.Metadata.Abstract,
-		Theme: l.Spec.Theme, ItemType: "feature", CRS: []string{CRS84},
+		Theme: l.Spec.Theme, ItemType: "feature", CRS: []string{CRS84}, Hazard: l.Spec.Hazard,
 		Links: []Link{
 			{Rel: "self", Href: self, Type: "application/json", Title: "this collection"},
 			{Rel: "items", Href: self + "/items", Type: geoJSON, Title: "its features"},

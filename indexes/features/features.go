@@ -51,7 +51,7 @@ func (s *Service) StyleEntries(who *access.Principal) []styles.Entry {
 	var out []styles.Entry
 	for _, l := range s.current().Visible(who) {
 		out = append(out, styles.Entry{ID: l.Spec.ID, Theme: l.Spec.Theme, Title: l.Spec.Metadata.Title,
-			Geometry: l.GeometryType(), MinZoom: l.Spec.MinZoom, MaxZoom: l.Spec.MaxZoom})
+			Geometry: l.GeometryType(), MinZoom: l.Spec.MinZoom, MaxZoom: l.Spec.MaxZoom, Hazard: l.Spec.Hazard})
 	}
 	return out
 }

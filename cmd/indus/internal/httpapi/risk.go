@@ -35,7 +35,7 @@ func (s *Server) riskArea(c *fiber.Ctx) error {
 		func() ([]byte, error) { return analytics.ExposedGeoJSON(res) })
 }
 
-// riskPoint serves GET /risk/point?lon=&lat=.
+// riskPoint serves GET /risk/point?lon=&lat=&hazard=&scenario=&horizon=.
 func (s *Server) riskPoint(c *fiber.Ctx) error {
 	lon, err := floatParam(c, "lon")
 	if err != nil {
@@ -45,7 +45,11 @@ func (s *Server) riskPoint(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.risk.Point(lon, lat, who(c))
+	sel, err := hazardSelector(c)
+	if err != nil {
+		return err
+	}
+	res, err := s.risk.PointFor(lon, lat, sel, who(c))
 	if err != nil {
 		return err
 	}
@@ -53,10 +57,13 @@ func (s *Server) riskPoint(c *fiber.Ctx) error {
 	return c.JSON(res)
 }
 
-// riskRank serves GET /risk/rank?admin=&hazard=&metric=.
+// riskRank serves GET /risk/rank?admin=&hazard=&scenario=&horizon=&metric=.
 func (s *Server) riskRank(c *fiber.Ctx) error {
-	res, err := s.risk.Rank(c.UserContext(), strings.Clone(c.Query("admin")),
-		strings.Clone(c.Query("hazard")), strings.Clone(c.Query("metric")), who(c))
+	sel, err := hazardSelector(c)
+	if err != nil {
+		return err
+	}
+	res, err := s.risk.RankFor(c.UserContext(), strings.Clone(c.Query("admin")), sel, strings.Clone(c.Query("metric")), who(c))
 	if err != nil {
 		return err
 	}

@@ -217,7 +217,7 @@ func must[T any](v T, err error) T {
 func riskSet() *indexes.Set {
 	flood := data.LayerSpec{ID: "flood", Theme: data.ThemeHazards, MaxZoom: 14,
 		Fields: []data.Field{{Name: "depth_class", Type: data.FieldString}},
-		Hazard: &data.Hazard{Type: "flood", ReturnPeriod: 100, ClassField: "depth_class"}}
+		Hazard: &data.Hazard{Kind: "flood", Frequency: &data.Frequency{ReturnPeriod: 100}, ClassField: "depth_class"}}
 	vill := data.LayerSpec{ID: "villages", Theme: data.ThemeSocioeconomic, MaxZoom: 14,
 		Fields:   []data.Field{{Name: "population", Type: data.FieldInteger}},
 		Metadata: data.Metadata{RiskRole: data.RoleExposure}}
