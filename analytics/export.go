@@ -1,6 +1,7 @@
 package analytics
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -64,8 +65,8 @@ func splitCol(k string) (string, string) {
 }
 
 // ExposedGeoJSON returns the hazard zones clipped to the query area and the exposed point features
-// inside them, as a GeoJSON FeatureCollection.
-func ExposedGeoJSON(res *AreaResult) ([]byte, error) {
+// inside them, as a GeoJSON FeatureCollection, within ctx's deadline.
+func ExposedGeoJSON(ctx context.Context, res *AreaResult) ([]byte, error) {
 	set := res.set
 	fc := geojson.NewFeatureCollection()
 	var pointLayers []*indexes.Layer
@@ -77,6 +78,9 @@ func ExposedGeoJSON(res *AreaResult) ([]byte, error) {
 	sort.Slice(pointLayers, func(i, j int) bool { return pointLayers[i].Spec.ID < pointLayers[j].Spec.ID })
 	for _, h := range res.Hazards {
 		for _, pc := range h.pieces {
+			if err := deadline(ctx); err != nil {
+				return nil, err
+			}
 			shape, area, err := h.zones.clipped(pc, res.Query)
 			if err != nil {
 				return nil, err
@@ -124,9 +128,52 @@ func (z *zones) clipped(pc piece, q *Query) (orb.MultiPolygon, float64, error) {
 	if pc.rel == inside {
 		return mp, z.areas[pc.index], nil
 	}
-	out, err := geo.NewOperand(mp).Intersect(q.operand())
+	out, err := q.intersect(geo.NewOperand(mp), z.pieces.FeatureBound(pc.index))
 	if err != nil {
 		return nil, 0, &data.Error{Kind: data.KindInternal, Msg: "overlay failed", Err: err}
 	}
 	return out, geo.IntersectionAreaM2(z.shapes[pc.index], q.shape) / 1e6, nil
+}
+
+// wholeBelow is the number of vertices under which a query is overlaid whole. An overlay reads
+// (and nodes) every edge of both operands, so a larger query is cut once into parts of at most
+// partVertices (geo.Subdivide) and a piece is overlaid with the parts near it only: overlaying a
+// 10,000-vertex query whole with each of thousands of zone pieces never finished.
+const (
+	wholeBelow   = 512
+	partVertices = 256
+)
+
+// queryPart is a part of a large query, prepared for overlays.
+type queryPart struct {
+	bound orb.Bound
+	op    geo.Operand
+}
+
+// intersect is the intersection of the query with an operand of bbox b: with the whole query when
+// it is small, else with the parts of the query that meet b, side by side (a zone is then split
+// along the cuts; merging them with an overlay would move their vertices, by up to 0.04 % of the
+// area on a 10,000-vertex star).
+func (q *Query) intersect(o geo.Operand, b orb.Bound) (orb.MultiPolygon, error) {
+	if q.vertices < wholeBelow {
+		return o.Intersect(q.operand())
+	}
+	q.partsOnce.Do(func() {
+		for _, p := range q.Shape {
+			for _, part := range geo.Subdivide(p, partVertices) {
+				q.parts = append(q.parts, queryPart{part.Bound(), geo.NewOperand(part)})
+			}
+		}
+	})
+	var out []orb.Polygon
+	for _, part := range q.parts {
+		if part.bound.Intersects(b) {
+			polys, err := o.Intersect(part.op)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, polys...)
+		}
+	}
+	return out, nil
 }

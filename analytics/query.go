@@ -53,18 +53,21 @@ type Corridor struct {
 
 // Query is a validated query area.
 type Query struct {
-	Kind     string           `json:"type"` // polygon, bbox, admin, corridor
-	AreaKm2  float64          `json:"area_km2"`
-	Bound    orb.Bound        `json:"-"`
-	Shape    orb.MultiPolygon `json:"-"`
-	Warnings []string         `json:"warnings,omitempty"`
-	op       geo.Operand      // for overlays (the GeoJSON export); see operand
-	opOnce   sync.Once
-	prep     *geo.Prepared // for points, lines and bboxes
-	shape    *geo.Shape    // for exact intersection areas
-	found    map[*indexes.Layer]*members
-	km2      map[*indexes.Layer][]float64 // feature areas of warmed polygon layers
-	unit     *unitRef                     // the admin unit, for a query of one
+	Kind      string           `json:"type"` // polygon, bbox, admin, corridor
+	AreaKm2   float64          `json:"area_km2"`
+	Bound     orb.Bound        `json:"-"`
+	Shape     orb.MultiPolygon `json:"-"`
+	Warnings  []string         `json:"warnings,omitempty"`
+	op        geo.Operand      // for overlays (the GeoJSON export); see operand
+	opOnce    sync.Once
+	prep      *geo.Prepared // for points, lines and bboxes
+	shape     *geo.Shape    // for exact intersection areas
+	found     map[*indexes.Layer]*members
+	km2       map[*indexes.Layer][]float64 // feature areas of warmed polygon layers
+	unit      *unitRef                     // the admin unit, for a query of one
+	vertices  int                          // of Shape
+	parts     []queryPart                  // a large query cut for overlays; see intersect
+	partsOnce sync.Once
 }
 
 // unitRef names a feature of an admin layer.
@@ -290,6 +293,9 @@ func (q *Query) finish() error {
 		return &data.Error{Kind: data.KindTooLarge, Msg: "area too large", Detail: fmt.Sprintf("%.0f km²; the limit is %.0f km²", q.AreaKm2, MaxQueryAreaKm2)}
 	}
 	q.Bound = q.Shape.Bound()
+	for _, p := range q.Shape {
+		q.vertices += geo.Vertices(p)
+	}
 	q.prep = geo.Prepare(q.Shape)
 	q.shape = geo.NewShape(q.Shape)
 	return nil

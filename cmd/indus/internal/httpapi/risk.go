@@ -33,7 +33,7 @@ func (s *Server) riskArea(c *fiber.Ctx) error {
 	s.noteRead(c, note{layers: res.Layers(), bbox: req.BBox})
 	return sendExport(c, format, "indus-risk-area", res,
 		func(w io.Writer) error { return analytics.WriteCSV(w, res) },
-		func() ([]byte, error) { return analytics.ExposedGeoJSON(res) })
+		func() ([]byte, error) { return analytics.ExposedGeoJSON(c.UserContext(), res) })
 }
 
 // riskPoint serves GET /risk/point?lon=&lat=.
