@@ -112,3 +112,75 @@ func TestExportLargeQuery(t *testing.T) {
 		t.Errorf("stopped after %s", d)
 	}
 }
+
+// buildingsEngine is gridEngine's hazard layer (50×50 squares of 0.04°, 2°×2°) with n building
+// footprints of about 10 m seeded over it, warmed as the server warms it.
+func buildingsEngine(t testing.TB, n int) *Engine {
+	base := gridEngine(50).current()
+	spec := &data.LayerSpec{ID: "buildings", Theme: data.ThemeInfrastructure, MaxZoom: 14,
+		Metadata: data.Metadata{RiskRole: data.RoleExposure}}
+	r := rand.New(rand.NewPCG(3, 4))
+	feats := make([]data.Feature, n)
+	for i := range feats {
+		w, s := 68+2*r.Float64(), 26+2*r.Float64()
+		feats[i] = data.Feature{ID: uint64(i + 1), Geometry: box(w, s, w+0.0001, s+0.0001)}
+	}
+	layers := []*data.Layer{base.Dataset.Layers[0], data.NewLayer(spec, feats)}
+	cat := &data.Catalog{}
+	for _, l := range layers {
+		cat.Layers = append(cat.Layers, *l.Spec)
+	}
+	set := indexes.Build(&data.Dataset{Catalog: cat, Layers: layers, Version: "buildings"})
+	e := NewEngine(DefaultConfig(), func() *indexes.Set { return set })
+	if err := e.Warm(set); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// A box holding 300,000 buildings is answered when the deadline leaves three times the time it
+// takes (issue 20, item 9: the estimate, 3 µs a building, refused 2°×2° boxes of millions that
+// answer in well under a second).
+func TestEstimateNotTooHigh(t *testing.T) {
+	e := buildingsEngine(t, 300_000)
+	r := &AreaRequest{BBox: []float64{68.01, 26.01, 69.99, 27.99}}
+	took := time.Duration(math.MaxInt64)
+	for range 2 {
+		start := time.Now()
+		if _, err := e.Area(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+		took = min(took, time.Since(start))
+	}
+	c, err := e.Estimate(context.Background(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("took %s, estimate %s", took, c.Estimate)
+	ctx, cancel := context.WithTimeout(context.Background(), max(3*took, 300*time.Millisecond))
+	defer cancel()
+	if _, err := e.Area(ctx, r); err != nil {
+		t.Errorf("with %s to go: %v", max(3*took, 300*time.Millisecond), err)
+	}
+}
+
+// A corridor whose buffer takes 2,000 overlays is refused at once when they would not fit in the
+// deadline, before any is done (before: the buffer was built first, however long it took).
+func TestBufferCostCounted(t *testing.T) {
+	line := make(orb.LineString, 2000)
+	for i := range line {
+		line[i] = orb.Point{68 + 0.00005*float64(i), 27 + 0.003*float64(i%2)}
+	}
+	g, _ := json.Marshal(geojson.NewGeometry(line))
+	r := &AreaRequest{Geometry: g, BufferM: 50_000}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err := engine().Area(ctx, r)
+	if data.KindOf(err) != data.KindTooLarge {
+		t.Errorf("err %v, want a 413", err)
+	}
+	if d := time.Since(start); d > 500*time.Millisecond {
+		t.Errorf("refused after %s", d)
+	}
+}

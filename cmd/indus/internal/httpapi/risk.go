@@ -25,7 +25,7 @@ func (s *Server) riskArea(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	req.Who = who(c)
+	req.Who, req.Export = who(c), format == "geojson"
 	res, err := s.risk.Area(c.UserContext(), req)
 	if err != nil {
 		return err
