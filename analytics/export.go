@@ -81,7 +81,7 @@ func ExposedGeoJSON(ctx context.Context, res *AreaResult) ([]byte, error) {
 			if err := deadline(ctx); err != nil {
 				return nil, err
 			}
-			shape, area, err := h.zones.clipped(pc, res.Query)
+			shape, area, err := h.zones.clipped(ctx, pc, res.Query)
 			if err != nil {
 				return nil, err
 			}
@@ -123,12 +123,15 @@ func ExposedGeoJSON(ctx context.Context, res *AreaResult) ([]byte, error) {
 
 // clipped is a zone piece inside the query, as polygons (an overlay when it crosses the query's
 // edge), and its area.
-func (z *zones) clipped(pc piece, q *Query) (orb.MultiPolygon, float64, error) {
+func (z *zones) clipped(ctx context.Context, pc piece, q *Query) (orb.MultiPolygon, float64, error) {
 	mp := geo.Polygons(z.pieces.Geometry(pc.index))
 	if pc.rel == inside {
 		return mp, z.areas[pc.index], nil
 	}
-	out, err := q.intersect(geo.NewOperand(mp), z.pieces.FeatureBound(pc.index))
+	out, err := q.intersect(ctx, geo.NewOperand(mp), z.pieces.FeatureBound(pc.index))
+	if ctx.Err() != nil {
+		return nil, 0, deadline(ctx)
+	}
 	if err != nil {
 		return nil, 0, &data.Error{Kind: data.KindInternal, Msg: "overlay failed", Err: err}
 	}
@@ -154,17 +157,21 @@ type queryPart struct {
 // it is small, else with the parts of the query that meet b, side by side (a zone is then split
 // along the cuts; merging them with an overlay would move their vertices, by up to 0.04 % of the
 // area on a 10,000-vertex star).
-func (q *Query) intersect(o geo.Operand, b orb.Bound) (orb.MultiPolygon, error) {
+func (q *Query) intersect(ctx context.Context, o geo.Operand, b orb.Bound) (orb.MultiPolygon, error) {
 	if q.vertices < wholeBelow {
 		return o.Intersect(q.operand())
 	}
-	q.partsOnce.Do(func() {
+	if q.parts == nil {
 		for _, p := range q.Shape {
-			for _, part := range geo.Subdivide(p, partVertices) {
+			parts, err := geo.SubdivideContext(ctx, p, partVertices)
+			if err != nil {
+				return nil, err
+			}
+			for _, part := range parts {
 				q.parts = append(q.parts, queryPart{part.Bound(), geo.NewOperand(part)})
 			}
 		}
-	})
+	}
 	var out []orb.Polygon
 	for _, part := range q.parts {
 		if part.bound.Intersects(b) {

@@ -14,8 +14,11 @@ import (
 // The work an area query does, counted before it is done (from the index pages alone, without
 // reading a feature): the features of the exposure layers' pages wholly inside the query and
 // across its edge (each read once for the whole area and once per hazard layer), the hazard zone
-// pieces inside it and across its edge, the overlays a corridor's buffer needs, and for a GeoJSON
-// export the zone pieces it overlays with the query.
+// pieces inside it and across its edge, the query's vertices (once per pass, and times the zone
+// pieces and features at its edge, whose exact areas walk the query's edges near them), the overlays a
+// corridor's buffer needs, and for a GeoJSON export the zone pieces it overlays with the query
+// (each with the query's vertices, or a part's when the query is cut) and the query's vertices
+// when it is cut.
 const (
 	termInPoint = iota
 	termInLine
@@ -25,35 +28,50 @@ const (
 	termEdgePolygon
 	termPieceIn
 	termPieceEdge
+	termQueryVertex
+	termPieceEdgeVertex
+	termEdgeVertex
 	termBufferOverlay
 	termExportPiece
+	termExportVertex
+	termCutVertex
 	termQuery
 	nTerms
 )
 
-// TermNames names the terms of the cost model (benchmarks --calibrate reports them).
-func TermNames() []string {
+// CostModel names the terms of the cost model and gives their unit costs (benchmarks
+// --calibrate reports them).
+func CostModel() (names []string, units []time.Duration) {
+	u := unitCosts()
 	return []string{"inside point", "inside line", "inside polygon", "edge point", "edge line", "edge polygon",
-		"zone piece inside", "zone piece at edge", "buffer overlay", "export piece", "query"}
+		"zone piece inside", "zone piece at edge", "query vertex", "zone piece at edge × query vertex",
+		"edge feature × query vertex", "buffer overlay", "export piece",
+		"export piece vertex", "cut query vertex", "query"}, u[:]
 }
 
-// unitCosts is the time one unit of each term takes on the 2-core reference machine, fitted by
-// `go run ./benchmarks --calibrate` (non-negative least squares on the relative error) over the
-// benchmark areas, bboxes of 0.1° to 4°, corridors, stars of up to 9,999 vertices and exports, on
-// the default dataset and on 1M buildings.
+// unitCosts is the time one unit of each term takes on the 2-core reference machine (CPU time),
+// fitted by `go run ./benchmarks --calibrate` (non-negative least squares on the relative error)
+// over the benchmark areas, bboxes of 0.1° to 4°, corridors, stars of up to 9,999 vertices and
+// exports, on the default dataset and on 1M buildings, and rounded. Cutting a large query for an
+// export costs from 10 µs to 400 µs a vertex depending on its shape: the estimate takes 150 µs.
 func unitCosts() [nTerms]time.Duration {
 	return [nTerms]time.Duration{
-		termInPoint:       50 * time.Nanosecond,
-		termInLine:        2 * time.Microsecond,
-		termInPolygon:     100 * time.Nanosecond,
-		termEdgePoint:     300 * time.Nanosecond,
-		termEdgeLine:      20 * time.Microsecond,
-		termEdgePolygon:   3 * time.Microsecond,
-		termPieceIn:       1 * time.Microsecond,
-		termPieceEdge:     100 * time.Microsecond,
-		termBufferOverlay: 1300 * time.Microsecond,
-		termExportPiece:   2 * time.Millisecond,
-		termQuery:         1 * time.Millisecond,
+		termInPoint:         270 * time.Nanosecond,
+		termInLine:          1 * time.Microsecond,
+		termInPolygon:       60 * time.Nanosecond,
+		termEdgePoint:       130 * time.Nanosecond,
+		termEdgeLine:        2 * time.Microsecond,
+		termEdgePolygon:     150 * time.Nanosecond,
+		termPieceIn:         100 * time.Nanosecond,
+		termPieceEdge:       170 * time.Nanosecond,
+		termQueryVertex:     160 * time.Nanosecond,
+		termPieceEdgeVertex: 10 * time.Nanosecond,
+		termEdgeVertex:      1 * time.Nanosecond,
+		termBufferOverlay:   400 * time.Microsecond,
+		termExportPiece:     52 * time.Microsecond,
+		termExportVertex:    960 * time.Nanosecond,
+		termCutVertex:       150 * time.Microsecond,
+		termQuery:           20 * time.Microsecond,
 	}
 }
 
@@ -75,9 +93,10 @@ func (c *Cost) total() time.Duration {
 
 // count adds the work of the query q (exposure layers exp, hazard layers haz) to c.
 func (e *Engine) count(c *Cost, set *indexes.Set, q *Query, haz, exp []*indexes.Layer, export bool) {
-	passes := float64(1 + len(haz))
+	passes, v := float64(1+len(haz)), float64(q.vertices)
 	for _, l := range exp {
 		in, edge := pagesIn(l, q)
+		c.Terms[termEdgeVertex] += passes * float64(edge) * v
 		k := termInPolygon
 		switch l.Shape() {
 		case data.Points:
@@ -92,10 +111,16 @@ func (e *Engine) count(c *Cost, set *indexes.Set, q *Query, haz, exp []*indexes.
 		in, edge := pagesIn(e.zones(set, h).pieces, q)
 		c.Terms[termPieceIn] += float64(in)
 		c.Terms[termPieceEdge] += float64(edge)
+		c.Terms[termPieceEdgeVertex] += float64(edge) * v
 		if export {
 			c.Terms[termExportPiece] += float64(edge)
+			c.Terms[termExportVertex] += float64(edge * min(q.vertices, wholeBelow))
 		}
 	}
+	if export && q.vertices >= wholeBelow {
+		c.Terms[termCutVertex] = float64(q.vertices)
+	}
+	c.Terms[termQueryVertex] = passes * v
 	c.Terms[termQuery]++
 }
 

@@ -190,39 +190,73 @@ func calibrationRequests(in *inputs) []calibrationRequest {
 	return out
 }
 
-// printCalibration prints the distribution of measured (CPU) over estimated time, and the unit
-// costs a fit would choose.
+// printCalibration prints the distribution of measured (CPU) over estimated time, over all the
+// requests and over those that take 1 ms or more (an estimate matters when it nears a deadline of
+// seconds), the worst, and the unit costs a fit would choose with their distribution.
 func printCalibration(rows []calibration) {
-	var ratios []float64
-	for _, r := range rows {
-		ratios = append(ratios, r.CPUMs/math.Max(r.EstimateMs, 1e-3))
+	names, current := analytics.CostModel()
+	ns := make([]float64, len(current))
+	for k, u := range current {
+		ns[k] = float64(u)
 	}
-	slices.Sort(ratios)
-	q := func(f float64) float64 { return ratios[int(f*float64(len(ratios)-1))] }
-	fmt.Printf("%d requests: measured/estimated min %.2f, p10 %.2f, median %.2f, p90 %.2f, max %.2f\n",
-		len(ratios), q(0), q(0.1), q(0.5), q(0.9), q(1))
+	fmt.Println("with the unit costs in analytics:")
+	printRatios(rows, func(r calibration) float64 { return predict(r, ns) / 1e6 })
 	units := fitUnits(rows)
-	for k, name := range analytics.TermNames() {
+	fmt.Println("fitted unit costs:")
+	for k, name := range names {
 		fmt.Printf("  %-20s %12.0f ns\n", name, units[k])
+	}
+	printRatios(rows, func(r calibration) float64 { return predict(r, units) / 1e6 })
+}
+
+func printRatios(rows []calibration, estimate func(calibration) float64) {
+	for _, least := range []float64{0, 1} {
+		var ratios []float64
+		worst, worstName := 1.0, ""
+		for _, r := range rows {
+			if r.CPUMs < least {
+				continue
+			}
+			x := r.CPUMs / math.Max(estimate(r), 1e-3)
+			ratios = append(ratios, x)
+			if d := math.Max(x, 1/x); d > worst {
+				worst, worstName = d, fmt.Sprintf("%s, %s: measured %.1f ms, estimated %.1f ms", r.Dataset, r.Name, r.CPUMs, estimate(r))
+			}
+		}
+		slices.Sort(ratios)
+		q := func(f float64) float64 { return ratios[int(f*float64(len(ratios)-1))] }
+		within := 0
+		for _, x := range ratios {
+			if x >= 0.5 && x <= 2 {
+				within++
+			}
+		}
+		fmt.Printf("  %d requests of %g ms or more: measured/estimated min %.2f, p10 %.2f, median %.2f, p90 %.2f, max %.2f; %d within 2×; worst: %s\n",
+			len(ratios), least, q(0), q(0.1), q(0.5), q(0.9), q(1), within, worstName)
 	}
 }
 
-// fitUnits fits non-negative unit costs (ns) minimizing Σ((estimate − measured)/measured)², by
-// projected coordinate descent.
+func predict(r calibration, units []float64) float64 {
+	p := 0.0
+	for j, u := range units {
+		p += r.Terms[j] * u
+	}
+	return p
+}
+
+// fitUnits fits non-negative unit costs (ns) minimizing Σ((estimate − measured)/max(measured,
+// 1 ms))², by projected coordinate descent.
 func fitUnits(rows []calibration) []float64 {
-	n := len(analytics.TermNames())
+	names, _ := analytics.CostModel()
+	n := len(names)
 	w := make([]float64, n)
-	for range 2000 {
+	for range 3000 {
 		for k := range n {
 			var num, den float64
 			for _, r := range rows {
-				m := r.CPUMs * 1e6
-				pred := 0.0
-				for j := range n {
-					pred += r.Terms[j] * w[j]
-				}
+				m := math.Max(r.CPUMs, 1) * 1e6
 				x := r.Terms[k] / m
-				num += x * (1 - (pred-r.Terms[k]*w[k])/m)
+				num += x * (r.CPUMs*1e6/m - (predict(r, w)-r.Terms[k]*w[k])/m)
 				den += x * x
 			}
 			if den > 0 {
