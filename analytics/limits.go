@@ -53,7 +53,7 @@ func CostModel() (names []string, units []time.Duration) {
 // fitted by `go run ./benchmarks --calibrate` (non-negative least squares on the relative error)
 // over the benchmark areas, bboxes of 0.1° to 4°, corridors, stars of up to 9,999 vertices and
 // exports, on the default dataset and on 1M buildings, and rounded. Cutting a large query for an
-// export costs from 10 µs to 400 µs a vertex depending on its shape: the estimate takes 150 µs.
+// export costs from 10 µs to 400 µs a vertex depending on its shape: the estimate takes the most.
 func unitCosts() [nTerms]time.Duration {
 	return [nTerms]time.Duration{
 		termInPoint:         270 * time.Nanosecond,
@@ -70,7 +70,7 @@ func unitCosts() [nTerms]time.Duration {
 		termBufferOverlay:   400 * time.Microsecond,
 		termExportPiece:     52 * time.Microsecond,
 		termExportVertex:    960 * time.Nanosecond,
-		termCutVertex:       150 * time.Microsecond,
+		termCutVertex:       400 * time.Microsecond,
 		termQuery:           20 * time.Microsecond,
 	}
 }
