@@ -164,16 +164,16 @@ func TestEstimateNotTooHigh(t *testing.T) {
 	}
 }
 
-// A corridor whose buffer takes 2,000 overlays (about 0.8 s) is refused at once when they would not
+// A corridor whose buffer takes 10,000 overlays (about 4 s) is refused at once when they would not
 // fit in the deadline, before any is done (before: the buffer was built first, however long it took).
 func TestBufferCostCounted(t *testing.T) {
-	line := make(orb.LineString, 2000)
+	line := make(orb.LineString, 9999)
 	for i := range line {
-		line[i] = orb.Point{68 + 0.00005*float64(i), 27 + 0.003*float64(i%2)}
+		line[i] = orb.Point{68 + 0.00005*float64(i), 27 + 0.0012*float64(i%2)}
 	}
 	g, _ := json.Marshal(geojson.NewGeometry(line))
-	r := &AreaRequest{Geometry: g, BufferM: 50_000}
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	r := &AreaRequest{Geometry: g, BufferM: 20_000}
+	ctx, cancel := context.WithTimeout(context.Background(), slowdown*500*time.Millisecond)
 	defer cancel()
 	start := time.Now()
 	_, err := engine().Area(ctx, r)

@@ -9,7 +9,9 @@ import (
 
 // Simplify returns the vertices of line that Douglas–Peucker keeps at a tolerance of tolM metres:
 // every vertex dropped is within tolM of the segment that replaces it, so the simplified line is
-// within tolM (Hausdorff distance) of line. Distances are measured in the tangent plane at the
+// within tolM (Hausdorff distance) of line. A stretch with a vertex beyond tolM is split at its
+// farthest vertex, or at its middle one when the farthest lies in its first or last quarter, so
+// that it takes n·log n distances at most. Distances are measured in the tangent plane at the
 // vertex measured (lon/lat segments are straight in it). It checks ctx every 1,024 distances.
 func Simplify(ctx context.Context, line []orb.Point, tolM float64) ([]orb.Point, error) {
 	if len(line) < 3 || !(tolM > 0) {
@@ -35,6 +37,9 @@ func Simplify(ctx context.Context, line []orb.Point, tolM float64) ([]orb.Point,
 			}
 		}
 		if far >= 0 {
+			if q := (b - a) / 4; far-a < q || b-far < q {
+				far = (a + b) / 2 // keep the splits balanced: n·log n distances at most, not n²
+			}
 			keep[far] = true
 			stack = append(stack, [2]int{a, far}, [2]int{far, b})
 		}
