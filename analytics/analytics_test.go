@@ -344,7 +344,7 @@ func TestExports(t *testing.T) {
 	if col < 0 || rows[2][col] != "110" {
 		t.Errorf("villages.population column: %v", rows)
 	}
-	b, err := ExposedGeoJSON(res)
+	b, err := ExposedGeoJSON(context.Background(), res)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -120,13 +120,20 @@ func (e *Engine) Area(ctx context.Context, r *AreaRequest) (*AreaResult, error) 
 	return res, nil
 }
 
-// areaOf builds the query of r and computes its answer, unless its estimate is too large.
+// areaOf builds the query of r and computes its answer, unless its estimate is too large: a
+// corridor's buffer overlays are counted before they are done, the rest once the area is known.
 func (e *Engine) areaOf(ctx context.Context, set *indexes.Set, r *AreaRequest, haz, exp []*indexes.Layer) (*AreaResult, error) {
-	q, err := BuildQuery(set, r)
+	q, err := buildQuery(ctx, set, r, func(n int) error {
+		c := &Cost{}
+		c.Terms[termBufferOverlay] = float64(n)
+		return admit(ctx, c)
+	})
 	if err != nil {
 		return nil, err
 	}
-	if err := e.refuseLate(ctx, set, q, haz, exp); err != nil {
+	c := &Cost{}
+	e.count(c, set, q, haz, exp, r.Export)
+	if err := admit(ctx, c); err != nil {
 		return nil, err
 	}
 	return e.compute(ctx, set, q, haz, exp)

@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -39,6 +40,8 @@ type AreaRequest struct {
 	// Who is the caller: layers they may not read are left out of the defaults and refused by name
 	// as unknown ones. nil: anonymous.
 	Who *access.Principal `json:"-"`
+	// Export says that the answer is for a GeoJSON export (its overlays count in the estimate).
+	Export bool `json:"-"`
 }
 
 // AdminRef names an admin unit: a feature of an admin layer by its key field (or feature id).
@@ -55,18 +58,21 @@ type Corridor struct {
 
 // Query is a validated query area.
 type Query struct {
-	Kind     string           `json:"type"` // polygon, bbox, admin, corridor
-	AreaKm2  float64          `json:"area_km2"`
-	Bound    orb.Bound        `json:"-"`
-	Shape    orb.MultiPolygon `json:"-"`
-	Warnings []string         `json:"warnings,omitempty"`
-	op       geo.Operand      // for overlays (the GeoJSON export); see operand
-	opOnce   sync.Once
-	prep     *geo.Prepared // for points, lines and bboxes
-	shape    *geo.Shape    // for exact intersection areas
-	found    map[*indexes.Layer]*members
-	km2      map[*indexes.Layer][]float64 // feature areas of warmed polygon layers
-	unit     *unitRef                     // the admin unit, for a query of one
+	Kind      string           `json:"type"` // polygon, bbox, admin, corridor
+	AreaKm2   float64          `json:"area_km2"`
+	Bound     orb.Bound        `json:"-"`
+	Shape     orb.MultiPolygon `json:"-"`
+	Warnings  []string         `json:"warnings,omitempty"`
+	op        geo.Operand      // for overlays (the GeoJSON export); see operand
+	opOnce    sync.Once
+	prep      *geo.Prepared // for points, lines and bboxes
+	shape     *geo.Shape    // for exact intersection areas
+	found     map[*indexes.Layer]*members
+	km2       map[*indexes.Layer][]float64 // feature areas of warmed polygon layers
+	unit      *unitRef                     // the admin unit, for a query of one
+	vertices  int                          // of Shape
+	parts     []queryPart                  // a large query cut for overlays; see intersect
+	partsOnce sync.Once
 }
 
 // unitRef names a feature of an admin layer.
@@ -111,6 +117,12 @@ var errBufferAlone = data.Invalid("bad buffer_m", "buffer_m goes with a LineStri
 
 // BuildQuery turns a request into a validated query area, resolving admin units in set.
 func BuildQuery(set *indexes.Set, r *AreaRequest) (*Query, error) {
+	return buildQuery(context.Background(), set, r, nil)
+}
+
+// buildQuery is BuildQuery within ctx's deadline; overlays, when not nil, is told how many
+// overlays a corridor's buffer takes before any is done, and may refuse them.
+func buildQuery(ctx context.Context, set *indexes.Set, r *AreaRequest, overlays func(int) error) (*Query, error) {
 	if err := r.where(); err != nil {
 		return nil, err
 	}
@@ -125,7 +137,7 @@ func BuildQuery(set *indexes.Set, r *AreaRequest) (*Query, error) {
 		err = q.fromAdmin(set, r.Admin, r.Who)
 	case r.Corridor != nil:
 		q.Kind = "corridor"
-		err = q.fromLine(r.Corridor.Geometry, r.Corridor.BufferM)
+		err = q.fromLine(ctx, r.Corridor.Geometry, r.Corridor.BufferM, overlays)
 	default:
 		g, gerr := parseGeometry(r.Geometry)
 		if gerr != nil {
@@ -133,7 +145,7 @@ func BuildQuery(set *indexes.Set, r *AreaRequest) (*Query, error) {
 		}
 		if _, isLine := g.(orb.LineString); isLine {
 			q.Kind = "corridor"
-			err = q.fromLine(r.Geometry, r.BufferM)
+			err = q.fromLine(ctx, r.Geometry, r.BufferM, overlays)
 		} else if r.BufferM != 0 {
 			return nil, errBufferAlone
 		} else {
@@ -244,7 +256,7 @@ func findUnit(set *indexes.Set, ref *AdminRef, who *access.Principal) (unitRef, 
 	return unitRef{}, data.Errorf(data.KindNotFound, "no unit %q in layer %q (key field %q)", ref.ID, ref.Layer, key)
 }
 
-func (q *Query) fromLine(raw json.RawMessage, bufferM float64) error {
+func (q *Query) fromLine(ctx context.Context, raw json.RawMessage, bufferM float64, overlays func(int) error) error {
 	g, err := parseGeometry(raw)
 	if err != nil {
 		return err
@@ -276,11 +288,21 @@ func (q *Query) fromLine(raw json.RawMessage, bufferM float64) error {
 	if l := geo.LengthKm(line); l > MaxCorridorKm {
 		return &data.Error{Kind: data.KindTooLarge, Msg: "corridor too long", Detail: fmt.Sprintf("%.0f km; the limit is %d km", l, MaxCorridorKm)}
 	}
-	shape, err := geo.Buffer(line, bufferM)
+	b, err := geo.PrepareBuffer(ctx, line, bufferM)
+	if err == nil && overlays != nil {
+		if err := overlays(b.Overlays()); err != nil {
+			return err
+		}
+	}
+	if err == nil {
+		q.Shape, err = b.Build(ctx)
+	}
+	if ctx.Err() != nil {
+		return deadline(ctx)
+	}
 	if err != nil {
 		return data.Invalid("cannot buffer this line", err.Error())
 	}
-	q.Shape = shape
 	return nil
 }
 
@@ -300,6 +322,9 @@ func (q *Query) finish() error {
 		return &data.Error{Kind: data.KindTooLarge, Msg: "area too large", Detail: fmt.Sprintf("%.0f km²; the limit is %.0f km²", q.AreaKm2, MaxQueryAreaKm2)}
 	}
 	q.Bound = q.Shape.Bound()
+	for _, p := range q.Shape {
+		q.vertices += geo.Vertices(p)
+	}
 	q.prep = geo.Prepare(q.Shape)
 	q.shape = geo.NewShape(q.Shape)
 	return nil

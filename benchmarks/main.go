@@ -40,7 +40,15 @@ func main() {
 	flag.IntVar(&o.workers, "workers", 32, "concurrent connections of the load generator")
 	flag.StringVar(&o.steps, "steps", "", "run only these of the optional steps (comma list of risk, tiles, scaled); default: all")
 	gobench := flag.Bool("gobench", false, "instead: run the Go micro-benchmarks 5 times into OUT/gobench-DATE.txt (compare two with benchstat)")
+	calib := flag.String("calibrate", "", "instead: measure the risk cost model in process against the default dataset and 1M buildings, generated and kept in this folder")
 	flag.Parse()
+	if *calib != "" {
+		if err := calibrate(*calib); err != nil {
+			fmt.Fprintln(os.Stderr, "benchmarks:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *gobench {
 		if err := goBench(o.out); err != nil {
 			fmt.Fprintln(os.Stderr, "benchmarks:", err)

@@ -138,7 +138,32 @@ func (p *cparser) wkt(member bool) (geomArg, error) {
 	if c, ok := g.(orb.Collection); ok && len(c) == 0 {
 		return geomArg{text: name + " EMPTY"}, nil
 	}
+	if err := checkLiteral(g); err != nil {
+		return geomArg{}, p.errorf(tag, "invalid %s: %v", name, err)
+	}
 	return geomArg{g: g, text: wktText(g)}, nil
+}
+
+// checkLiteral reports why a geometry literal is not valid: a coordinate outside WGS84 lon/lat,
+// or polygons that are not simple (geo.Validate: a ring crossing itself, as a bow-tie, holes
+// outside their shell, overlapping polygons).
+func checkLiteral(g orb.Geometry) error {
+	if err := geo.CheckLonLat(g); err != nil {
+		return err
+	}
+	switch g := g.(type) {
+	case orb.Polygon:
+		return geo.Validate(orb.MultiPolygon{g})
+	case orb.MultiPolygon:
+		return geo.Validate(g)
+	case orb.Collection:
+		for _, m := range g {
+			if err := checkLiteral(m); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // wktBody parses the coordinates of a tagged geometry.
@@ -289,6 +314,11 @@ func (p *cparser) bbox() (geomArg, error) {
 	w, s, e, n := v[0], v[1], v[2], v[3]
 	if p.latFirst {
 		w, s, e, n = v[1], v[0], v[3], v[2]
+	}
+	for _, c := range []orb.Point{{w, s}, {e, n}} {
+		if err := geo.CheckPoint(c); err != nil {
+			return geomArg{}, p.errorf(open, "invalid BBOX: %v", err)
+		}
 	}
 	var g orb.Geometry = orb.Bound{Min: orb.Point{w, s}, Max: orb.Point{e, n}}
 	switch {

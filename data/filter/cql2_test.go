@@ -372,3 +372,32 @@ func FuzzParseCQL2(f *testing.F) {
 		}
 	})
 }
+
+// Geometry literals are checked (issue 20, item 15): coordinates in WGS84 lon/lat, polygons
+// simple; the error names the literal, where it starts and what is wrong.
+func TestCQL2InvalidLiterals(t *testing.T) {
+	cases := []struct{ expr, want, at string }{
+		{"S_INTERSECTS(geometry, POINT(500 27))", "invalid POINT: (500, 27) is outside the WGS84 range", "24"},
+		{"S_INTERSECTS(geometry, POLYGON((0 0, 1 1, 1 0, 0 1, 0 0)))", "invalid POLYGON: edges cross", "24"},
+		{"S_INTERSECTS(geometry, MULTIPOLYGON(((0 0, 2 0, 2 2, 0 2, 0 0)), ((1 1, 3 1, 3 3, 1 3, 1 1))))", "invalid MULTIPOLYGON: ", "24"},
+		{"S_INTERSECTS(geometry, GEOMETRYCOLLECTION(POINT(1 2), POLYGON((0 0, 1 1, 1 0, 0 1, 0 0))))", "invalid POLYGON: edges cross", "55"},
+		{"S_INTERSECTS(geometry, LINESTRING(0 0, 1 95))", "invalid LINESTRING: (1, 95) is outside", "24"},
+		{"S_INTERSECTS(geometry, BBOX(0, 0, 200, 1))", "invalid BBOX: (200, 1) is outside", "24"},
+	}
+	for _, c := range cases {
+		_, err := ParseCQL2(c.expr)
+		if err == nil || data.KindOf(err) != data.KindInvalid {
+			t.Errorf("%q: err = %v", c.expr, err)
+			continue
+		}
+		if msg := err.Error(); !strings.Contains(msg, c.want) || !strings.Contains(msg, "at position "+c.at) {
+			t.Errorf("%q: %v, want it to say %q at position %s", c.expr, msg, c.want, c.at)
+		}
+	}
+	for _, ok := range []string{"S_INTERSECTS(geometry, POLYGON((0 0, 1 0, 1 1, 0 1, 0 0), (0.2 0.2, 0.4 0.2, 0.4 0.4, 0.2 0.2)))",
+		"S_INTERSECTS(geometry, BBOX(170, 0, -170, 10))", "S_INTERSECTS(geometry, POINT(180 -90))"} {
+		if _, err := ParseCQL2(ok); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"context"
 	"math"
 
 	"github.com/paulmach/orb"
@@ -37,17 +38,43 @@ func Intersection(a, b orb.Geometry) (orb.MultiPolygon, error) {
 	return NewOperand(a).Intersect(NewOperand(b))
 }
 
-// Union returns the exact union of polygons.
+// Union returns the exact union of polygons, merged in pairs of neighbours in the order given
+// (a cascaded union). geom.UnaryUnion (simplefeatures v0.50) can leave spurious holes in a union
+// of many overlapping polygons, and its single overlay of every edge at once grows with the square
+// of the overlaps.
 func Union(ps []orb.Polygon) (orb.MultiPolygon, error) {
 	parts := make([]geom.Geometry, len(ps))
 	for i, p := range ps {
 		parts[i] = toSF(p)
 	}
-	u, err := geom.UnionMany(parts)
-	if err != nil {
-		return nil, err
+	return cascade(context.Background(), parts)
+}
+
+// cascade unions parts in pairs of neighbours, then the pairs in pairs, and so on, checking ctx
+// between overlays (it reuses parts' storage).
+func cascade(ctx context.Context, parts []geom.Geometry) (orb.MultiPolygon, error) {
+	for len(parts) > 1 {
+		n := 0
+		for i := 0; i < len(parts); i += 2 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			u := parts[i]
+			if i+1 < len(parts) {
+				var err error
+				if u, err = geom.Union(parts[i], parts[i+1]); err != nil {
+					return nil, err
+				}
+			}
+			parts[n] = u
+			n++
+		}
+		parts = parts[:n]
 	}
-	polys, _ := fromSF(u)
+	if len(parts) == 0 {
+		return nil, nil
+	}
+	polys, _ := fromSF(parts[0])
 	return polys, nil
 }
 

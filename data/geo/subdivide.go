@@ -1,17 +1,30 @@
 package geo
 
-import "github.com/paulmach/orb"
+import (
+	"context"
+
+	"github.com/paulmach/orb"
+)
 
 // Subdivide halves a polygon along the longer side of its bbox until every piece has at most
 // maxVertices vertices (as PostGIS's ST_Subdivide). The pieces are overlay output, so they
 // partition the polygon exactly; a piece the overlay cannot cut is kept whole.
 func Subdivide(p orb.Polygon, maxVertices int) []orb.Polygon {
-	return subdivide(p, maxVertices, 0)
+	out, _ := SubdivideContext(context.Background(), p, maxVertices)
+	return out
 }
 
-func subdivide(p orb.Polygon, maxVertices, depth int) []orb.Polygon {
+// SubdivideContext is Subdivide, stopping with ctx's error when ctx ends.
+func SubdivideContext(ctx context.Context, p orb.Polygon, maxVertices int) ([]orb.Polygon, error) {
+	return subdivide(ctx, p, maxVertices, 0)
+}
+
+func subdivide(ctx context.Context, p orb.Polygon, maxVertices, depth int) ([]orb.Polygon, error) {
 	if Vertices(p) <= maxVertices || depth > 24 {
-		return []orb.Polygon{p}
+		return []orb.Polygon{p}, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	b := p.Bound()
 	var halves [2]orb.Bound
@@ -29,11 +42,15 @@ func subdivide(p orb.Polygon, maxVertices, depth int) []orb.Polygon {
 	for _, h := range halves {
 		polys, err := src.Intersect(NewOperand(h.ToPolygon()))
 		if err != nil {
-			return []orb.Polygon{p} // keep the polygon whole rather than fail
+			return []orb.Polygon{p}, nil // keep the polygon whole rather than fail
 		}
 		for _, q := range polys {
-			out = append(out, subdivide(q, maxVertices, depth+1)...)
+			parts, err := subdivide(ctx, q, maxVertices, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, parts...)
 		}
 	}
-	return out
+	return out, nil
 }

@@ -24,7 +24,7 @@ func (s *Server) riskArea(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	req.Who = who(c)
+	req.Who, req.Export = who(c), format == "geojson"
 	res, err := s.risk.Area(c.UserContext(), req)
 	if err != nil {
 		return err
@@ -32,7 +32,7 @@ func (s *Server) riskArea(c *fiber.Ctx) error {
 	s.noteRead(c, note{layers: res.Layers(), bbox: req.BBox})
 	return sendExport(c, format, "indus-risk-area", res,
 		func(w io.Writer) error { return analytics.WriteCSV(w, res) },
-		func() ([]byte, error) { return analytics.ExposedGeoJSON(res) })
+		func() ([]byte, error) { return analytics.ExposedGeoJSON(c.UserContext(), res) })
 }
 
 // riskPoint serves GET /risk/point?lon=&lat=&hazard=&scenario=&horizon=.

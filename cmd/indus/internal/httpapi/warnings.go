@@ -245,6 +245,22 @@ func (s *Server) writeEvent(w *bufio.Writer, ev warnings.Event) error {
 	return w.Flush()
 }
 
+// validArea reports why polygons are not a valid area: rings of under 4 points or not closed,
+// rings that cross themselves (a bow-tie) or each other, holes outside their shell (geo.Validate).
+func validArea(mp orb.MultiPolygon) error {
+	for i, p := range mp {
+		for j, r := range p {
+			if len(r) < 4 || r[0] != r[len(r)-1] {
+				return fmt.Errorf("ring %d of polygon %d: a ring needs at least 4 points, the last equal to the first", j+1, i+1)
+			}
+		}
+	}
+	if err := geo.Validate(mp); err != nil {
+		return fmt.Errorf("%v (self-intersecting or overlapping rings are not accepted)", err)
+	}
+	return nil
+}
+
 func parseArea(bbox, area string) (warnings.Area, error) {
 	switch {
 	case bbox != "" && area != "":
@@ -270,6 +286,9 @@ func parseArea(bbox, area string) (warnings.Area, error) {
 		}
 		if len(mp) == 0 || len(mp[0]) == 0 || geo.CheckLonLat(mp) != nil {
 			return warnings.Area{}, data.Invalid("bad area", "empty or out of lon/lat range")
+		}
+		if err := validArea(mp); err != nil {
+			return warnings.Area{}, data.Invalid("bad area", err.Error())
 		}
 		return warnings.Area{Bound: mp.Bound(), Polygon: mp}, nil
 	}
