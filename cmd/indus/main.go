@@ -196,6 +196,20 @@ type app struct {
 	layers string     // the PG layer versions of the data served (with --state-db)
 }
 
+// newTiles builds the tile service over current with its hot cache: in process (ristretto) of
+// --cache-mb, none at 0.
+func newTiles(cfg config, current func() *indexes.Set, log *slog.Logger) (*tiles.Service, error) {
+	tc := tiles.Config{CacheBytes: -1}
+	if cfg.CacheMB > 0 {
+		c, err := tiles.NewRistretto(int64(cfg.CacheMB) << 20)
+		if err != nil {
+			return nil, err
+		}
+		tc = tiles.Config{Cache: c}
+	}
+	return tiles.New(tc, current, log)
+}
+
 // wire builds the services over set and the HTTP server over them, with o's metrics and
 // readiness and tr's keys, audit log and rate limits.
 func wire(cfg config, set *indexes.Set, arch *archive.Set, st *state, tr *trust, log *slog.Logger, o ops) (*app, error) {
@@ -205,11 +219,7 @@ func wire(cfg config, set *indexes.Set, arch *archive.Set, st *state, tr *trust,
 	if err != nil {
 		return nil, err
 	}
-	cacheBytes := int64(cfg.CacheMB) << 20
-	if cacheBytes == 0 {
-		cacheBytes = -1 // --cache-mb 0 turns the tile cache off
-	}
-	if a.tiles, err = tiles.New(tiles.Config{CacheBytes: cacheBytes}, a.served.Load, log); err != nil {
+	if a.tiles, err = newTiles(cfg, a.served.Load, log); err != nil {
 		return nil, err
 	}
 	riskCfg := analytics.DefaultConfig()

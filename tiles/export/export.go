@@ -88,7 +88,7 @@ func New(set *indexes.Set, cfg tiles.Config, opt Options, log *slog.Logger) (*Ex
 	if opt.Workers <= 0 {
 		opt.Workers = runtime.GOMAXPROCS(0)
 	}
-	cfg.CacheBytes = -1
+	cfg.CacheBytes, cfg.Cache = -1, nil // the walk visits each tile once: no cache
 	ts, err := tiles.New(cfg, func() *indexes.Set { return set }, log)
 	if err != nil {
 		return nil, err
