@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/cpec-digital/indus/analytics"
+	"github.com/cpec-digital/indus/analytics/impact"
 	"github.com/cpec-digital/indus/analytics/planning"
 	"github.com/cpec-digital/indus/analytics/warnings"
 	"github.com/cpec-digital/indus/cmd/indus/internal/httpapi"
@@ -226,9 +227,9 @@ func wire(cfg config, set *indexes.Set, arch *archive.Set, st *state, tr *trust,
 	riskCfg.Observe = o.metrics.ObserveRisk
 	a.risk = analytics.NewEngine(riskCfg, a.served.Load)
 	go a.warm(set) // prepare risk queries in the background
-	impact := newImpactAssessor(a.risk, riskCfg, a.served)
+	assessor := impact.New(a.risk, riskCfg, a.served)
 	o.phase.set(reasonReplaying)
-	a.warn, err = startWarnings(cfg, a.served, a.tiles, impact, st, o, log)
+	a.warn, err = startWarnings(cfg, a.served, a.tiles, assessor, st, o, log)
 	if err != nil {
 		a.tiles.Close()
 		return nil, err
