@@ -85,6 +85,7 @@ proxy-deps:
 
 test: deps pg-deps web-deps font-deps cap-deps proxy-deps doc-deps fmt-check vet
 	$(GO) test -race -count=1 ./...
+	cd tiles/pmtiles/oracle && $(GO) test ./...
 
 # The replica tests alone: PostgreSQL (--state-db), three replicas and HAProxy; a PG: layer change
 # reloaded everywhere; an unreachable database at start.

@@ -1,65 +1,38 @@
 package data
 
-import (
-	"errors"
-	"fmt"
-)
+import "github.com/cpec-digital/indus/data/fault"
 
-// Kind classifies an error so that transports can map it to a status (HTTP: one table in the server).
-type Kind string
+// The error kinds live in data/fault, a leaf package that adapters can import without the domain
+// core. These aliases are for compatibility: code that says data.Invalid or data.KindNotFound
+// keeps compiling and means exactly the fault ones. New code imports data/fault.
 
-// Error kinds. Adapters and services wrap their failures in one of these.
+// Kind classifies an error (see fault.Kind).
+type Kind = fault.Kind
+
+// Error is an error with a kind (see fault.Error).
+type Error = fault.Error
+
+// Error kinds (see data/fault).
 const (
-	KindInvalid  Kind = "invalid"      // the caller sent something wrong
-	KindNotFound Kind = "not_found"    // the thing asked for does not exist
-	KindTooLarge Kind = "too_large"    // the request exceeds a documented limit
-	KindTimeout  Kind = "timeout"      // the work did not finish before its deadline
-	KindAuth     Kind = "unauthorized" // no key, or a key that is not valid
-	// KindForbidden: a valid key without the right the request needs.
-	KindForbidden Kind = "forbidden"
-	// KindTooMany: the caller sent more requests than its rate allows; the request may succeed later.
-	KindTooMany  Kind = "too_many"
-	KindConflict Kind = "conflict"
-	KindInternal Kind = "internal" // a bug or an unexpected failure
-	// KindUnavailable: a service the request needs (the shared state database) cannot be reached;
-	// the request may succeed later.
-	KindUnavailable Kind = "unavailable"
+	KindInvalid     = fault.KindInvalid
+	KindNotFound    = fault.KindNotFound
+	KindTooLarge    = fault.KindTooLarge
+	KindTimeout     = fault.KindTimeout
+	KindAuth        = fault.KindAuth
+	KindForbidden   = fault.KindForbidden
+	KindTooMany     = fault.KindTooMany
+	KindConflict    = fault.KindConflict
+	KindInternal    = fault.KindInternal
+	KindUnavailable = fault.KindUnavailable
 )
 
-// Error is an error with a kind, a short message for users and an optional detail.
-type Error struct {
-	Kind   Kind
-	Msg    string
-	Detail string
-	Err    error // wrapped cause, not shown to users
-}
-
-func (e *Error) Error() string {
-	s := e.Msg
-	if e.Detail != "" {
-		s += ": " + e.Detail
-	}
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
-	}
-	return s
-}
-
-func (e *Error) Unwrap() error { return e.Err }
-
-// Errorf returns an *Error of the given kind with a formatted message.
+// Errorf returns an *Error of the given kind with a formatted message (see fault.Errorf).
 func Errorf(kind Kind, format string, args ...any) *Error {
-	return &Error{Kind: kind, Msg: fmt.Sprintf(format, args...)}
+	return fault.Errorf(kind, format, args...)
 }
 
-// Invalid returns a KindInvalid error with a message and a detail.
-func Invalid(msg, detail string) *Error { return &Error{Kind: KindInvalid, Msg: msg, Detail: detail} }
+// Invalid returns a KindInvalid error with a message and a detail (see fault.Invalid).
+func Invalid(msg, detail string) *Error { return fault.Invalid(msg, detail) }
 
-// KindOf reports the kind of err: the kind of the first *Error in its chain, KindInternal otherwise.
-func KindOf(err error) Kind {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Kind
-	}
-	return KindInternal
-}
+// KindOf reports the kind of err (see fault.KindOf).
+func KindOf(err error) Kind { return fault.KindOf(err) }

@@ -1,5 +1,6 @@
 // Package tiles makes Mapbox Vector Tiles 2.1 from the indexed layers: generalized per zoom under a
-// byte and feature budget, cached in ristretto, with ETags and targeted invalidation. It knows
+// byte and feature budget, kept in a Cache (in process: ristretto), with ETags and targeted
+// invalidation. It knows
 // nothing of HTTP: a tile is bytes, an ETag and an emptiness flag.
 package tiles
 
@@ -19,7 +20,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/dgraph-io/ristretto/v2"
 	"github.com/klauspost/compress/gzip"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
@@ -32,11 +32,14 @@ import (
 
 // Config tunes the tile service. Zero values take the defaults in brackets.
 type Config struct {
-	CacheBytes  int64 // hot cache size [256 MiB]; negative disables the cache
-	BudgetBytes int   // largest compressed tile [500 KB]
-	MaxFeatures int   // most features in one tile [200,000]
-	Buffer      int   // clip buffer around the tile, in tile units [64]
-	MaxLayers   int   // most layers in one composite tile [32]
+	CacheBytes int64 // hot cache size [256 MiB]; negative disables the cache
+	// Cache is the hot cache; nil: NewRistretto(CacheBytes) unless CacheBytes is negative. The
+	// Service closes it.
+	Cache       Cache
+	BudgetBytes int // largest compressed tile [500 KB]
+	MaxFeatures int // most features in one tile [200,000]
+	Buffer      int // clip buffer around the tile, in tile units [64]
+	MaxLayers   int // most layers in one composite tile [32]
 }
 
 func (c *Config) defaults() {
@@ -56,9 +59,6 @@ func (c *Config) defaults() {
 		c.MaxLayers = 32
 	}
 }
-
-// maxTracked bounds the keys the invalidation index holds (about 100 MB of keys at most).
-const maxTracked = 1_000_000
 
 // Request names one tile.
 type Request struct {
@@ -117,20 +117,18 @@ type Service struct {
 	cfg     Config
 	current func() *indexes.Set
 	log     *slog.Logger
-	cache   *ristretto.Cache[uint64, *entry]
+	cache   Cache // nil: no cache
 	flight  singleflight.Group
 	seed    maphash.Seed // of the cache keys and the selections' hashes
 	sels    selections
 
 	mu      sync.Mutex
-	byLay   map[string]map[uint64]maptile.Tile // layer → cache key → tile, for targeted invalidation
-	epoch   map[string]uint64                  // bumped by Invalidate; in-flight work of an older epoch is not cached
-	tracked int                                // keys recorded in byLay
-	merc    map[*indexes.Layer][]orb.Point     // point layers in normalized Web Mercator (0..1)
+	inval   invalidation                   // the cached keys of each layer, and the layers' epochs
+	merc    map[*indexes.Layer][]orb.Point // point layers in normalized Web Mercator (0..1)
 	hits    atomic.Uint64
 	misses  atomic.Uint64
 	comp    atomic.Uint64
-	inval   atomic.Uint64
+	dropped atomic.Uint64                                      // tiles invalidated
 	zooms   [data.MaxZoom + 1]struct{ n, bytes atomic.Uint64 } // tiles made per zoom and their gzip bytes
 }
 
@@ -138,16 +136,10 @@ type Service struct {
 // is seen at once).
 func New(cfg Config, current func() *indexes.Set, log *slog.Logger) (*Service, error) {
 	cfg.defaults()
-	s := &Service{cfg: cfg, current: current, log: log, byLay: map[string]map[uint64]maptile.Tile{},
-		epoch: map[string]uint64{}, seed: maphash.MakeSeed(), sels: selections{m: map[uint64]*asked{}}}
-	if cfg.CacheBytes > 0 {
-		c, err := ristretto.NewCache(&ristretto.Config[uint64, *entry]{
-			NumCounters:        max(cfg.CacheBytes/1000, 10_000), // ~10x the number of tiles expected
-			MaxCost:            cfg.CacheBytes,
-			BufferItems:        64,
-			IgnoreInternalCost: true,
-			Metrics:            true,
-		})
+	s := &Service{cfg: cfg, current: current, log: log, cache: cfg.Cache, inval: newInvalidation(),
+		seed: maphash.MakeSeed(), sels: selections{m: map[uint64]*asked{}}}
+	if s.cache == nil && cfg.CacheBytes > 0 {
+		c, err := NewRistretto(cfg.CacheBytes)
 		if err != nil {
 			return nil, err
 		}
@@ -187,7 +179,7 @@ func (s *Service) plan(req *Request) (plan, error) {
 }
 
 // tileKey is the cache key of a selection drawn in tile t: a hash of both. Two plans may share
-// one (rarely); the cache entry says which it holds (see entry).
+// one (rarely); the cache entry says which it holds (see Entry).
 func (s *Service) tileKey(sel *selection, t maptile.Tile) uint64 {
 	var b [20]byte
 	binary.LittleEndian.PutUint64(b[0:], sel.hash)
@@ -200,13 +192,6 @@ func (s *Service) tileKey(sel *selection, t maptile.Tile) uint64 {
 // name is the plan's readable identity, for logs and to share work on one tile.
 func (p *plan) name() string {
 	return p.canon + "|" + strconv.Itoa(int(p.tile.Z)) + "/" + strconv.Itoa(int(p.tile.X)) + "/" + strconv.Itoa(int(p.tile.Y))
-}
-
-// entry is a cached tile with what it is the tile of.
-type entry struct {
-	canon string
-	at    maptile.Tile
-	tile  *Tile
 }
 
 // mercator returns a point layer's positions in normalized Web Mercator (x, y in 0..1, y down),
@@ -270,8 +255,8 @@ func (s *Service) cached(p *plan) *Tile {
 	if s.cache == nil {
 		return nil
 	}
-	if e, ok := s.cache.Get(p.key); ok && e.at == p.tile && e.canon == p.canon {
-		return e.tile
+	if e, ok := s.cache.Get(p.key); ok && e.At == p.tile && e.Canon == p.canon {
+		return e.Tile
 	}
 	return nil
 }
@@ -279,7 +264,9 @@ func (s *Service) cached(p *plan) *Tile {
 // make renders the tile of p and caches it, once for concurrent callers.
 func (s *Service) make(ctx context.Context, p plan) (*Tile, error) {
 	v, err, _ := s.flight.Do(p.name(), func() (any, error) {
-		epochs := s.epochs(p.layers)
+		s.mu.Lock()
+		epochs := s.inval.epochs(p.layers)
+		s.mu.Unlock()
 		t, err := s.render(ctx, &p)
 		if err != nil {
 			return nil, err
@@ -300,47 +287,23 @@ func (s *Service) make(ctx context.Context, p plan) (*Tile, error) {
 	return v.(*Tile), nil
 }
 
-func (s *Service) epochs(layers []*indexes.Layer) []uint64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]uint64, len(layers))
-	for i, l := range layers {
-		out[i] = s.epoch[l.Spec.ID]
-	}
-	return out
-}
-
 // store caches t unless one of its layers was invalidated while it was being made.
 func (s *Service) store(p *plan, t *Tile, epochs []uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for i, l := range p.layers {
-		if s.epoch[l.Spec.ID] != epochs[i] {
-			return
-		}
-	}
-	cost := int64(len(t.Gzip)) + 200
-	if !s.cache.Set(p.key, &entry{canon: p.canon, at: p.tile, tile: t}, cost) {
+	if !s.inval.current(p.layers, epochs) {
 		return
 	}
-	// The invalidation index keeps keys that ristretto may since have evicted; bound it. Past the
-	// limit it is reset with the cache itself (a rare, safe, cold start).
-	if s.tracked++; s.tracked > maxTracked {
-		s.cache.Clear()
-		s.byLay = map[string]map[uint64]maptile.Tile{}
-		s.tracked = 0
+	cost := int64(len(t.Gzip)) + 200
+	if !s.cache.Set(p.key, &Entry{Canon: p.canon, At: p.tile, Tile: t}, cost) {
+		return
 	}
-	for _, l := range p.layers {
-		m := s.byLay[l.Spec.ID]
-		if m == nil {
-			m = map[uint64]maptile.Tile{}
-			s.byLay[l.Spec.ID] = m
-		}
-		m[p.key] = p.tile
+	if s.inval.add(p.key, p.tile, p.layers) {
+		s.cache.Clear()
 	}
 }
 
-// Wait blocks until pending cache writes are applied (ristretto's Set is asynchronous).
+// Wait blocks until pending cache writes are applied (a Cache may apply them asynchronously).
 func (s *Service) Wait() {
 	if s.cache != nil {
 		s.cache.Wait()
@@ -352,31 +315,21 @@ func (s *Service) Wait() {
 func (s *Service) Invalidate(layer string, bound orb.Bound) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.epoch[layer]++
-	n := 0
-	for key, t := range s.byLay[layer] {
-		tb := t.Bound()
-		pad := (tb.Max[0] - tb.Min[0]) * float64(s.cfg.Buffer) / Extent
-		tb.Min[0], tb.Min[1], tb.Max[0], tb.Max[1] = tb.Min[0]-pad, tb.Min[1]-pad, tb.Max[0]+pad, tb.Max[1]+pad
-		if tb.Intersects(bound) {
-			if s.cache != nil {
-				s.cache.Del(key)
-			}
-			delete(s.byLay[layer], key)
-			n++
+	n := s.inval.drop(layer, bound, s.cfg.Buffer, func(key uint64) {
+		if s.cache != nil {
+			s.cache.Delete(key)
 		}
-	}
-	s.inval.Add(uint64(n))
+	})
+	s.dropped.Add(uint64(n))
 	return n
 }
 
 // Stats returns the cache counters.
 func (s *Service) Stats() Stats {
-	st := Stats{Hits: s.hits.Load(), Misses: s.misses.Load(), Computed: s.comp.Load(), Invalidated: s.inval.Load(), Enabled: s.cache != nil}
+	st := Stats{Hits: s.hits.Load(), Misses: s.misses.Load(), Computed: s.comp.Load(), Invalidated: s.dropped.Load(), Enabled: s.cache != nil}
 	if s.cache != nil {
-		st.CostBytes = int64(s.cache.Metrics.CostAdded()) - int64(s.cache.Metrics.CostEvicted())
-		st.Entries = int(s.cache.Metrics.KeysAdded() - s.cache.Metrics.KeysEvicted())
-		st.Evicted = s.cache.Metrics.KeysEvicted()
+		cs := s.cache.Stats()
+		st.CostBytes, st.Entries, st.Evicted = cs.CostBytes, cs.Entries, cs.Evicted
 	}
 	for i := range s.zooms {
 		st.ByZoom[i] = ZoomStats{Computed: s.zooms[i].n.Load(), Bytes: s.zooms[i].bytes.Load()}

@@ -413,16 +413,20 @@ func TestSelections(t *testing.T) {
 	}
 }
 
+// The served TileJSON's vector layers are written as the server writes JSON: no HTML escaping.
 func TestTileJSON(t *testing.T) {
-	set := setOf(layerOf("flood", 2, 12, classField, randomPolygons(10, 6)))
+	fields := []data.Field{{Name: "depth_class", Type: data.FieldString, Description: "depth < 0.5 m & more"}, classField[1]}
+	set := setOf(layerOf("flood", 2, 12, fields, randomPolygons(10, 6)))
 	s := service(t, Config{}, set)
 	tj, err := s.TileJSON([]string{"flood"}, "http://x/tiles/flood/{z}/{x}/{y}.mvt", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tj.TileJSON != "3.0.0" || tj.MinZoom != 2 || tj.MaxZoom != 12 || len(tj.VectorLayers) != 1 ||
-		tj.VectorLayers[0].Fields["population"] != "Number: " || tj.Attribution != "test data" {
+	if tj.TileJSON != "3.0.0" || tj.MinZoom != 2 || tj.MaxZoom != 12 || tj.Attribution != "test data" {
 		t.Errorf("tilejson = %+v", tj)
+	}
+	if got, want := string(tj.VectorLayers), `[{"id":"flood","description":"","minzoom":2,"maxzoom":12,"fields":{"depth_class":"String: depth < 0.5 m & more","population":"Number: "}}]`; got != want {
+		t.Errorf("vector_layers\n%s\nwant\n%s", got, want)
 	}
 	if tj.Bounds[0] < 60 || tj.Bounds[2] > 77 || tj.Center[2] != 5 {
 		t.Errorf("bounds %v center %v", tj.Bounds, tj.Center)

@@ -11,7 +11,7 @@
 //	value(v) / cable(v),  value(v) = population(v) × (1 + w_flood × exposure(v)),
 //	                      cable(v) = route factor × d(v),
 //
-// where d(v) is the great-circle distance (km, data.DistanceKm) from v to its nearest connection
+// where d(v) is the great-circle distance (km, geo.DistanceKm) from v to its nearest connection
 // point; for a line that is the distance to the nearest point of any of its segments, each segment
 // being the minor great-circle arc between its two vertices (computed exactly on the sphere). The
 // cable runs from that point to v, and v becomes a connection point itself. A village at distance

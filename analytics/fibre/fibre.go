@@ -7,7 +7,7 @@ import (
 
 	"github.com/paulmach/orb"
 
-	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/fault"
 )
 
 // DefaultRouteFactor is the cable length per great-circle km used when Options.RouteFactor is 0.
@@ -128,7 +128,7 @@ func Plan(villages []Village, backbone []orb.LineString, opt Options) (*Rollout,
 	var steps []Step
 	if need := opt.Target - connected; need > 0 {
 		if connected == 0 && len(backbone) == 0 {
-			return nil, data.Invalid("villages: none is connected and no backbone is in use", "nothing to grow the network from")
+			return nil, fault.Invalid("villages: none is connected and no backbone is in use", "nothing to grow the network from")
 		}
 		steps = newPlanner(vs, backbone, opt).grow(need)
 	}
@@ -140,31 +140,31 @@ func resolve(opt Options) (Options, error) {
 	w := map[string]float64{WeightFlood: 0, WeightBackbone: 0}
 	for k, v := range opt.Weights {
 		if _, ok := w[k]; !ok {
-			return opt, data.Invalid(fmt.Sprintf("weights: unknown weight %q", k), "known: backbone, flood")
+			return opt, fault.Invalid(fmt.Sprintf("weights: unknown weight %q", k), "known: backbone, flood")
 		}
 		w[k] = v
 	}
 	if f := w[WeightFlood]; !(f >= 0 && f <= MaxFloodWeight) {
-		return opt, data.Invalid(fmt.Sprintf("weights.flood: must be a number from 0 to %d", MaxFloodWeight), fmt.Sprint(f))
+		return opt, fault.Invalid(fmt.Sprintf("weights.flood: must be a number from 0 to %d", MaxFloodWeight), fmt.Sprint(f))
 	}
 	if b := w[WeightBackbone]; b != 0 && b != 1 {
-		return opt, data.Invalid("weights.backbone: must be 0 (off) or 1 (on)", fmt.Sprint(b))
+		return opt, fault.Invalid("weights.backbone: must be 0 (off) or 1 (on)", fmt.Sprint(b))
 	}
 	opt.Weights = w
 	if opt.RouteFactor == 0 {
 		opt.RouteFactor = DefaultRouteFactor
 	}
 	if !(opt.RouteFactor >= 1 && opt.RouteFactor <= MaxRouteFactor) {
-		return opt, data.Invalid(fmt.Sprintf("route_factor: must be a number from 1 to %d", MaxRouteFactor), fmt.Sprint(opt.RouteFactor))
+		return opt, fault.Invalid(fmt.Sprintf("route_factor: must be a number from 1 to %d", MaxRouteFactor), fmt.Sprint(opt.RouteFactor))
 	}
 	if opt.PhaseSize == 0 {
 		opt.PhaseSize = DefaultPhaseSize
 	}
 	if opt.PhaseSize < 0 || opt.PhaseSize > MaxPhaseSize {
-		return opt, data.Invalid(fmt.Sprintf("phase_size: must be from 1 to %d", MaxPhaseSize), fmt.Sprint(opt.PhaseSize))
+		return opt, fault.Invalid(fmt.Sprintf("phase_size: must be from 1 to %d", MaxPhaseSize), fmt.Sprint(opt.PhaseSize))
 	}
 	if opt.Target < 0 {
-		return opt, data.Invalid("target: must be ≥ 0", fmt.Sprint(opt.Target))
+		return opt, fault.Invalid("target: must be ≥ 0", fmt.Sprint(opt.Target))
 	}
 	return opt, nil
 }
@@ -172,11 +172,11 @@ func resolve(opt Options) (Options, error) {
 // checkTarget refuses a target below the connected count or above the number of villages.
 func checkTarget(target, connected, n int) error {
 	if target < connected {
-		return data.Invalid("target: below the villages already connected",
+		return fault.Invalid("target: below the villages already connected",
 			fmt.Sprintf("target %d, connected %d", target, connected))
 	}
 	if target > n {
-		return data.Invalid("target: above the number of villages", fmt.Sprintf("target %d, villages %d", target, n))
+		return fault.Invalid("target: above the number of villages", fmt.Sprintf("target %d, villages %d", target, n))
 	}
 	return nil
 }
@@ -188,13 +188,13 @@ func checkVillages(vs []Village) error {
 		field := func(name string) string { return fmt.Sprintf("villages[id=%d]%s", v.ID, name) }
 		switch {
 		case i > 0 && vs[i-1].ID == v.ID:
-			return data.Invalid(field(": duplicate id"), "")
+			return fault.Invalid(field(": duplicate id"), "")
 		case !onGlobe(v.Point):
-			return data.Invalid(field(".point: not a lon/lat point"), fmt.Sprint(v.Point))
+			return fault.Invalid(field(".point: not a lon/lat point"), fmt.Sprint(v.Point))
 		case v.Population < 0:
-			return data.Invalid(field(".population: must be ≥ 0"), fmt.Sprint(v.Population))
+			return fault.Invalid(field(".population: must be ≥ 0"), fmt.Sprint(v.Population))
 		case v.FloodRP < 0:
-			return data.Invalid(field(".flood_rp: must be 0 (no zone) or a return period in years"), fmt.Sprint(v.FloodRP))
+			return fault.Invalid(field(".flood_rp: must be 0 (no zone) or a return period in years"), fmt.Sprint(v.FloodRP))
 		}
 	}
 	return nil
@@ -204,11 +204,11 @@ func checkVillages(vs []Village) error {
 func checkBackbone(lines []orb.LineString) error {
 	for i, l := range lines {
 		if len(l) < 2 {
-			return data.Invalid(fmt.Sprintf("backbone[%d]: a line needs at least 2 points", i), "")
+			return fault.Invalid(fmt.Sprintf("backbone[%d]: a line needs at least 2 points", i), "")
 		}
 		for _, p := range l {
 			if !onGlobe(p) {
-				return data.Invalid(fmt.Sprintf("backbone[%d]: not a lon/lat point", i), fmt.Sprint(p))
+				return fault.Invalid(fmt.Sprintf("backbone[%d]: not a lon/lat point", i), fmt.Sprint(p))
 			}
 		}
 	}

@@ -15,7 +15,7 @@ import (
 
 	"github.com/paulmach/orb"
 
-	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/fault"
 	"github.com/cpec-digital/indus/data/geo"
 )
 
@@ -396,7 +396,7 @@ func TestBadInput(t *testing.T) {
 	}
 	for _, c := range cases {
 		_, err := Plan(c.vs, c.lines, c.opt)
-		if err == nil || data.KindOf(err) != data.KindInvalid || !strings.Contains(err.Error(), c.field) {
+		if err == nil || fault.KindOf(err) != fault.KindInvalid || !strings.Contains(err.Error(), c.field) {
 			t.Errorf("%s: error %v, want invalid naming %q", c.name, err, c.field)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -20,6 +21,8 @@ type pkgInfo struct {
 	GoFiles    []string
 	CgoFiles   []string
 	Imports    []string
+	// TestImports and XTestImports are the imports of the package's tests.
+	TestImports, XTestImports []string
 }
 
 func packages(t *testing.T) map[string]pkgInfo {
@@ -67,13 +70,14 @@ func TestLayout(t *testing.T) {
 			}
 		}
 	}
-	for _, adapter := range []string{"analytics/warnings/postgres"} {
+	for _, adapter := range []string{"analytics/warnings/postgres", "analytics/impact"} {
 		for name, p := range pkgs {
 			if slices.Contains(p.Imports, module+adapter) && name != "cmd/indus" {
 				t.Errorf("%s imports %s; only cmd/indus wires concrete adapters", name, adapter)
 			}
 		}
 	}
+	seams(t, pkgs)
 	for _, r := range rules {
 		if !r.ok {
 			t.Errorf("rule broken: %s", r.rule)
@@ -104,6 +108,48 @@ func TestLayout(t *testing.T) {
 			}
 		}
 	}
+}
+
+// seams holds the seams a second implementation would plug into: the tile cache behind an
+// interface, with ristretto in one file of tiles; the error kinds in a leaf that imports nothing of
+// Indus; go-pmtiles (the tests' independent PMTiles reader) in a module of its own, not in Indus's.
+func seams(t *testing.T, pkgs map[string]pkgInfo) {
+	const ristretto = "github.com/dgraph-io/ristretto/v2"
+	for name, p := range pkgs {
+		if name == "data/fault" {
+			for _, imp := range p.Imports {
+				if strings.HasPrefix(imp, module) {
+					t.Errorf("data/fault imports %s; the error kinds are a leaf", imp)
+				}
+			}
+		}
+		for _, imp := range slices.Concat(p.Imports, p.TestImports, p.XTestImports) {
+			if strings.HasPrefix(imp, "github.com/protomaps/go-pmtiles") {
+				t.Errorf("%s imports %s; only the oracle module (tiles/pmtiles/oracle) may", name, imp)
+			}
+		}
+		if !slices.Contains(p.Imports, ristretto) {
+			continue
+		}
+		for _, f := range p.GoFiles {
+			if fileImports(t, filepath.Join(p.Dir, f), ristretto) && (name != "tiles" || f != "cache_ristretto.go") {
+				t.Errorf("%s/%s imports ristretto; only the cache adapter (tiles/cache_ristretto.go) may", name, f)
+			}
+		}
+	}
+	mod, err := os.ReadFile("../../go.mod")
+	if err != nil || strings.Contains(string(mod), "go-pmtiles") || !strings.Contains(string(mod), ristretto) {
+		t.Errorf("go.mod requires go-pmtiles, or cannot be read (%v)", err)
+	}
+}
+
+// fileImports reports whether the Go file at path imports pkg.
+func fileImports(t *testing.T, path, pkg string) bool {
+	f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return slices.ContainsFunc(f.Imports, func(s *ast.ImportSpec) bool { return strings.Trim(s.Path.Value, `"`) == pkg })
 }
 
 // domain says whether a package is held to the function length rule.

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/cpec-digital/indus/analytics"
+	"github.com/cpec-digital/indus/analytics/impact"
 	"github.com/cpec-digital/indus/analytics/planning"
 	"github.com/cpec-digital/indus/analytics/warnings"
 	"github.com/cpec-digital/indus/cmd/indus/internal/httpapi"
@@ -196,6 +197,20 @@ type app struct {
 	layers string     // the PG layer versions of the data served (with --state-db)
 }
 
+// newTiles builds the tile service over current with its hot cache: in process (ristretto) of
+// --cache-mb, none at 0.
+func newTiles(cfg config, current func() *indexes.Set, log *slog.Logger) (*tiles.Service, error) {
+	tc := tiles.Config{CacheBytes: -1}
+	if cfg.CacheMB > 0 {
+		c, err := tiles.NewRistretto(int64(cfg.CacheMB) << 20)
+		if err != nil {
+			return nil, err
+		}
+		tc = tiles.Config{Cache: c}
+	}
+	return tiles.New(tc, current, log)
+}
+
 // wire builds the services over set and the HTTP server over them, with o's metrics and
 // readiness and tr's keys, audit log and rate limits.
 func wire(cfg config, set *indexes.Set, arch *archive.Set, st *state, tr *trust, log *slog.Logger, o ops) (*app, error) {
@@ -205,20 +220,16 @@ func wire(cfg config, set *indexes.Set, arch *archive.Set, st *state, tr *trust,
 	if err != nil {
 		return nil, err
 	}
-	cacheBytes := int64(cfg.CacheMB) << 20
-	if cacheBytes == 0 {
-		cacheBytes = -1 // --cache-mb 0 turns the tile cache off
-	}
-	if a.tiles, err = tiles.New(tiles.Config{CacheBytes: cacheBytes}, a.served.Load, log); err != nil {
+	if a.tiles, err = newTiles(cfg, a.served.Load, log); err != nil {
 		return nil, err
 	}
 	riskCfg := analytics.DefaultConfig()
 	riskCfg.Observe = o.metrics.ObserveRisk
 	a.risk = analytics.NewEngine(riskCfg, a.served.Load)
 	go a.warm(set) // prepare risk queries in the background
-	impact := newImpactAssessor(a.risk, riskCfg, a.served)
+	assessor := impact.New(a.risk, riskCfg, a.served)
 	o.phase.set(reasonReplaying)
-	a.warn, err = startWarnings(cfg, a.served, a.tiles, impact, st, o, log)
+	a.warn, err = startWarnings(cfg, a.served, a.tiles, assessor, st, o, log)
 	if err != nil {
 		a.tiles.Close()
 		return nil, err

@@ -20,7 +20,7 @@ import (
 // (people, facilities, admin units), the flood warnings broadcast as CAP alerts and events (gauges,
 // villages, facilities, CPEC routes): a catalog may not restrict them. Flood layers may be
 // restricted: warning areas and impacts are drawn from the public ones only (as if the others
-// were absent), in analytics/warnings and impactAssessor.
+// were absent), in analytics/warnings and analytics/impact.
 func publicLayers(cfg analytics.Config) []string {
 	return []string{cfg.PopulationLayer, cfg.FacilityLayer, cfg.GaugeLayer, cfg.AdminLayer, "cpec_routes"}
 }

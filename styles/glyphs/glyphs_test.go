@@ -19,7 +19,7 @@ import (
 	"golang.org/x/image/font/sfnt"
 	"golang.org/x/image/math/fixed"
 
-	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/fault"
 )
 
 const notoDir = "/usr/share/fonts/truetype/noto/"
@@ -248,7 +248,7 @@ func TestEncodeDecode(t *testing.T) {
 		"huge glyph":        Encode(Stack{Name: "A", Range: "0-255", Glyphs: []Glyph{{ID: 'x', Width: 5000, Height: 2}}}),
 		"id beyond unicode": Encode(Stack{Name: "A", Range: "0-255", Glyphs: []Glyph{{ID: 0x110000}}}),
 	} {
-		if _, err := Decode(b); data.KindOf(err) != data.KindInvalid {
+		if _, err := Decode(b); fault.KindOf(err) != fault.KindInvalid {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
@@ -261,7 +261,7 @@ func TestParseRange(t *testing.T) {
 		}
 	}
 	for _, rng := range []string{"", "0", "0-254", "1-256", "00-255", "+0-255", "-256--1", "65536-65791", "0-255 ", "256-511-"} {
-		if _, err := ParseRange(rng); data.KindOf(err) != data.KindInvalid {
+		if _, err := ParseRange(rng); fault.KindOf(err) != fault.KindInvalid {
 			t.Errorf("%q: %v", rng, err)
 		}
 	}
@@ -306,7 +306,7 @@ func TestRangeOfStacks(t *testing.T) {
 	if g := stacks[0].Glyphs; len(g) != 193 || g[0].ID != 0 || g[len(g)-1].ID != 'ÿ' {
 		t.Errorf("%d glyphs from U+%04X to U+%04X", len(g), g[0].ID, g[len(g)-1].ID)
 	}
-	if _, _, err := s.Range("Noto Sans Regular,", "0-255"); data.KindOf(err) != data.KindNotFound {
+	if _, _, err := s.Range("Noto Sans Regular,", "0-255"); fault.KindOf(err) != fault.KindNotFound {
 		t.Errorf("an empty name: %v", err)
 	}
 }

@@ -16,7 +16,7 @@ package glyphs
 import (
 	"google.golang.org/protobuf/encoding/protowire"
 
-	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/fault"
 )
 
 // Glyph is one character's signed distance field and metrics, in pixels of a 24 px em.
@@ -236,5 +236,5 @@ func fields(b []byte, fn func(num protowire.Number, typ protowire.Type, v []byte
 
 // bad is the error of a malformed glyphs PBF.
 func bad(format string, args ...any) error {
-	return data.Errorf(data.KindInvalid, "glyphs: "+format, args...)
+	return fault.Errorf(fault.KindInvalid, "glyphs: "+format, args...)
 }

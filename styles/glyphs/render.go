@@ -8,7 +8,7 @@ import (
 	"golang.org/x/image/font/sfnt"
 	"golang.org/x/image/math/fixed"
 
-	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/fault"
 )
 
 // The SDF conventions MapLibre GL's glyph shader and layout expect (those of fontnik).
@@ -38,20 +38,20 @@ type Font struct {
 func Parse(b []byte) (*Font, error) {
 	sf, err := sfnt.Parse(b)
 	if err != nil {
-		return nil, data.Errorf(data.KindInvalid, "font: %v", err)
+		return nil, fault.Errorf(fault.KindInvalid, "font: %v", err)
 	}
 	var buf sfnt.Buffer
 	family, err := sf.Name(&buf, sfnt.NameIDFamily)
 	if err != nil {
-		return nil, data.Errorf(data.KindInvalid, "font: no family name: %v", err)
+		return nil, fault.Errorf(fault.KindInvalid, "font: no family name: %v", err)
 	}
 	style, err := sf.Name(&buf, sfnt.NameIDSubfamily)
 	if err != nil {
-		return nil, data.Errorf(data.KindInvalid, "font: no style name: %v", err)
+		return nil, fault.Errorf(fault.KindInvalid, "font: no style name: %v", err)
 	}
 	m, err := sf.Metrics(&buf, fixed.I(Size), font.HintingNone)
 	if err != nil {
-		return nil, data.Errorf(data.KindInvalid, "font: %v", err)
+		return nil, fault.Errorf(fault.KindInvalid, "font: %v", err)
 	}
 	return &Font{Name: family + " " + style, sf: sf, ascender: m.Ascent.Ceil()}, nil
 }
@@ -72,7 +72,7 @@ func (f *Font) Count(start rune) int {
 // the font has, in code point order.
 func (f *Font) Render(start rune) (Stack, error) {
 	if start < 0 || start%RangeSize != 0 || start > 0xffff {
-		return Stack{}, data.Errorf(data.KindInvalid, "range start %d: not a multiple of %d up to 65280", start, RangeSize)
+		return Stack{}, fault.Errorf(fault.KindInvalid, "range start %d: not a multiple of %d up to 65280", start, RangeSize)
 	}
 	s := Stack{Name: f.Name, Range: rangeName(start)}
 	var buf sfnt.Buffer

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/fault"
 )
 
 // Ranges are the ranges the served fonts are rendered for (indus fonts): those the labels of the
@@ -55,22 +55,22 @@ func Load(fsys fs.FS) (*Set, error) {
 func (s *Set) add(file string, b []byte, dirFont map[string]string) error {
 	stacks, err := Decode(b)
 	if err != nil {
-		return data.Errorf(data.KindInvalid, "%s: %v", file, err)
+		return fault.Errorf(fault.KindInvalid, "%s: %v", file, err)
 	}
 	start, err := ParseRange(strings.TrimSuffix(path.Base(file), ".pbf"))
 	if err != nil || len(stacks) != 1 || stacks[0].Range != rangeName(start) || stacks[0].Name == "" {
-		return data.Errorf(data.KindInvalid, "%s: not one fontstack of a font of the range its name says", file)
+		return fault.Errorf(fault.KindInvalid, "%s: not one fontstack of a font of the range its name says", file)
 	}
 	name, dir := stacks[0].Name, path.Dir(file)
 	if prev, ok := dirFont[dir]; ok && prev != name {
-		return data.Errorf(data.KindInvalid, "%s: font %q among files of %q", file, name, prev)
+		return fault.Errorf(fault.KindInvalid, "%s: font %q among files of %q", file, name, prev)
 	}
 	dirFont[dir] = name
 	if s.fonts[name] == nil {
 		s.fonts[name] = map[rune][]Glyph{}
 	}
 	if _, dup := s.fonts[name][start]; dup {
-		return data.Errorf(data.KindInvalid, "%s: a second range %s of %q", file, rangeName(start), name)
+		return fault.Errorf(fault.KindInvalid, "%s: a second range %s of %q", file, rangeName(start), name)
 	}
 	s.fonts[name][start] = stacks[0].Glyphs
 	return nil
@@ -94,7 +94,7 @@ func ParseRange(r string) (rune, error) {
 	end, err2 := strconv.Atoi(b)
 	if !ok || err1 != nil || err2 != nil || strconv.Itoa(start) != a || strconv.Itoa(end) != b ||
 		start < 0 || start%RangeSize != 0 || end != start+RangeSize-1 || end > 0xffff {
-		return 0, data.Errorf(data.KindInvalid, "bad glyph range %q (want start-end of 256 code points: 0-255, 256-511, … 65280-65535)", r)
+		return 0, fault.Errorf(fault.KindInvalid, "bad glyph range %q (want start-end of 256 code points: 0-255, 256-511, … 65280-65535)", r)
 	}
 	return rune(start), nil
 }
@@ -122,7 +122,7 @@ func (s *Set) Range(fontstack, rng string) (pbf []byte, etag string, err error) 
 		}
 	}
 	if len(out.Glyphs) == 0 {
-		return nil, "", data.Errorf(data.KindNotFound, "no glyphs of %q in range %s", out.Name, out.Range)
+		return nil, "", fault.Errorf(fault.KindNotFound, "no glyphs of %q in range %s", out.Name, out.Range)
 	}
 	slices.SortFunc(out.Glyphs, func(a, b Glyph) int { return int(a.ID - b.ID) })
 	sum := sha256.Sum256([]byte(s.version + "\x00" + out.Name + "\x00" + out.Range))
@@ -135,7 +135,7 @@ func (s *Set) stack(fontstack string) ([]string, error) {
 	for n := range strings.SplitSeq(fontstack, ",") {
 		n = strings.TrimSpace(n)
 		if _, ok := s.fonts[n]; !ok {
-			return nil, data.Errorf(data.KindNotFound, "no font %q (fonts: %s)", n, strings.Join(s.Names(), ", "))
+			return nil, fault.Errorf(fault.KindNotFound, "no font %q (fonts: %s)", n, strings.Join(s.Names(), ", "))
 		}
 		if !slices.Contains(names, n) {
 			names = append(names, strings.Clone(n))

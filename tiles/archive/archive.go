@@ -18,7 +18,7 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
-	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/fault"
 	"github.com/cpec-digital/indus/tiles"
 	"github.com/cpec-digital/indus/tiles/pmtiles"
 )
@@ -148,7 +148,7 @@ func (s *Set) get(name string) (*archive, error) {
 			return a, nil
 		}
 	}
-	return nil, data.Errorf(data.KindNotFound, "no pmtiles archive %q", name)
+	return nil, fault.Errorf(fault.KindNotFound, "no pmtiles archive %q", name)
 }
 
 // Tile returns tile z/x/y of archive name: its gzip bytes with an ETag (a hash of those bytes),
@@ -159,14 +159,14 @@ func (s *Set) Tile(ctx context.Context, name string, z, x, y uint32) (*tiles.Til
 		return nil, err
 	}
 	if z > pmtiles.MaxZoom || !pmtiles.Valid(uint8(z), x, y) {
-		return nil, data.Invalid("tile out of range", fmt.Sprintf("no tile %d/%d/%d", z, x, y))
+		return nil, fault.Invalid("tile out of range", fmt.Sprintf("no tile %d/%d/%d", z, x, y))
 	}
 	b, ok, err := a.r.Tile(ctx, uint8(z), x, y)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, &data.Error{Kind: data.KindTimeout, Msg: "reading the archive took too long", Err: err}
+			return nil, &fault.Error{Kind: fault.KindTimeout, Msg: "reading the archive took too long", Err: err}
 		}
-		return nil, &data.Error{Kind: data.KindInternal, Msg: "archive read failed", Err: fmt.Errorf("pmtiles %q: %w", name, err)}
+		return nil, &fault.Error{Kind: fault.KindInternal, Msg: "archive read failed", Err: fmt.Errorf("pmtiles %q: %w", name, err)}
 	}
 	if !ok {
 		return &tiles.Tile{Empty: true, ETag: `"empty"`}, nil

@@ -15,7 +15,7 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
-	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/fault"
 	"github.com/cpec-digital/indus/tiles/pmtiles"
 )
 
@@ -119,10 +119,10 @@ func TestTilesFromFileAndHTTP(t *testing.T) {
 	if hits.Load() == 0 {
 		t.Error("the remote archive was not read over HTTP")
 	}
-	if _, err := s.Tile(context.Background(), "nope", 0, 0, 0); data.KindOf(err) != data.KindNotFound {
+	if _, err := s.Tile(context.Background(), "nope", 0, 0, 0); fault.KindOf(err) != fault.KindNotFound {
 		t.Errorf("unknown archive: %v", err)
 	}
-	if _, err := s.Tile(context.Background(), "local", 2, 4, 0); data.KindOf(err) != data.KindInvalid {
+	if _, err := s.Tile(context.Background(), "local", 2, 4, 0); fault.KindOf(err) != fault.KindInvalid {
 		t.Errorf("x out of range: %v", err)
 	}
 	list := s.List()
@@ -149,7 +149,7 @@ func TestTileJSON(t *testing.T) {
 	if got := string(tj.VectorLayers); got != `[{"fields":{"depth":"Number"},"id":"flood","maxzoom":5,"minzoom":0},{"fields":{},"id":"roads","maxzoom":5,"minzoom":3},{"fields":{},"id":"wells","maxzoom":5,"minzoom":0}]` {
 		t.Errorf("vector_layers %s", got)
 	}
-	if _, err := s.TileJSON("u", ""); data.KindOf(err) != data.KindNotFound {
+	if _, err := s.TileJSON("u", ""); fault.KindOf(err) != fault.KindNotFound {
 		t.Errorf("unknown archive: %v", err)
 	}
 }

@@ -3,33 +3,19 @@ package archive
 import (
 	"encoding/json"
 	"math"
+
+	"github.com/cpec-digital/indus/tiles"
 )
 
-// TileJSON is a TileJSON 3.0.0 document of an archive, from its header and metadata.
-type TileJSON struct {
-	TileJSON     string          `json:"tilejson"`
-	Name         string          `json:"name"`
-	Description  string          `json:"description,omitempty"`
-	Version      string          `json:"version,omitempty"`
-	Attribution  string          `json:"attribution,omitempty"`
-	Scheme       string          `json:"scheme"`
-	Tiles        []string        `json:"tiles"`
-	MinZoom      int             `json:"minzoom"`
-	MaxZoom      int             `json:"maxzoom"`
-	Bounds       [4]float64      `json:"bounds"`
-	Center       [3]float64      `json:"center"`
-	VectorLayers json.RawMessage `json:"vector_layers"`
-}
-
 // TileJSON describes archive name; tileURL is the absolute URL template of its tiles.
-func (s *Set) TileJSON(name, tileURL string) (*TileJSON, error) {
+func (s *Set) TileJSON(name, tileURL string) (*tiles.TileJSON, error) {
 	a, err := s.get(name)
 	if err != nil {
 		return nil, err
 	}
 	h := a.header
 	round := func(v float64) float64 { return math.Round(v*1e7) / 1e7 }
-	tj := &TileJSON{TileJSON: "3.0.0", Name: a.text("name"), Description: a.text("description"), Version: a.text("version"),
+	tj := &tiles.TileJSON{TileJSON: "3.0.0", Name: a.text("name"), Description: a.text("description"), Version: a.text("version"),
 		Attribution: a.text("attribution"), Scheme: "xyz", Tiles: []string{tileURL},
 		MinZoom: int(h.MinZoom), MaxZoom: int(h.MaxZoom),
 		Bounds:       [4]float64{round(h.Bounds[0]), round(h.Bounds[1]), round(h.Bounds[2]), round(h.Bounds[3])},

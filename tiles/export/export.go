@@ -88,7 +88,7 @@ func New(set *indexes.Set, cfg tiles.Config, opt Options, log *slog.Logger) (*Ex
 	if opt.Workers <= 0 {
 		opt.Workers = runtime.GOMAXPROCS(0)
 	}
-	cfg.CacheBytes = -1
+	cfg.CacheBytes, cfg.Cache = -1, nil // the walk visits each tile once: no cache
 	ts, err := tiles.New(cfg, func() *indexes.Set { return set }, log)
 	if err != nil {
 		return nil, err
@@ -198,9 +198,13 @@ func (e *Exporter) Progress() Progress {
 
 // vectorLayers are the TileJSON vector layers of the archive: the layers drawn in it, each with
 // the zooms it is drawn at (within the archive's, as TileJSON requires), not the catalog's.
-func (e *Exporter) vectorLayers() []tiles.VectorLayer {
+func (e *Exporter) vectorLayers() ([]tiles.VectorLayer, error) {
+	var all []tiles.VectorLayer
+	if err := json.Unmarshal(e.tj.VectorLayers, &all); err != nil {
+		return nil, err
+	}
 	out := []tiles.VectorLayer{}
-	for _, vl := range e.tj.VectorLayers {
+	for _, vl := range all {
 		for _, l := range e.layers {
 			if l.Spec.ID == vl.ID {
 				vl.MinZoom, vl.MaxZoom = l.lo, l.hi
@@ -208,7 +212,7 @@ func (e *Exporter) vectorLayers() []tiles.VectorLayer {
 			}
 		}
 	}
-	return out
+	return out, nil
 }
 
 // metadata is the archive's JSON (TileJSON-like: name, attribution, vector_layers, bounds and
@@ -219,12 +223,16 @@ func (e *Exporter) metadata() (pmtiles.Metadata, error) {
 	east, north := math.Min(b.Max[0], 180), math.Min(b.Max[1], maxLat)
 	cz := min(max(int(e.tj.Center[2]), e.opt.MinZoom), e.opt.MaxZoom)
 	center := [2]float64{(west + east) / 2, (south + north) / 2}
+	vls, err := e.vectorLayers()
+	if err != nil {
+		return pmtiles.Metadata{}, err
+	}
 	js, err := json.Marshal(map[string]any{
 		"name": e.tj.Name, "description": e.tj.Description, "version": e.tj.Version, "attribution": e.tj.Attribution,
 		"type": "overlay", "format": "pbf", "generator": e.opt.Generator,
 		"minzoom": e.opt.MinZoom, "maxzoom": e.opt.MaxZoom,
 		"bounds": [4]float64{west, south, east, north}, "center": [3]float64{center[0], center[1], float64(cz)},
-		"vector_layers": e.vectorLayers(), "indus:layers": e.ids, "indus:data_version": e.set.Dataset.Version,
+		"vector_layers": vls, "indus:layers": e.ids, "indus:data_version": e.set.Dataset.Version,
 	})
 	if err != nil {
 		return pmtiles.Metadata{}, err

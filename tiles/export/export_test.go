@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
-	gopm "github.com/protomaps/go-pmtiles/pmtiles"
 
 	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/indexes"
@@ -123,7 +122,7 @@ func TestArchiveHoldsTheServedTiles(t *testing.T) {
 		t.Errorf("archive addresses %d tiles (header %d), want %d", sum.Archive.Addressed, a.Header.AddressedTilesCount, full)
 	}
 	h := a.Header
-	if h.MinZoom != 0 || h.MaxZoom != 10 || h.TileType != gopm.Mvt || h.TileCompression != gopm.Gzip || !h.Clustered {
+	if h.MinZoom != 0 || h.MaxZoom != 10 || h.TileType != pmtilestest.MVT || h.TileCompression != pmtilestest.Gzip || !h.Clustered {
 		t.Errorf("header %+v", h)
 	}
 	if math.Abs(float64(h.MinLonE7)/1e7-66.6) > 1e-6 || math.Abs(float64(h.MaxLatE7)/1e7-28.4) > 1e-6 {

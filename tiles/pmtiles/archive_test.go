@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/cpec-digital/indus/tiles/pmtiles/pmtilestest"
-	gopm "github.com/protomaps/go-pmtiles/pmtiles"
 )
 
 // pakistan is the metadata of the mixed archive, with explicit geography.
@@ -41,13 +40,13 @@ func TestMixedArchiveHeader(t *testing.T) {
 	}
 	g := pmtilestest.Open(t, path)
 	h := g.Header
-	wantH := gopm.HeaderV3{
+	wantH := pmtilestest.Header{
 		SpecVersion: 3, RootOffset: 127, RootLength: h.RootLength,
 		MetadataOffset: 127 + h.RootLength, MetadataLength: h.MetadataLength,
 		LeafDirectoryOffset: 127 + h.RootLength + h.MetadataLength, LeafDirectoryLength: 0,
 		TileDataOffset: 127 + h.RootLength + h.MetadataLength, TileDataLength: uint64(fi.Size()) - h.TileDataOffset,
 		AddressedTilesCount: addressed, TileEntriesCount: entries, TileContentsCount: contents,
-		Clustered: true, InternalCompression: gopm.Gzip, TileCompression: gopm.Gzip, TileType: gopm.Mvt,
+		Clustered: true, InternalCompression: pmtilestest.Gzip, TileCompression: pmtilestest.Gzip, TileType: pmtilestest.MVT,
 		MinZoom: 0, MaxZoom: 7, MinLonE7: 608729721, MinLatE7: 236345000, MaxLonE7: 778399000, MaxLatE7: 370841070,
 		CenterZoom: 5, CenterLonE7: 693451000, CenterLatE7: 303753000,
 	}
@@ -57,11 +56,11 @@ func TestMixedArchiveHeader(t *testing.T) {
 	if h.RootOffset+h.RootLength > RootLimit || h.MetadataLength == 0 {
 		t.Fatalf("root ends at %d, metadata %d bytes", h.RootOffset+h.RootLength, h.MetadataLength)
 	}
-	md, err := gopm.DeserializeMetadata(bytes.NewReader(g.B[h.MetadataOffset:h.MetadataOffset+h.MetadataLength]), h.InternalCompression)
-	if err != nil {
+	var md, wantMD map[string]any
+	raw, _ := json.Marshal(g.Metadata(t))
+	if err := json.Unmarshal(raw, &md); err != nil {
 		t.Fatal(err)
 	}
-	var wantMD map[string]any
 	if err := json.Unmarshal(pakistan().JSON, &wantMD); err != nil || !reflect.DeepEqual(md, wantMD) {
 		t.Fatalf("go-pmtiles reads metadata %v, want %v (%v)", md, wantMD, err)
 	}
@@ -73,12 +72,7 @@ func TestMixedArchiveEntries(t *testing.T) {
 	ts := mixed()
 	path, _ := write(t, ts, pakistan())
 	g := pmtilestest.Open(t, path)
-	var all []gopm.EntryV3
-	err := gopm.IterateEntries(g.Header, func(off, n uint64) ([]byte, error) { return g.B[off : off+n], nil },
-		func(e gopm.EntryV3) { all = append(all, e) })
-	if err != nil {
-		t.Fatal(err)
-	}
+	all := g.Entries()
 	var next, blobs uint64
 	var sum uint64
 	for i, e := range all {

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	gopm "github.com/protomaps/go-pmtiles/pmtiles"
+	"github.com/cpec-digital/indus/tiles/pmtiles/pmtilestest"
 )
 
 // sample is a header with every field set to a distinct value.
@@ -23,11 +23,11 @@ func sample() Header {
 func TestHeaderMatchesGoPMTiles(t *testing.T) {
 	h := sample()
 	b := h.encode()
-	want := gopm.SerializeHeader(gopm.HeaderV3{
+	want := pmtilestest.SerializeHeader(t, pmtilestest.Header{
 		RootOffset: 127, RootLength: 300, MetadataOffset: 427, MetadataLength: 50,
 		LeafDirectoryOffset: 477, LeafDirectoryLength: 1000, TileDataOffset: 1477, TileDataLength: 1 << 40,
 		AddressedTilesCount: 9000, TileEntriesCount: 800, TileContentsCount: 700,
-		Clustered: true, InternalCompression: gopm.Gzip, TileCompression: gopm.Gzip, TileType: gopm.Mvt,
+		Clustered: true, InternalCompression: pmtilestest.Gzip, TileCompression: pmtilestest.Gzip, TileType: pmtilestest.MVT,
 		MinZoom: 2, MaxZoom: 14, MinLonE7: 608729721, MinLatE7: 236345000, MaxLonE7: 778399000, MaxLatE7: 370841070,
 		CenterZoom: 6, CenterLonE7: -693451000, CenterLatE7: -303753000,
 	})

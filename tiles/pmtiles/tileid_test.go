@@ -5,7 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	gopm "github.com/protomaps/go-pmtiles/pmtiles"
+	"github.com/cpec-digital/indus/tiles/pmtiles/pmtilestest"
 )
 
 func TestTileIDSpecTable(t *testing.T) {
@@ -25,19 +25,23 @@ func TestTileIDSpecTable(t *testing.T) {
 
 func TestTileIDMatchesGoPMTiles(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	for z := uint8(0); z <= 22; z++ {
+	var zxy [][3]uint32
+	for z := uint32(0); z <= 22; z++ {
 		n := uint32(1) << z
 		for range 2000 {
-			x, y := rng.Uint32N(n), rng.Uint32N(n)
-			id := TileID(z, x, y)
-			if want := gopm.ZxyToID(z, x, y); id != want {
-				t.Fatalf("TileID(%d, %d, %d) = %d, go-pmtiles says %d", z, x, y, id, want)
-			}
-			gz, gx, gy, ok := ZXY(id)
-			wz, wx, wy := gopm.IDToZxy(id)
-			if !ok || gz != z || gx != x || gy != y || wz != z || wx != x || wy != y {
-				t.Fatalf("ZXY(%d) = %d/%d/%d %v, go-pmtiles %d/%d/%d, want %d/%d/%d", id, gz, gx, gy, ok, wz, wx, wy, z, x, y)
-			}
+			zxy = append(zxy, [3]uint32{z, rng.Uint32N(n), rng.Uint32N(n)})
+		}
+	}
+	ids, back := pmtilestest.Numbers(t, zxy)
+	for i, c := range zxy {
+		z, x, y := uint8(c[0]), c[1], c[2]
+		id := TileID(z, x, y)
+		if want := ids[i]; id != want {
+			t.Fatalf("TileID(%d, %d, %d) = %d, go-pmtiles says %d", z, x, y, id, want)
+		}
+		gz, gx, gy, ok := ZXY(id)
+		if w := back[i]; !ok || gz != z || gx != x || gy != y || w != c {
+			t.Fatalf("ZXY(%d) = %d/%d/%d %v, go-pmtiles %v, want %v", id, gz, gx, gy, ok, w, c)
 		}
 	}
 }

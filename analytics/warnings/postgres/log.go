@@ -25,7 +25,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/cpec-digital/indus/analytics/warnings"
-	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/fault"
 	"github.com/cpec-digital/indus/data/postgres"
 )
 
@@ -211,7 +211,7 @@ func (t *txn) commit(ctx context.Context) error {
 func conflict(err error) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "23505" {
-		return &data.Error{Kind: data.KindConflict, Msg: "reading conflicts with an accepted one",
+		return &fault.Error{Kind: fault.KindConflict, Msg: "reading conflicts with an accepted one",
 			Detail: "a reading of that station at that time (to the microsecond) is already stored"}
 	}
 	return err

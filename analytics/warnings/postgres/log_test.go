@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/cpec-digital/indus/analytics/warnings"
-	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/fault"
 	"github.com/cpec-digital/indus/data/postgres/pgtest"
 )
 
@@ -86,7 +86,7 @@ func TestLog(t *testing.T) {
 	err = head(ctx, a, func(uint64) []warnings.Entry {
 		return []warnings.Entry{entry(3, "KTR", 1, ""), entry(4, "SKR", 1, "")}
 	})
-	if data.KindOf(err) != data.KindConflict {
+	if fault.KindOf(err) != fault.KindConflict {
 		t.Fatalf("a second reading of SKR at the same time: %v", err)
 	}
 	if es, _ := a.Since(ctx, 2, 10); len(es) != 0 {

@@ -10,8 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/data/access"
+	"github.com/cpec-digital/indus/data/fault"
 )
 
 // counting replaces k's derivation with one that counts its calls.
@@ -25,10 +25,10 @@ func counting(k *Keyring) *atomic.Int64 {
 	return &n
 }
 
-// refused fails t unless err is ErrUnauthorized, a data.KindAuth error.
+// refused fails t unless err is ErrUnauthorized, a fault.KindAuth error.
 func refused(t *testing.T, what string, p *access.Principal, err error) {
 	t.Helper()
-	if p != nil || !errors.Is(err, ErrUnauthorized) || data.KindOf(err) != data.KindAuth {
+	if p != nil || !errors.Is(err, ErrUnauthorized) || fault.KindOf(err) != fault.KindAuth {
 		t.Errorf("%s: got %v, %v; want ErrUnauthorized", what, p, err)
 	}
 }

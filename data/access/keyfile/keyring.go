@@ -14,17 +14,17 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
-	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/data/access"
+	"github.com/cpec-digital/indus/data/fault"
 )
 
 // ErrUnauthorized is Authenticate's one refusal, whatever was wrong with the token (malformed,
-// unknown id, wrong secret): a data.KindAuth error.
-var ErrUnauthorized = &data.Error{Kind: data.KindAuth, Msg: "invalid API key"}
+// unknown id, wrong secret): a fault.KindAuth error.
+var ErrUnauthorized = &fault.Error{Kind: fault.KindAuth, Msg: "invalid API key"}
 
 // ErrBusy is Check's answer when a token needs a derivation and none could start within the
-// wait (see WithDerivations): a data.KindUnavailable error, to retry.
-var ErrBusy = &data.Error{Kind: data.KindUnavailable, Msg: "too many key checks at once", Detail: "retry in a second"}
+// wait (see WithDerivations): a fault.KindUnavailable error, to retry.
+var ErrBusy = &fault.Error{Kind: fault.KindUnavailable, Msg: "too many key checks at once", Detail: "retry in a second"}
 
 // DefaultWait is how long a key check waits for a derivation slot before ErrBusy.
 const DefaultWait = time.Second

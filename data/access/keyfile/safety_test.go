@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/fault"
 )
 
 // TestCheckAdmits: admit is asked before each derivation and only then; when it refuses, its error
@@ -46,7 +46,7 @@ func TestCheckAdmits(t *testing.T) {
 }
 
 // TestDerivationsBounded: at most n derivations run at once; a token that waits longer than the
-// wait is refused with ErrBusy (a data.KindUnavailable error) and not remembered as refused.
+// wait is refused with ErrBusy (a fault.KindUnavailable error) and not remembered as refused.
 func TestDerivationsBounded(t *testing.T) {
 	a, token := cheapKey(t, "ops", nil, nil)
 	k, err := New([]Key{a}, WithDerivations(1, 50*time.Millisecond))
@@ -76,7 +76,7 @@ func TestDerivationsBounded(t *testing.T) {
 	start := time.Now()
 	other := "indus_nobody_" + token[len(token)-43:]
 	p, err := k.Authenticate(other)
-	if p != nil || !errors.Is(err, ErrBusy) || data.KindOf(err) != data.KindUnavailable || time.Since(start) < 50*time.Millisecond {
+	if p != nil || !errors.Is(err, ErrBusy) || fault.KindOf(err) != fault.KindUnavailable || time.Since(start) < 50*time.Millisecond {
 		t.Errorf("while the slot is taken: %v %v after %v", p, err, time.Since(start))
 	}
 	close(release)

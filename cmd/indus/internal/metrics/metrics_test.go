@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/cpec-digital/indus/analytics/warnings"
-	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/fault"
 	"github.com/cpec-digital/indus/tiles"
 )
 
@@ -49,7 +49,7 @@ func TestCollectors(t *testing.T) {
 	st.ByZoom[12] = tiles.ZoomStats{Computed: 3, Bytes: 9000}
 	m.Tiles(func() tiles.Stats { return st })
 	m.Warnings(func() warnings.Stats {
-		return warnings.Stats{Accepted: 5, Refused: map[data.Kind]uint64{data.KindInvalid: 2}, Subscribers: 4, EventsDropped: 1}
+		return warnings.Stats{Accepted: 5, Refused: map[fault.Kind]uint64{fault.KindInvalid: 2}, Subscribers: 4, EventsDropped: 1}
 	})
 	version := "a"
 	m.Data(func() string { return version })

@@ -1,4 +1,7 @@
-package main
+// Package impact measures the exposure of warning areas for the warnings service: it implements
+// warnings.Assessor over the risk engine (analytics.Engine), so that analytics/warnings need not
+// know analytics. cmd/indus wires it.
+package impact
 
 import (
 	"context"
@@ -18,12 +21,12 @@ import (
 	"github.com/cpec-digital/indus/indexes"
 )
 
-// impactAssessor measures warning areas for the warnings service (warnings.Assessor) with the
+// Assessor measures warning areas for the warnings service (warnings.Assessor) with the
 // risk engine: people, villages, villages with fibre and CPEC route km are /risk/area's answer
 // on the warning polygon; health facilities and shelters (by kind, with the shelters' capacity)
 // and buildings (by the centre of their bbox) are counted inside the same polygon. Answers are
 // cached per data version and area: a station's area for a category is the same every time.
-type impactAssessor struct {
+type Assessor struct {
 	risk      *analytics.Engine
 	served    *indexes.Served
 	cfg       analytics.Config // the engine's: layer, field and facility kind names
@@ -35,12 +38,16 @@ type impactAssessor struct {
 	cache map[string]warnings.Impact
 }
 
-func newImpactAssessor(risk *analytics.Engine, cfg analytics.Config, served *indexes.Served) *impactAssessor {
-	return &impactAssessor{risk: risk, served: served, cfg: cfg, routes: "cpec_routes", buildings: "buildings"}
+var _ warnings.Assessor = (*Assessor)(nil)
+
+// New returns an Assessor over the risk engine, whose configuration cfg is (layer, field and
+// facility kind names), measuring on the data served now.
+func New(risk *analytics.Engine, cfg analytics.Config, served *indexes.Served) *Assessor {
+	return &Assessor{risk: risk, served: served, cfg: cfg, routes: "cpec_routes", buildings: "buildings"}
 }
 
 // Exposure measures what lies inside area on the served data.
-func (a *impactAssessor) Exposure(area orb.Ring) (warnings.Impact, error) {
+func (a *Assessor) Exposure(area orb.Ring) (warnings.Impact, error) {
 	set := a.served.Load()
 	poly, err := json.Marshal(geojson.NewGeometry(orb.Polygon{area}))
 	if err != nil {
@@ -67,7 +74,7 @@ func (a *impactAssessor) Exposure(area orb.Ring) (warnings.Impact, error) {
 }
 
 // measure asks the risk engine for the area's exposure and counts facilities and buildings.
-func (a *impactAssessor) measure(set *indexes.Set, poly json.RawMessage, area orb.Ring) (warnings.Impact, error) {
+func (a *Assessor) measure(set *indexes.Set, poly json.RawMessage, area orb.Ring) (warnings.Impact, error) {
 	req := &analytics.AreaRequest{Geometry: poly}
 	for _, id := range []string{a.cfg.PopulationLayer, a.cfg.FacilityLayer, a.routes} {
 		if _, ok := set.Layer(id); ok {
@@ -108,7 +115,7 @@ func (a *impactAssessor) measure(set *indexes.Set, poly json.RawMessage, area or
 
 // facilities counts the health facilities and shelters inside prep, and the shelters' capacity
 // when the layer has a capacity field.
-func (a *impactAssessor) facilities(l *indexes.Layer, prep *geo.Prepared, imp *warnings.Impact) {
+func (a *Assessor) facilities(l *indexes.Layer, prep *geo.Prepared, imp *warnings.Impact) {
 	kind, capacity := l.Spec.FieldIndex(a.cfg.FacilityKindField), l.Spec.FieldIndex("capacity")
 	if kind < 0 {
 		return
