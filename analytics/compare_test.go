@@ -28,7 +28,9 @@ import (
 // buildings (0.01° squares at 68.6E and 69.2E) and three regions R1 68–69E, R2 69–70E, R3 70–71E.
 func scenarioEngine() *Engine {
 	flood := []data.HazardClass{{ID: "shallow", Min: 0.1, Max: 0.5}, {ID: "deep", Min: 0.5, Max: 99, Damaging: true}}
-	one := func(id string) []data.HazardClass { return []data.HazardClass{{ID: id, Min: 0, Max: 1, Damaging: true}} }
+	one := func(id string) []data.HazardClass {
+		return []data.HazardClass{{ID: id, Min: 0, Max: 1, Damaging: true}}
+	}
 	hz := func(id, kind string, classes []data.HazardClass, rp float64, scenario string, zones map[string]orb.Polygon) *data.Layer {
 		h := &data.Hazard{Kind: kind, ClassField: "class", Intensity: data.Intensity{Measure: "m", Unit: "u"}, Classes: classes}
 		if rp > 0 {
