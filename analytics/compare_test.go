@@ -339,3 +339,34 @@ func TestMultiHazardIndex(t *testing.T) {
 		t.Errorf("glof rank %+v", res.Units)
 	}
 }
+
+// FuzzCompareRequest: any body is parsed and compared without a crash or an internal error, and
+// every pair either says what is missing or has figures whose deltas are compared − baseline.
+func FuzzCompareRequest(f *testing.F) {
+	f.Add(`{"bbox":[68,25,71,26],"compare":{"scenario":"ssp585","horizon":2050}}`)
+	f.Add(`{"admin":{"layer":"regions","id":"R2"},"hazard":"glof","compare":{"scenario":"ssp585"}}`)
+	f.Add(`{"bbox":[68,25,71,26],"scenario":"ssp585","compare":{"scenario":"historical","horizon":2020}}`)
+	f.Add(`{"bbox":[68,25,71,26],"hazard":"flood_585","compare":{"scenario":"historical"}}`)
+	e := scenarioEngine()
+	f.Fuzz(func(t *testing.T, body string) {
+		r, err := ParseCompareRequest([]byte(body))
+		if err != nil {
+			return
+		}
+		res, err := e.Compare(context.Background(), r)
+		if err != nil {
+			if data.KindOf(err) == data.KindInternal {
+				t.Fatalf("internal error for %q: %v", body, err)
+			}
+			return
+		}
+		for _, h := range res.Hazards {
+			if (h.Missing == "") == (h.Total == nil) || (h.Missing == "" && !near(h.Total.Delta.AreaKm2, h.Total.Compared.AreaKm2-h.Total.Baseline.AreaKm2)) {
+				t.Fatalf("%q: pair %+v", body, h)
+			}
+		}
+		if res.Baseline == res.Compared {
+			t.Fatalf("%q: compared with itself", body)
+		}
+	})
+}
