@@ -40,9 +40,14 @@ type CompareRequest struct {
 
 // ParseCompareRequest decodes a comparison body strictly (unknown keys are refused).
 func ParseCompareRequest(body []byte) (*CompareRequest, error) {
+	return decodeStrict[CompareRequest](body)
+}
+
+// decodeStrict decodes one JSON value of type T, refusing unknown keys and anything after it.
+func decodeStrict[T any](body []byte) (*T, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	var r CompareRequest
+	var r T
 	if err := dec.Decode(&r); err != nil {
 		return nil, data.Invalid("invalid JSON body", err.Error())
 	}
