@@ -147,13 +147,17 @@ func TestAreaHandComputed(t *testing.T) {
 		t.Errorf("summary %+v", s)
 	}
 	ri := res.RiskIndex
-	// H&E = 10·sqrt(0.5 × 310/310) = 7.07; V = 10·log10(1+310/A)/3; LCC = 10·(1/3 + 2/3)/2 = 5
-	// (villages 5 and 3 are over 10 km from the only hospital).
+	// one hazard kind: H&E = its score = 10·log10(1 + 99·s)/2 with s the expected annual share of
+	// the population in damaging classes, 110·0.01/310; V = 10·log10(1+310/A)/3; LCC = 10·(1/3 +
+	// 2/3)/2 = 5 (villages 5 and 3 are over 10 km from the only hospital).
+	wantHE := 10 * math.Log10(1+99*110*0.01/310) / 2
 	density := 310 / res.Query.AreaKm2
 	wantV := 10 * math.Log10(1+density) / 3
 	if ri.Indicators.Villages != 3 || !near(ri.Indicators.NoFibreShare, 1.0/3) || !near(ri.Indicators.FarFromHealth, 2.0/3) ||
-		ri.HazardExposure != 7.07 || ri.LackOfCopingCapacity != 5 || ri.Vulnerability != round2(wantV) ||
-		ri.Value != round2(math.Cbrt(10*math.Sqrt(ri.Indicators.DamagingAreaShare)*wantV*5)) {
+		ri.HazardExposure != round2(wantHE) || ri.LackOfCopingCapacity != 5 || ri.Vulnerability != round2(wantV) ||
+		ri.Value != round2(math.Cbrt(wantHE*wantV*5)) || ri.Scenario != "historical" || ri.Horizon != 2020 ||
+		len(ri.HazardComponents) != 1 || ri.HazardComponents[0] != (HazardComponent{"flood", round2(wantHE)}) ||
+		len(ri.Indicators.Hazards) != 1 || !ri.Indicators.Hazards[0].Annual || !near(ri.Indicators.Hazards[0].ExposedShare, 1.1/310) {
 		t.Errorf("risk index %+v", ri)
 	}
 }

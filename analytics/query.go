@@ -1,7 +1,6 @@
 package analytics
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -82,18 +81,7 @@ type unitRef struct {
 }
 
 // ParseAreaRequest decodes a request body strictly (unknown keys are refused).
-func ParseAreaRequest(body []byte) (*AreaRequest, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	var r AreaRequest
-	if err := dec.Decode(&r); err != nil {
-		return nil, data.Invalid("invalid JSON body", err.Error())
-	}
-	if dec.More() {
-		return nil, data.Invalid("invalid JSON body", "more than one JSON value")
-	}
-	return &r, nil
-}
+func ParseAreaRequest(body []byte) (*AreaRequest, error) { return decodeStrict[AreaRequest](body) }
 
 // where checks that r says where in exactly one way.
 func (r *AreaRequest) where() error {

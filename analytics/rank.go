@@ -16,7 +16,7 @@ import (
 )
 
 // Rank metrics.
-var rankMetrics = []string{"risk_index", "expected_annual_population", "exposed_population", "damaging_area_km2", "damaging_share", "population"}
+var rankMetrics = []string{"risk_index", "index", "expected_annual_population", "exposed_population", "damaging_area_km2", "damaging_share", "population"}
 
 // RankUnit is one admin unit in a ranking.
 type RankUnit struct {
@@ -37,7 +37,8 @@ type RankUnit struct {
 // RankResult answers GET /risk/rank.
 type RankResult struct {
 	Admin       string     `json:"admin"`
-	Hazard      string     `json:"hazard"`
+	Hazard      string     `json:"hazard"`             // the kind of the per-kind metrics
+	Hazards     []string   `json:"hazards,omitempty"`  // the kinds the risk index combines
 	Scenario    string     `json:"scenario,omitempty"` // as asked
 	Horizon     int        `json:"horizon,omitempty"`  // as asked
 	Metric      string     `json:"metric"`
@@ -60,7 +61,9 @@ func (e *Engine) Rank(ctx context.Context, admin, hazard, metric string, who *ac
 	return e.RankFor(ctx, admin, HazardSelector{Hazard: hazard}, metric, who)
 }
 
-// RankFor is Rank for the hazard layers sel picks, of one kind (default: the first one's).
+// RankFor is Rank for the hazard layers sel picks. The risk index combines every kind sel picks
+// (every kind of its scenario when it names none); the per-kind metrics (expected annual and
+// exposed population, damaging area and share) are of the kind sel names, or the first one.
 func (e *Engine) RankFor(ctx context.Context, admin string, sel HazardSelector, metric string, who *access.Principal) (*RankResult, error) {
 	defer e.observe(KindRank, time.Now())
 	set := e.current()
@@ -77,19 +80,14 @@ func (e *Engine) RankFor(ctx context.Context, admin string, sel HazardSelector, 
 	if !ok {
 		return nil, data.Errorf(data.KindNotFound, "no layer %q", admin)
 	}
-	if sel.Hazard == "" { // the first kind selected
-		if haz, _, err := sel.pick(set, who); err == nil && len(haz) > 0 {
-			sel.Hazard = haz[0].Spec.Hazard.Kind
-		}
-	}
 	haz, withheld, err := sel.pick(set, who)
 	if err != nil {
 		return nil, err
 	}
-	hazard := sel.Hazard
 	if len(haz) == 0 {
-		return nil, data.Errorf(data.KindNotFound, "no hazard layers of kind %q", hazard)
+		return nil, data.Errorf(data.KindNotFound, "no hazard layers of kind %q", sel.Hazard)
 	}
+	hazard := haz[0].Spec.Hazard.Kind // the kind named, or the first one
 	var exp []*indexes.Layer
 	for _, l := range set.Layers() {
 		if l.Spec.ID == e.cfg.PopulationLayer {
@@ -113,8 +111,17 @@ func (e *Engine) RankFor(ctx context.Context, admin string, sel HazardSelector, 
 	for i := range units {
 		units[i].Rank = i + 1
 	}
-	return &RankResult{Admin: admin, Hazard: hazard, Scenario: sel.Scenario, Horizon: sel.Horizon, Metric: metric, Units: units, Method: methodRank,
-		DataVersion: set.Dataset.Version, Withheld: withheld, Layers: rankLayers(al, haz)}, nil
+	return &RankResult{Admin: admin, Hazard: hazard, Hazards: kindsOf(haz), Scenario: sel.Scenario, Horizon: sel.Horizon, Metric: metric, Units: units,
+		Method: methodRank, DataVersion: set.Dataset.Version, Withheld: withheld, Layers: rankLayers(al, haz)}, nil
+}
+
+// kindsOf lists the hazard kinds of layers, in order.
+func kindsOf(haz []*indexes.Layer) []string {
+	var out []string
+	for _, h := range haz {
+		out = addNew(out, h.Spec.Hazard.Kind)
+	}
+	return out
 }
 
 func (e *Engine) rankUnits(ctx context.Context, set *indexes.Set, al *indexes.Layer, hazard string, haz, exp []*indexes.Layer) ([]RankUnit, error) {
@@ -158,15 +165,8 @@ func (e *Engine) rankUnits(ctx context.Context, set *indexes.Set, al *indexes.La
 		if k := al.Spec.FieldIndex(nameField); k >= 0 {
 			u.Name = al.Value(i, k).String()
 		}
-		if len(res.Summary) > 0 {
-			if eap := res.Summary[0].ExpectedAnnualPopulation; eap != nil {
-				u.EAP = *eap
-			}
-			u.Exposed = res.Summary[0].rarestExposed
-		}
-		for _, h := range res.Hazards {
-			u.Damaging = h.Damaging.AreaKm2 // the rarest return period is last
-		}
+		u.kindMeasures(res, hazard)
+		u.RiskIndex.Scenario, u.RiskIndex.Horizon = res.RiskIndex.Scenario, res.RiskIndex.Horizon
 		units = append(units, u)
 	}
 	informRank(units)
@@ -177,10 +177,27 @@ func (e *Engine) rankUnits(ctx context.Context, set *indexes.Set, al *indexes.La
 	return units, nil
 }
 
+// kindMeasures fills the per-kind measures of a unit from its answer: those of hazard kind hazard
+// (its summary, and its rarest return period's damaging area).
+func (u *RankUnit) kindMeasures(res *AreaResult, hazard string) {
+	if i := slices.IndexFunc(res.Summary, func(s Summary) bool { return s.Hazard == hazard }); i >= 0 {
+		if eap := res.Summary[i].ExpectedAnnualPopulation; eap != nil {
+			u.EAP = *eap
+		}
+		u.Exposed = res.Summary[i].rarestExposed
+	}
+	rarest := -1.0
+	for _, h := range res.Hazards {
+		if h.Hazard == hazard && h.ReturnPeriod >= rarest {
+			u.Damaging, rarest = h.Damaging.AreaKm2, h.ReturnPeriod
+		}
+	}
+}
+
 // metric returns the unit's value of a rank metric.
 func (u *RankUnit) metric(name string) float64 {
 	switch name {
-	case "risk_index":
+	case "risk_index", "index":
 		return u.RiskIndex.Value
 	case "expected_annual_population":
 		return u.EAP
@@ -194,34 +211,61 @@ func (u *RankUnit) metric(name string) float64 {
 	return u.Population
 }
 
-// informRank computes the INFORM index over the units: min-max normalization of each indicator
-// across them (population density log-transformed), then the geometric means.
+// informRank computes the INFORM index over the units: each indicator normalized to 0–10 by
+// min–max across them (exposure shares and population density log-transformed), the hazard kinds'
+// components combined as INFORM combines natural hazards, then the geometric mean of the three
+// dimensions.
 func informRank(units []RankUnit) {
-	norm := func(get func(*RankUnit) float64) []float64 {
-		lo, hi := math.Inf(1), math.Inf(-1)
-		for i := range units {
-			v := get(&units[i])
-			lo, hi = math.Min(lo, v), math.Max(hi, v)
-		}
-		out := make([]float64, len(units))
-		for i := range units {
-			if hi > lo {
-				out[i] = 10 * (get(&units[i]) - lo) / (hi - lo)
-			}
-		}
-		return out
-	}
-	area := norm(func(u *RankUnit) float64 { return u.Indicators.DamagingAreaShare })
-	pop := norm(func(u *RankUnit) float64 { return u.Indicators.ExposedPopShare })
-	dens := norm(func(u *RankUnit) float64 { return math.Log10(1 + u.Indicators.DensityPerKm2) })
-	fibre := norm(func(u *RankUnit) float64 { return u.Indicators.NoFibreShare })
-	far := norm(func(u *RankUnit) float64 { return u.Indicators.FarFromHealth })
+	var kinds []string
 	for i := range units {
-		he := math.Sqrt(area[i] * pop[i])
+		for _, h := range units[i].Indicators.Hazards {
+			kinds = addNew(kinds, h.Hazard)
+		}
+	}
+	byKind := make([][]float64, len(kinds))
+	for k, kind := range kinds {
+		byKind[k] = minMax(units, func(u *RankUnit) float64 {
+			i := slices.IndexFunc(u.Indicators.Hazards, func(h HazardIndicator) bool { return h.Hazard == kind })
+			if i < 0 {
+				return 0
+			}
+			return exposureScale(u.Indicators.Hazards[i].ExposedShare)
+		})
+	}
+	dens := minMax(units, func(u *RankUnit) float64 { return math.Log10(1 + u.Indicators.DensityPerKm2) })
+	fibre := minMax(units, func(u *RankUnit) float64 { return u.Indicators.NoFibreShare })
+	far := minMax(units, func(u *RankUnit) float64 { return u.Indicators.FarFromHealth })
+	for i := range units {
+		comps := make([]HazardComponent, len(kinds))
+		scores := make([]float64, len(kinds))
+		for k, kind := range kinds {
+			scores[k] = byKind[k][i]
+			comps[k] = HazardComponent{Hazard: kind, Score: round2(scores[k])}
+		}
+		he := combineHazards(scores)
 		lcc := (fibre[i] + far[i]) / 2
 		units[i].RiskIndex = RiskIndex{Value: round2(math.Cbrt(he * dens[i] * lcc)), HazardExposure: round2(he),
-			Vulnerability: round2(dens[i]), LackOfCopingCapacity: round2(lcc), Indicators: units[i].Indicators, Method: methodRank}
+			Vulnerability: round2(dens[i]), LackOfCopingCapacity: round2(lcc), HazardComponents: comps,
+			Scenario: units[i].RiskIndex.Scenario, Horizon: units[i].RiskIndex.Horizon,
+			Indicators: units[i].Indicators, Normalization: normRank, Method: methodRank}
 	}
+}
+
+// minMax normalizes an indicator of the units to 0–10 by min–max across them (0 for all when they
+// are equal).
+func minMax(units []RankUnit, get func(*RankUnit) float64) []float64 {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for i := range units {
+		v := get(&units[i])
+		lo, hi = math.Min(lo, v), math.Max(hi, v)
+	}
+	out := make([]float64, len(units))
+	for i := range units {
+		if hi > lo {
+			out[i] = 10 * (get(&units[i]) - lo) / (hi - lo)
+		}
+	}
+	return out
 }
 
 // rankLayers lists the admin layer and the hazard layers of a ranking.

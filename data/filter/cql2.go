@@ -202,11 +202,11 @@ const geomField = -1
 type operand struct {
 	name  string // property name; "" for a literal
 	lit   scalar
-	field int // the property's field index once bound (geomField: the geometry)
+	field int // the property's field index once bound (geomField: the geometry; constField: a layer constant, in lit)
 }
 
 func (o *operand) value(l *data.Layer, i int) data.Value {
-	if o.name == "" {
+	if o.name == "" || o.field == constField {
 		return o.lit.v
 	}
 	return l.Value(i, o.field)
@@ -233,6 +233,13 @@ func (o *operand) bind(spec *data.LayerSpec) (byte, error) {
 		}
 		return kNumber, nil
 	}
+	if c, ok := spec.Constant(o.name); ok {
+		o.field, o.lit.v = constField, c.Value
+		if c.Type == data.FieldString {
+			return kString, nil
+		}
+		return kNumber, nil
+	}
 	if isGeometryName(o.name) {
 		o.field = geomField
 		return kGeometry, nil
@@ -240,6 +247,9 @@ func (o *operand) bind(spec *data.LayerSpec) (byte, error) {
 	names := make([]string, 0, len(spec.Fields)+1)
 	for _, f := range spec.Fields {
 		names = append(names, f.Name)
+	}
+	for _, c := range spec.Constants() {
+		names = append(names, c.Name)
 	}
 	return 0, data.Invalid("bad filter", fmt.Sprintf("layer %q has no queryable %q (it has %s)", spec.ID, o.name,
 		strings.Join(append(names, "geometry"), ", ")))

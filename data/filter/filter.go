@@ -132,7 +132,7 @@ func (f *Filter) Match(l *data.Layer, i int) bool { return f.root.eval(l, i) }
 // by the layer, and the literals are converted to (Indus) or checked against (CQL2) the field types.
 func (f *Filter) Bind(spec *data.LayerSpec) (*Filter, error) {
 	for name := range f.refs {
-		if _, ok := spec.Field(name); !ok {
+		if _, ok := fieldOf(spec, name); !ok {
 			return nil, data.Invalid("bad filter", fmt.Sprintf("layer %q has no field %q", spec.ID, name))
 		}
 	}
@@ -153,7 +153,7 @@ func Equal(spec *data.LayerSpec, values map[string]string) (*Filter, error) {
 	sort.Strings(names)
 	f := &Filter{lang: LangIndus, root: trueNode{}, refs: map[string]bool{}}
 	for _, k := range names {
-		if _, ok := spec.Field(k); !ok {
+		if _, ok := fieldOf(spec, k); !ok {
 			return nil, data.Invalid("bad filter", fmt.Sprintf("layer %q has no field %q", spec.ID, k))
 		}
 		f.refs[k] = true
@@ -391,14 +391,14 @@ func (trueNode) String() string                  { return "true" }
 
 type cmpNode struct {
 	field, op string
-	index     int // of the field in the bound spec
+	at        ref // the field in the bound spec
 	val       literal
 }
 
 func (n *cmpNode) String() string { return fmt.Sprintf("%s %s %q", n.field, n.op, n.val.text) }
 
 func (n *cmpNode) eval(l *data.Layer, i int) bool {
-	v := l.Value(i, n.index)
+	v := n.at.value(l, i)
 	if v.Null() {
 		return false
 	}
@@ -430,7 +430,7 @@ func holds(op string, c int) bool {
 
 type inNode struct {
 	field string
-	index int
+	at    ref
 	vals  []literal
 }
 
@@ -443,7 +443,7 @@ func (n *inNode) String() string {
 }
 
 func (n *inNode) eval(l *data.Layer, i int) bool {
-	v := l.Value(i, n.index)
+	v := n.at.value(l, i)
 	if v.Null() {
 		return false
 	}
@@ -493,7 +493,7 @@ func numeric(t data.FieldType) bool { return t == data.FieldInteger || t == data
 // records the fields' indexes in spec.
 func typeCheck(n node, spec *data.LayerSpec) error {
 	conv := func(field string, l *literal) error {
-		f, _ := spec.Field(field)
+		f, _ := fieldOf(spec, field)
 		t := f.Type
 		if t == data.FieldInteger {
 			t = data.FieldNumber
@@ -521,10 +521,10 @@ func typeCheck(n node, spec *data.LayerSpec) error {
 	case cqlRoot:
 		return n.n.bind(spec)
 	case *cmpNode:
-		n.index = spec.FieldIndex(n.field)
+		n.at = refOf(spec, n.field)
 		return conv(n.field, &n.val)
 	case *inNode:
-		n.index = spec.FieldIndex(n.field)
+		n.at = refOf(spec, n.field)
 		for i := range n.vals {
 			if err := conv(n.field, &n.vals[i]); err != nil {
 				return err
@@ -532,4 +532,33 @@ func typeCheck(n node, spec *data.LayerSpec) error {
 		}
 	}
 	return nil
+}
+
+// ref is where a bound filter reads a property: a field of the layer, or a layer constant.
+type ref struct {
+	index int        // of the field in the bound spec; constField: the constant
+	konst data.Value // the layer constant's value
+}
+
+// constField is the field index of a layer constant.
+const constField = -2
+
+func (r ref) value(l *data.Layer, i int) data.Value {
+	if r.index == constField {
+		return r.konst
+	}
+	return l.Value(i, r.index)
+}
+
+// fieldOf returns the field named name of spec, or its layer constant of that name (data.Constants:
+// a hazard layer's hazard_kind, scenario, horizon, return_period).
+func fieldOf(spec *data.LayerSpec, name string) (data.Field, bool) { return spec.Property(name) }
+
+// refOf is where the property name of spec is read.
+func refOf(spec *data.LayerSpec, name string) ref {
+	if k := spec.FieldIndex(name); k >= 0 {
+		return ref{index: k}
+	}
+	c, _ := spec.Constant(name)
+	return ref{index: constField, konst: c.Value}
 }

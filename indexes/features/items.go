@@ -274,7 +274,7 @@ func expression(spec *data.LayerSpec, q Query) (*filter.Filter, error) {
 // equal checks the attribute filters of a query and compiles them.
 func equal(spec *data.LayerSpec, values map[string]string) (*filter.Filter, error) {
 	for k, v := range values {
-		fd, ok := spec.Field(k)
+		fd, ok := spec.Property(k) // a field, or a hazard layer's constant (scenario, horizon, ...)
 		if !ok {
 			return nil, data.Invalid("unknown query parameter "+strconv.Quote(k), "filters must name a field of "+spec.ID)
 		}

@@ -24,6 +24,8 @@ type Queryable struct {
 	Description string `json:"description,omitempty"`
 	Type        string `json:"type,omitempty"`
 	Format      string `json:"format,omitempty"`
+	// Const is the value every feature has, for a layer constant (JSON Schema's const).
+	Const any `json:"const,omitempty"`
 }
 
 // geometryFormat is the Part 3 format of a layer shape.
@@ -52,6 +54,9 @@ func (s *Service) Queryables(id, base string, who *access.Principal) (*Queryable
 		}}
 	for _, f := range l.Spec.Fields {
 		q.Properties[f.Name] = Queryable{Title: f.Name, Description: f.Description, Type: string(f.Type)}
+	}
+	for _, c := range l.Spec.Constants() { // a hazard layer's kind, scenario, horizon, return period
+		q.Properties[c.Name] = Queryable{Title: c.Name, Description: c.Description, Type: string(c.Type), Const: c.Value.Any()}
 	}
 	return q, nil
 }

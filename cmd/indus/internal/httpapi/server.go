@@ -215,6 +215,7 @@ func (s *Server) routes() {
 	s.app.Get("/pmtiles/:name/:z/:x/:y.:ext", s.archiveTile)
 	s.app.Get("/pmtiles/:file", s.archiveTileJSON)
 	s.app.Post("/risk/area", s.limit, s.riskArea)
+	s.app.Post("/risk/compare", s.limit, s.riskCompare)
 	s.app.Get("/risk/point", s.limit, s.riskPoint)
 	s.app.Get("/risk/rank", s.limit, s.riskRank)
 	s.app.Post("/plan/fibre", s.limit, s.planFibre)
