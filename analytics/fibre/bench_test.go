@@ -1,6 +1,7 @@
 package fibre
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -139,6 +140,34 @@ func BenchmarkPlan(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := Plan(vs, lines, Options{Target: 30000, Weights: c.w}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkPlanSizes times plans of the shapes a request can take (villages in scope, connected
+// before, target, backbone), to fit Estimate: go test -run '^$' -bench PlanSizes ./analytics/fibre
+func BenchmarkPlanSizes(b *testing.B) {
+	lines := routes()
+	for _, c := range []struct {
+		n, connected, target int
+		backbone             bool
+	}{
+		{30000, 22000, 30000, false}, {30000, 22000, 30000, true}, {30000, 22000, 22100, false},
+		{30000, 1000, 30000, false}, {30000, 1000, 2000, false}, {30000, 10, 30000, false}, {30000, 10, 30000, true},
+		{30000, 0, 30000, true}, {30000, 0, 100, true}, {3000, 2200, 3000, false}, {3000, 10, 3000, true}, {300, 200, 300, true},
+	} {
+		vs := settlements(1, c.n, c.connected)
+		w := map[string]float64{"flood": 1}
+		if c.backbone {
+			w["backbone"] = 1
+		}
+		b.Run(fmt.Sprintf("n%d/c%d/t%d/bb%v", c.n, c.connected, c.target, c.backbone), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Plan(vs, lines, Options{Target: c.target, Weights: w}); err != nil {
 					b.Fatal(err)
 				}
 			}

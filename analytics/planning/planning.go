@@ -141,7 +141,7 @@ func (p *Planner) Plan(ctx context.Context, r *Request) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, &data.Error{Kind: data.KindTimeout, Msg: "the plan took too long", Err: err}
 	}
-	ro, err := fibre.Plan(villages, in.backbone, fibre.Options{Target: *r.Target, Weights: r.Weights,
+	ro, err := fibre.PlanContext(ctx, villages, in.backbone, fibre.Options{Target: *r.Target, Weights: r.Weights,
 		RouteFactor: r.RouteFactor, PhaseSize: r.PhaseSize})
 	if err != nil {
 		return nil, err
