@@ -1,10 +1,15 @@
 package fibre
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"sort"
 	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/cpec-digital/indus/data/geo"
 	"github.com/paulmach/orb"
@@ -144,4 +149,53 @@ func BenchmarkPlan(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkPlanSizes times plans of the shapes a request can take (villages in scope, connected
+// before, target, backbone), to fit Estimate: go test -run '^$' -bench PlanSizes ./analytics/fibre
+func BenchmarkPlanSizes(b *testing.B) {
+	lines := routes()
+	for _, c := range []struct {
+		n, connected, target int
+		backbone             bool
+	}{
+		{30000, 22000, 30000, false}, {30000, 22000, 30000, true}, {30000, 22000, 22100, false},
+		{30000, 1000, 30000, false}, {30000, 1000, 2000, false}, {30000, 10, 30000, false}, {30000, 10, 30000, true},
+		{30000, 0, 30000, true}, {30000, 0, 100, true}, {3000, 2200, 3000, false}, {3000, 10, 3000, true}, {300, 200, 300, true},
+		{30000, 100, 30000, false}, {30000, 100, 5000, false}, {30000, 5000, 30000, false}, {30000, 10, 1000, false},
+		{10000, 10, 10000, false}, {10000, 1000, 10000, false}, {30000, 22000, 30000, true},
+	} {
+		vs := settlements(1, c.n, c.connected)
+		w := map[string]float64{"flood": 1}
+		if c.backbone {
+			w["backbone"] = 1
+		}
+		b.Run(fmt.Sprintf("n%d/c%d/t%d/bb%v", c.n, c.connected, c.target, c.backbone), func(b *testing.B) {
+			b.ReportAllocs()
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			cpu := threadCPU()
+			for b.Loop() {
+				if _, err := Plan(vs, lines, Options{Target: c.target, Weights: w}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(threadCPU()-cpu)/1e6/float64(b.N), "cpu-ms/op")
+			b.ReportMetric(float64(Estimate(c.n, c.connected, c.target-c.connected, segments(w, lines)))/1e6, "est-ms")
+		})
+	}
+}
+
+// threadCPU is the CPU time of the calling thread.
+func threadCPU() time.Duration {
+	var ts unix.Timespec
+	unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts)
+	return time.Duration(ts.Nano())
+}
+
+func segments(w map[string]float64, lines []orb.LineString) int {
+	if w[WeightBackbone] == 0 {
+		return 0
+	}
+	return Segments(lines)
 }

@@ -2,6 +2,7 @@ package fibre
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"slices"
 
@@ -102,6 +103,12 @@ func FloodExposure(returnPeriod int) float64 {
 // Plan computes the roll-out that grows the network to opt.Target villages; backbone lines count
 // as connection points when opt.Weights["backbone"] is 1. Inputs are not modified.
 func Plan(villages []Village, backbone []orb.LineString, opt Options) (*Rollout, error) {
+	return PlanContext(context.Background(), villages, backbone, opt)
+}
+
+// PlanContext is Plan, stopped with a timeout error (data.KindTimeout) once ctx is done: its
+// loops look at ctx every few villages.
+func PlanContext(ctx context.Context, villages []Village, backbone []orb.LineString, opt Options) (*Rollout, error) {
 	opt, err := resolve(opt)
 	if err != nil {
 		return nil, err
@@ -126,11 +133,20 @@ func Plan(villages []Village, backbone []orb.LineString, opt Options) (*Rollout,
 		return nil, err
 	}
 	var steps []Step
+	if err := stopped(ctx); err != nil {
+		return nil, err
+	}
 	if need := opt.Target - connected; need > 0 {
 		if connected == 0 && len(backbone) == 0 {
 			return nil, fault.Invalid("villages: none is connected and no backbone is in use", "nothing to grow the network from")
 		}
-		steps = newPlanner(vs, backbone, opt).grow(need)
+		p, err := newPlanner(ctx, vs, backbone, opt)
+		if err != nil {
+			return nil, err
+		}
+		if steps, err = p.grow(ctx, need); err != nil {
+			return nil, err
+		}
 	}
 	return &Rollout{Options: opt, Steps: steps, Summary: summarize(vs, steps, connected)}, nil
 }

@@ -2,9 +2,11 @@ package fibre
 
 import (
 	"cmp"
+	"context"
 	"math"
 	"slices"
 
+	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/data/geo"
 	"github.com/paulmach/orb"
 	"github.com/tidwall/rtree"
@@ -27,7 +29,7 @@ type planner struct {
 	connected int // villages connected before the plan
 }
 
-func newPlanner(vs []Village, backbone []orb.LineString, opt Options) *planner {
+func newPlanner(ctx context.Context, vs []Village, backbone []orb.LineString, opt Options) (*planner, error) {
 	n := len(vs)
 	p := &planner{vs: vs, opt: opt, value: make([]float64, n), best: make([]float64, n),
 		from: make([]int32, n), boxes: make([]orb.Bound, n), radii: make([]float64, n)}
@@ -41,9 +43,16 @@ func newPlanner(vs []Village, backbone []orb.LineString, opt Options) *planner {
 		}
 	}
 	order := zOrder(vs)
-	p.initNearest(order)
+	if err := p.initNearest(ctx, order); err != nil {
+		return nil, err
+	}
 	p.q = queue{score: make([]float64, n), pos: make([]int32, n)}
-	for _, i := range order {
+	for n, i := range order {
+		if n%every == 0 {
+			if err := stopped(ctx); err != nil {
+				return nil, err
+			}
+		}
 		p.q.pos[i] = -1
 		if v := vs[i]; v.Connected {
 			p.connected++
@@ -54,14 +63,29 @@ func newPlanner(vs []Village, backbone []orb.LineString, opt Options) *planner {
 			p.q.push(i)
 		}
 	}
-	return p
+	return p, nil
+}
+
+// every is how many villages the planner's loops handle between two looks at their context.
+const every = 16
+
+// stopped is the error of a plan whose context is done, nil while it is not.
+func stopped(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return &data.Error{Kind: data.KindTimeout, Msg: "the plan took too long", Err: err,
+			Detail: "plan fewer villages (an admin unit) or a target nearer the villages already connected"}
+	}
+	return nil
 }
 
 // initNearest finds, for every unconnected village, its nearest connected village and its nearest
 // backbone segment; a village wins a tie with a segment. Trees are built and queried in Z-order
 // (order) so that each query's search radius can start from the previous answer.
-func (p *planner) initNearest(order []int32) {
+func (p *planner) initNearest(ctx context.Context, order []int32) error {
 	var villages, segs rtree.RTreeG[int32]
+	if err := stopped(ctx); err != nil {
+		return err
+	}
 	for _, i := range order {
 		if v := p.vs[i]; v.Connected {
 			villages.Insert(v.Point, v.Point, i)
@@ -72,7 +96,12 @@ func (p *planner) initNearest(order []int32) {
 		segs.Insert(b.Min, b.Max, int32(k))
 	}
 	rv, rs, jv, ks := 0.0, 0.0, int32(-1), int32(-1)
-	for _, i := range order {
+	for n, i := range order {
+		if n%every == 0 {
+			if err := stopped(ctx); err != nil {
+				return err
+			}
+		}
 		if p.vs[i].Connected {
 			continue
 		}
@@ -91,6 +120,7 @@ func (p *planner) initNearest(order []int32) {
 		}
 		p.best[i], p.from[i] = d, j
 	}
+	return nil
 }
 
 // nearest is the item of tr nearest to pt by itemKm (exact, or +Inf when the item is provably
@@ -148,16 +178,21 @@ func (p *planner) score(i int32) float64 {
 }
 
 // grow connects need villages, best first, and returns the steps.
-func (p *planner) grow(need int) []Step {
+func (p *planner) grow(ctx context.Context, need int) ([]Step, error) {
 	steps := make([]Step, 0, need)
 	var improved []int32
 	for len(steps) < need {
+		if len(steps)%every == 0 {
+			if err := stopped(ctx); err != nil {
+				return nil, err
+			}
+		}
 		i := p.q.pop()
 		p.reach.Delete(p.boxes[i].Min, p.boxes[i].Max, i)
 		steps = append(steps, p.step(i, steps))
 		improved = p.connect(i, improved[:0])
 	}
-	return steps
+	return steps, nil
 }
 
 // connect makes village i a connection point. Every unconnected village j whose nearest

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/paulmach/orb"
+
 	"github.com/cpec-digital/indus/analytics/fibre"
 	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/data/access"
@@ -141,11 +143,45 @@ func (p *Planner) Plan(ctx context.Context, r *Request) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, &data.Error{Kind: data.KindTimeout, Msg: "the plan took too long", Err: err}
 	}
-	ro, err := fibre.Plan(villages, in.backbone, fibre.Options{Target: *r.Target, Weights: r.Weights,
+	if err := admit(ctx, estimate(villages, in.backbone, r)); err != nil {
+		return nil, err
+	}
+	ro, err := fibre.PlanContext(ctx, villages, in.backbone, fibre.Options{Target: *r.Target, Weights: r.Weights,
 		RouteFactor: r.RouteFactor, PhaseSize: r.PhaseSize})
 	if err != nil {
 		return nil, err
 	}
 	return &Result{DataVersion: in.data.Version, Admin: r.Admin, Villages: len(villages), Rollout: ro, layers: layers,
 		TimingMs: math.Round(float64(time.Since(start).Microseconds())/10) / 100}, nil
+}
+
+// estimate is the time the plan r asks for over villages should take (fibre.Estimate), counted
+// before any of it is done.
+func estimate(villages []fibre.Village, backbone []orb.LineString, r *Request) time.Duration {
+	connected := 0
+	for _, v := range villages {
+		if v.Connected {
+			connected++
+		}
+	}
+	segments := 0
+	if r.Weights[fibre.WeightBackbone] != 0 {
+		segments = fibre.Segments(backbone)
+	}
+	need := min(max(0, *r.Target-connected), len(villages)-connected)
+	return fibre.Estimate(len(villages), connected, need, segments)
+}
+
+// admit refuses at once a plan whose estimate est would not be done before ctx's deadline.
+func admit(ctx context.Context, est time.Duration) error {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return nil
+	}
+	if left := time.Until(dl); est > left {
+		return &data.Error{Kind: data.KindTooLarge, Msg: "the plan is too large to answer in time",
+			Detail: fmt.Sprintf("it would take about %s and the deadline is %s away: plan an admin unit, or a target nearer the villages already connected",
+				est.Round(10*time.Millisecond), left.Round(10*time.Millisecond))}
+	}
+	return nil
 }
