@@ -6,7 +6,7 @@ import (
 	"math"
 	"slices"
 
-	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/fault"
 	"github.com/cpec-digital/indus/data/geo"
 	"github.com/paulmach/orb"
 	"github.com/tidwall/rtree"
@@ -72,7 +72,7 @@ const every = 16
 // stopped is the error of a plan whose context is done, nil while it is not.
 func stopped(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
-		return &data.Error{Kind: data.KindTimeout, Msg: "the plan took too long", Err: err,
+		return &fault.Error{Kind: fault.KindTimeout, Msg: "the plan took too long", Err: err,
 			Detail: "plan fewer villages (an admin unit) or a target nearer the villages already connected"}
 	}
 	return nil
