@@ -42,8 +42,11 @@ func (o *Options) check() error {
 // Return periods of the derived riverine flood layers, in years.
 var ReturnPeriods = []int{10, 25, 100}
 
-// floodParams: floodplain half-width (km) and peak depth (m) on the lower Indus plain per return period.
-var floodParams = map[int]struct{ widthKm, depthM float64 }{
+// floodParam is the floodplain half-width (km) and peak depth (m) of a flood on the lower Indus plain.
+type floodParam struct{ widthKm, depthM float64 }
+
+// floodParams are those of today's flood of each return period.
+var floodParams = map[int]floodParam{
 	10: {4, 1.3}, 25: {8, 2.0}, 100: {15, 3.2},
 }
 
@@ -82,11 +85,15 @@ func Generate(src *Sources, opt Options) (*Output, error) {
 	out := &Output{Vectors: map[string][]byte{}, Grids: map[string]*data.Grid{}}
 	g.base()
 	for _, rp := range ReturnPeriods {
-		out.Grids[fmt.Sprintf("flood_rp%d.tif", rp)] = g.flood(rp)
+		out.Grids[fmt.Sprintf("flood_rp%d.tif", rp)] = g.flood(floodParams[rp])
 	}
+	g.depth100 = out.Grids["flood_rp100.tif"].Values
 	out.Grids["heat_stress.tif"] = g.heat()
 	out.Grids["wetlands.tif"] = g.wetlands()
 	villages := g.villages()
+	if err := g.hazards(out); err != nil {
+		return nil, err
+	}
 	var err error
 	if out.Vectors["provinces.geojson"], err = src.ProvincesGeoJSON(); err != nil {
 		return nil, err
@@ -156,11 +163,11 @@ func (g *generator) newGrid(res float64) *data.Grid {
 		GeoTransform: [6]float64{g.grid.west, res, 0, g.grid.north, 0, -res}, Values: make([]float32, w*h)}
 }
 
-// flood is the maximum water depth (m) for a return period: depth falls from the river channel to
-// the edge of the floodplain as D·(1 − d/W)^1.3, with W and D scaled by the floodplain factor and a
-// smooth seeded noise. Using the same noise for every return period keeps depth monotonic in it.
-func (g *generator) flood(rp int) *data.Grid {
-	p := floodParams[rp]
+// flood is the maximum water depth (m) of a flood of half-width W0 and peak depth D: depth falls
+// from the river channel to the edge of the floodplain as D·(1 − d/W)^1.3, with W and D scaled by
+// the floodplain factor and a smooth seeded noise. Using the same noise for every flood keeps depth
+// monotonic in W0 and D, hence in the return period and the scenario.
+func (g *generator) flood(p floodParam) *data.Grid {
 	out := g.newGrid(g.grid.res)
 	for y := range g.grid.h {
 		lat := g.grid.lat(y)
@@ -184,9 +191,6 @@ func (g *generator) flood(rp int) *data.Grid {
 			out.Values[i] = float32(math.Round(depth*100) / 100)
 		}
 	}
-	if rp == 100 {
-		g.depth100 = out.Values
-	}
 	return out
 }
 
@@ -194,8 +198,27 @@ func (g *generator) flood(rp int) *data.Grid {
 // south and on the plains, cooler in the mountains and on the Balochistan plateau, with a peak
 // around Jacobabad (the country's hottest station). Cells of 0.1°.
 func (g *generator) heat() *data.Grid {
-	out := g.newGrid(0.1)
 	jacobabad := orb.Point{68.44, 28.28}
+	return g.coarse(func(lon, lat float64, i int) float64 {
+		mountain := 0.0
+		switch g.provCode(i) {
+		case "PK-GB", "PK-JK":
+			mountain = 1
+		case "PK-KP", "PK-IS":
+			mountain = 0.55
+		case "PK-BA":
+			mountain = 0.3
+		}
+		days := 125*clamp((36.5-lat)/10, 0, 1)*(1-0.65*mountain) + 12*g.noise.at(lon+100, lat)
+		days += 30 * math.Exp(-math.Pow(geo.DistanceKm(orb.Point{lon, lat}, jacobabad)/150, 2))
+		return math.Round(clamp(days, 0, 365))
+	})
+}
+
+// coarse is a grid of 0.1° cells holding value(lon, lat, i) at every cell whose centre lies in a
+// cell i of the working grid inside Pakistan, NoData elsewhere.
+func (g *generator) coarse(value func(lon, lat float64, i int) float64) *data.Grid {
+	out := g.newGrid(0.1)
 	for y := range out.Height {
 		lat := g.grid.north - (float64(y)+0.5)*0.1
 		for x := range out.Width {
@@ -207,18 +230,7 @@ func (g *generator) heat() *data.Grid {
 				out.Values[o] = -9999
 				continue
 			}
-			mountain := 0.0
-			switch g.provCode(i) {
-			case "PK-GB", "PK-JK":
-				mountain = 1
-			case "PK-KP", "PK-IS":
-				mountain = 0.55
-			case "PK-BA":
-				mountain = 0.3
-			}
-			days := 125*clamp((36.5-lat)/10, 0, 1)*(1-0.65*mountain) + 12*g.noise.at(lon+100, lat)
-			days += 30 * math.Exp(-math.Pow(geo.DistanceKm(orb.Point{lon, lat}, jacobabad)/150, 2))
-			out.Values[o] = float32(math.Round(clamp(days, 0, 365)))
+			out.Values[o] = float32(value(lon, lat, i))
 		}
 	}
 	return out

@@ -1,7 +1,6 @@
 package pakistan
 
 import (
-	"bytes"
 	"slices"
 	"testing"
 
@@ -11,14 +10,7 @@ import (
 // TestCatalogHazards: the default catalog's flood and heat layers are hazard layers whose rasters
 // are classed exactly as before the hazard model (the flood bands of ThinkHazard!, the heat days).
 func TestCatalogHazards(t *testing.T) {
-	b, err := Catalog(DefaultOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := data.ParseCatalog(bytes.NewReader(b), ".")
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := hazardCatalog(t)
 	flood := []data.Class{{Name: "low", Min: 0.1, Max: 0.5}, {Name: "medium", Min: 0.5, Max: 1.5}, {Name: "high", Min: 1.5, Max: 1000}}
 	for _, rp := range ReturnPeriods {
 		l, ok := c.Layer("flood_rp" + map[int]string{10: "10", 25: "25", 100: "100"}[rp])

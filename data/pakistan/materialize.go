@@ -1,6 +1,7 @@
 // Package pakistan is the default Indus dataset: real boundaries, places and rivers of Pakistan
-// (embedded), and a seeded generator for the layers that cannot be downloaded here (flood hazard,
-// villages, gauges, CPEC routes, facilities, heat stress, wetlands).
+// (embedded), and a seeded generator for the layers that cannot be downloaded here (the hazards —
+// floods, glacial lake outburst floods, landslides, storm surge, earthquake, heat, drought, with
+// climate scenarios of floods, heat and surge — villages, gauges, CPEC routes, facilities, wetlands).
 package pakistan
 
 import (
@@ -38,10 +39,13 @@ func Catalog(opt Options) ([]byte, error) {
 		return nil, err
 	}
 	var buf bytes.Buffer
+	all := append([]Scenario{Historical}, Scenarios...)
 	err = t.Execute(&buf, struct {
 		Options
-		ReturnPeriods []int
-	}{opt, ReturnPeriods})
+		Floods       []FloodLayer
+		Heat, Surges []Scenario
+		Lakes        int
+	}{opt, FloodLayers(), all, all, lakeCount})
 	return buf.Bytes(), err
 }
 
@@ -49,7 +53,7 @@ func Catalog(opt Options) ([]byte, error) {
 const stampFile = ".indus-dataset.json"
 
 // generatorVersion changes whenever the generator's output changes, so that stale folders are rebuilt.
-const generatorVersion = 5
+const generatorVersion = 6
 
 // Materialize writes the real sources, the generated layers and catalog.yaml into dir and returns
 // the catalog's path. A folder already made with the same options and generator version is reused.
