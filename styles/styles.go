@@ -219,9 +219,18 @@ func sources(ids, areas []string, tiles string) map[string]any {
 func mapLayers(l Entry) []any {
 	d := DefOf(l)
 	meta := map[string]any{"indus:layer": l.ID, "indus:theme": string(l.Theme)}
+	hidden := false
+	if h := l.Hazard; h != nil {
+		scenario, horizon := h.Climate()
+		meta["indus:hazard"], meta["indus:scenario"], meta["indus:horizon"] = h.Kind, scenario, horizon
+		hidden = !h.Historical() // projections are drawn on demand, not over today's maps
+	}
 	base := func(id, typ string, paint map[string]any) map[string]any {
 		m := map[string]any{"id": id, "type": typ, "source": "indus", "source-layer": l.ID, "paint": paint, "metadata": meta,
 			"minzoom": l.MinZoom, "maxzoom": 24}
+		if hidden {
+			m["layout"] = map[string]any{"visibility": "none"}
+		}
 		return m
 	}
 	switch d.Kind {
@@ -238,7 +247,11 @@ func mapLayers(l Entry) []any {
 			paint["line-dasharray"] = d.Dash
 		}
 		m := base(l.ID, "line", paint)
-		m["layout"] = map[string]any{"line-cap": "round", "line-join": "round"}
+		layout := map[string]any{"line-cap": "round", "line-join": "round"}
+		if hidden {
+			layout["visibility"] = "none"
+		}
+		m["layout"] = layout
 		return []any{m}
 	}
 	paint := map[string]any{"circle-color": d.colorExpr(), "circle-radius": width(d.Width, 4), "circle-opacity": 0.9}

@@ -226,3 +226,38 @@ func TestHazardColoursFromCatalog(t *testing.T) {
 		t.Errorf("a climate hazard is drawn %+v", heatDef)
 	}
 }
+
+// A projection (a hazard layer of another scenario than the historical) is in the style, hidden
+// until a client shows it, and every hazard layer says its kind, scenario and horizon.
+func TestProjectionsHidden(t *testing.T) {
+	future := *flood
+	future.Scenario, future.Horizon = "ssp585", 2050
+	st, err := Style("hazards", []Entry{
+		{ID: "flood_rp100", Theme: data.ThemeHazards, Title: "Flood", Geometry: "Polygon", Hazard: flood},
+		{ID: "flood_rp100_ssp585_2050", Theme: data.ThemeHazards, Title: "Flood 2050", Geometry: "Polygon", Hazard: &future},
+	}, "http://x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, l := range st["layers"].([]any) {
+		m := l.(map[string]any)
+		meta, _ := m["metadata"].(map[string]any)
+		if meta == nil || meta["indus:hazard"] == nil {
+			continue
+		}
+		layout, _ := m["layout"].(map[string]any)
+		hidden := layout != nil && layout["visibility"] == "none"
+		id := m["id"].(string)
+		seen[id] = true
+		switch {
+		case meta["indus:scenario"] == "historical" && (hidden || meta["indus:horizon"] != data.HistoricalHorizon):
+			t.Errorf("%s: today's map hidden or without its horizon: %v %v", id, layout, meta)
+		case meta["indus:scenario"] == "ssp585" && (!hidden || meta["indus:horizon"] != 2050):
+			t.Errorf("%s: a projection drawn over today's map: %v %v", id, layout, meta)
+		}
+	}
+	if !seen["flood_rp100"] || !seen["flood_rp100_ssp585_2050"] {
+		t.Errorf("layers %v", seen)
+	}
+}
