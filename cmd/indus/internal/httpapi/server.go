@@ -88,8 +88,10 @@ type Services struct {
 	Planner  *planning.Planner // may be nil
 	Keys     Authenticator     // nil: no keys (every request is anonymous; writes are disabled)
 	Limiter  Limiter           // nil: no rate limits
-	Logins   Limiter           // key checks and failed logins per client address; nil: not limited
-	Audit    Auditor           // nil: no audit log
+	Logins   Budget            // key checks and failed logins per client address; nil: not limited
+	// KeyChecks are the key checks per key id named, once the address's Logins are spent; nil: none then.
+	KeyChecks Budget
+	Audit     Auditor // nil: no audit log
 }
 
 // Server serves the Indus API over Fiber.
@@ -105,7 +107,8 @@ type Server struct {
 	plan      *planning.Planner
 	keys      Authenticator
 	limiter   Limiter
-	logins    Limiter
+	logins    Budget
+	keyChecks Budget
 	audit     Auditor
 	writes    map[string]bool // the paths of POST routes that change state
 	apiDoc    openAPI         // GET /api
@@ -134,7 +137,7 @@ func New(cfg Config, svc Services, log *slog.Logger) *Server {
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	s := &Server{cfg: cfg, log: log, start: time.Now(), feat: svc.Features, tiles: svc.Tiles, risk: svc.Risk, warn: svc.Warnings,
-		arch: svc.Archives, plan: svc.Planner, keys: svc.Keys, limiter: svc.Limiter, logins: svc.Logins, audit: svc.Audit,
+		arch: svc.Archives, plan: svc.Planner, keys: svc.Keys, limiter: svc.Limiter, logins: svc.Logins, keyChecks: svc.KeyChecks, audit: svc.Audit,
 		writes: map[string]bool{}}
 	s.apiDoc, s.apiErr = parseOpenAPI(openAPIYAML)
 	s.app = fiber.New(fiber.Config{
