@@ -35,6 +35,7 @@ var statusOf = map[data.Kind]int{
 	data.KindInvalid:     fiber.StatusBadRequest,
 	data.KindNotFound:    fiber.StatusNotFound,
 	data.KindTooLarge:    fiber.StatusRequestEntityTooLarge,
+	data.KindUnsupported: fiber.StatusUnsupportedMediaType,
 	data.KindTimeout:     fiber.StatusGatewayTimeout,
 	data.KindAuth:        fiber.StatusUnauthorized,
 	data.KindForbidden:   fiber.StatusForbidden,
@@ -159,6 +160,8 @@ func New(cfg Config, svc Services, log *slog.Logger) *Server {
 		s.log.Error("panic in handler", "path", c.Path(), "panic", e)
 	}}))
 	s.app.Use(s.cors)
+	// Before anything reads the body: its length unambiguous, its encoding undone within the limit.
+	s.app.Use(framing, s.decodeBody)
 	s.app.Use(s.auditing) // before authenticate: refused write attempts are recorded too
 	s.app.Use(s.authenticate)
 	s.app.Use(s.deadline)
@@ -303,9 +306,12 @@ func failure(err error) (int, errorBody) {
 		if de.Kind == data.KindInternal {
 			body = errorBody{Error: "internal error"}
 		}
-	case errors.As(err, &fe):
+	case errors.As(err, &fe): // Fiber's and fasthttp's own: their messages may quote the request
 		status = fe.Code
-		body = errorBody{Error: strings.ToLower(fe.Message)}
+		body = errorBody{Error: strings.ToLower(http.StatusText(fe.Code))}
+		if status == fiber.StatusBadRequest || body.Error == "" {
+			body = errorBody{Error: "malformed request"}
+		}
 	case errors.Is(err, context.DeadlineExceeded):
 		status = fiber.StatusGatewayTimeout
 		body = errorBody{Error: "the request took too long"}
