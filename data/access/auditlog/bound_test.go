@@ -2,7 +2,6 @@ package auditlog
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -67,23 +66,13 @@ func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 // TestOutageCounts: the record of an outage tells the records of refused actions (Require,
 // Writable) from those of events that went ahead (Append).
 func TestOutageCounts(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "audit.log")
-	l, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ro, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ro.Close()
-	rw := l.f
-	l.f = ro
+	path, l, b := injected(t)
+	b.brk()
 	if l.Require(Record{Action: "keys", Route: "reload"}) == nil || l.Writable() == nil || l.Append(Record{Action: "write"}) == nil ||
 		l.Require(Record{Action: "data", Route: "reload"}) == nil {
 		t.Fatal("a record was written to a read-only file")
 	}
-	l.f = rw
+	b.mend()
 	if err := l.Append(Record{Action: "read"}); err != nil {
 		t.Fatal(err)
 	}
