@@ -29,23 +29,38 @@ func framing(c *fiber.Ctx) error {
 }
 
 // ambiguousLength reports whether raw request headers hold Content-Length headers of different
-// values, or one beside a Transfer-Encoding other than identity.
+// values, or one beside a Transfer-Encoding other than identity. It allocates nothing: it runs on
+// every request.
 func ambiguousLength(raw []byte) bool {
-	lengths, chunked := map[string]bool{}, false
-	for line := range bytes.Lines(raw) {
-		name, value, ok := bytes.Cut(line, []byte(":"))
-		if !ok {
+	var length []byte // the first Content-Length value
+	lengths, chunked := 0, false
+	for len(raw) > 0 {
+		line := raw
+		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+			line, raw = raw[:i], raw[i+1:]
+		} else {
+			raw = nil
+		}
+		colon := bytes.IndexByte(line, ':')
+		if colon != len(cl) && colon != len(te) {
 			continue
 		}
-		switch v := string(bytes.TrimSpace(value)); {
-		case strings.EqualFold(string(name), fiber.HeaderContentLength):
-			lengths[v] = true
-		case strings.EqualFold(string(name), fiber.HeaderTransferEncoding):
-			chunked = chunked || !strings.EqualFold(v, "identity")
+		name, value := line[:colon], bytes.TrimSpace(line[colon+1:])
+		switch {
+		case bytes.EqualFold(name, cl):
+			if lengths++; lengths == 1 {
+				length = value
+			} else if !bytes.Equal(value, length) {
+				return true
+			}
+		case bytes.EqualFold(name, te):
+			chunked = chunked || !bytes.EqualFold(value, []byte("identity"))
 		}
 	}
-	return len(lengths) > 1 || len(lengths) == 1 && chunked
+	return lengths > 0 && chunked
 }
+
+var cl, te = []byte(fiber.HeaderContentLength), []byte(fiber.HeaderTransferEncoding)
 
 // decodeBody inflates a body sent with Content-Encoding gzip or deflate, at most BodyLimit bytes
 // of it (413 past that, however small the compressed body), before any handler sees it: the
