@@ -24,6 +24,7 @@ const (
 	KindConflict    = fault.KindConflict
 	KindInternal    = fault.KindInternal
 	KindUnavailable = fault.KindUnavailable
+	KindUnsupported = fault.KindUnsupported
 )
 
 // Errorf returns an *Error of the given kind with a formatted message (see fault.Errorf).

@@ -112,7 +112,7 @@ func auditFailsClosed(t *testing.T, bin, base, audit, group, tile string) {
 	}
 	log := readFile(t, audit)
 	for _, want := range []string{`"key":"operator","action":"audit","status":503,"detail":"records could not be written from `,
-		`: 2 not written (their requests were refused)"`, `"key":"anonymous","action":"write","method":"POST","route":"/warnings/readings","status":401,"detail":"missing or wrong key"`} {
+		`: 2 not written (2 of actions refused for it, 0 of events that went ahead)"`, `"key":"anonymous","action":"write","method":"POST","route":"/warnings/readings","status":401,"detail":"missing or wrong key"`} {
 		if !strings.Contains(log, want) {
 			t.Errorf("the audit log has no %s:\n%s", want, log)
 		}
@@ -120,8 +120,9 @@ func auditFailsClosed(t *testing.T, bin, base, audit, group, tile string) {
 }
 
 // loginsThrottled: an address that sends bad tokens gets 429 with Retry-After once it has had
-// 10 checked (plus the one every 2 s it earns meanwhile), while a good key still works from it
-// (known already) and from another address (new there).
+// 10 checked (plus the one every 2 s it earns meanwhile), and 3 more naming the id of a key (that
+// id's own budget, plus one every 10 s), while a good key still works from it (known already) and
+// from another address (new there).
 func loginsThrottled(t *testing.T, base, group, tile string) {
 	bad := group[:len(group)-6]
 	start := time.Now()
@@ -130,12 +131,12 @@ func loginsThrottled(t *testing.T, base, group, tile string) {
 	for a = askFrom(t, "127.0.0.3", "GET", base+tile, "", "Bearer "+bad+"100000"); a.status == 401 && refused < 100; refused++ {
 		a = askFrom(t, "127.0.0.3", "GET", base+tile, "", "Bearer "+bad+strconv.Itoa(100001+refused))
 	}
-	earned := int(time.Since(start).Seconds()*loginRate) + 1
+	earned := int(time.Since(start).Seconds()*(loginRate+keyCheckRate)) + 2
 	if ra, _ := strconv.Atoi(a.header.Get("Retry-After")); a.status != 429 || ra < 1 || ra > 2 || errorOf(a) == "" {
 		t.Fatalf("after %d bad tokens: %d Retry-After %q %s", refused, a.status, a.header.Get("Retry-After"), a.body)
 	}
-	if refused < loginBurst || refused > loginBurst+earned {
-		t.Errorf("%d bad tokens checked before the 429, want %d to %d", refused, loginBurst, loginBurst+earned)
+	if least := loginBurst + keyCheckBurst; refused < least || refused > least+earned {
+		t.Errorf("%d bad tokens checked before the 429, want %d to %d", refused, least, least+earned)
 	}
 	if a := askFrom(t, "127.0.0.3", "GET", base+tile, "", "Bearer "+group); a.status != 200 {
 		t.Errorf("a known key from the throttled address: %d %s", a.status, a.body)

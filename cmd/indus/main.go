@@ -285,7 +285,8 @@ func (a *app) reloads(ctx context.Context, hup <-chan os.Signal, st *state, load
 }
 
 // reload loads the data again and swaps it in at once: requests keep being served from the old
-// set until the new one is indexed, and a failed reload keeps the old data.
+// set until the new one is indexed. A failed reload keeps the old data, as does one the audit log
+// cannot record (refused, like any change unrecorded).
 func (a *app) reload(ctx context.Context, st *state, load func() (*indexes.Set, error)) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -296,7 +297,11 @@ func (a *app) reload(ctx context.Context, st *state, load func() (*indexes.Set, 
 		a.trust.reloaded("", err)
 		return
 	}
-	a.trust.reloaded(next.Dataset.Version, nil)
+	if err := a.trust.reloaded(next.Dataset.Version, nil); err != nil {
+		a.log.Error("reload refused: the audit log cannot record it; still serving the previous data until a reload once it can", "err", err)
+		next.Dataset.Close()
+		return
+	}
 	old := a.served.SetBase(next) // the data version changes, so cached tiles of the old data are not served
 	time.AfterFunc(a.retire, func() { old.Dataset.Close() })
 	a.layers = layers

@@ -45,15 +45,21 @@ type trust struct {
 	audit        *auditlog.Log // nil: no audit log
 	limiter      *ratelimit.Limiter
 	logins       *ratelimit.Limiter // key checks and failed logins per client address, always on
+	keyChecks    *ratelimit.Limiter // key checks per key id named, once the address's budget is spent
 	log          *slog.Logger
 }
 
 // The throttle of failed logins: each client address may have loginBurst keys checked (a token
 // seen for the first time: an argon2id derivation) or refused at once, then one every
 // 1/loginRate seconds; past that it is answered 429.
+// Past it, a token naming a key id is still checked within that id's budget, keyCheckBurst then
+// one every 1/keyCheckRate seconds (one budget for all ids no key has), so that bad tokens from
+// an address do not lock out a good key's first use from it. A good token's check is given back.
 const (
-	loginBurst = 10
-	loginRate  = 0.5 // a second
+	loginBurst    = 10
+	loginRate     = 0.5 // a second
+	keyCheckBurst = 3
+	keyCheckRate  = 0.1 // a second
 	// keysTimeout bounds the reading of the keys file (one on a hung network mount, say).
 	keysTimeout = 10 * time.Second
 )
@@ -67,6 +73,9 @@ func openTrust(cfg config, log *slog.Logger) (*trust, error) {
 	}
 	t.keys.Store(ring)
 	if t.logins, err = ratelimit.New(ratelimit.Config{Rate: loginRate, Burst: loginBurst, MaxKeys: 100_000}); err != nil {
+		return nil, err
+	}
+	if t.keyChecks, err = ratelimit.New(ratelimit.Config{Rate: keyCheckRate, Burst: keyCheckBurst, MaxKeys: 10_000}); err != nil {
 		return nil, err
 	}
 	if cfg.RateLimit > 0 {
@@ -111,6 +120,10 @@ func (t *trust) load() (*keyfile.Keyring, error) {
 		if l.err != nil {
 			return nil, fmt.Errorf("keys file: %w", l.err)
 		}
+		if m := l.ring.Mode(); m&0o077 != 0 {
+			t.log.Warn("the keys file may be read by group or others: they could try to guess its keys' secrets offline; chmod 600 it",
+				"path", t.path, "mode", fmt.Sprintf("%04o", m))
+		}
 		return l.ring, nil
 	case <-timer.C:
 		return nil, fmt.Errorf("keys file: %s could not be read in %v", t.path, t.timeout)
@@ -118,11 +131,13 @@ func (t *trust) load() (*keyfile.Keyring, error) {
 }
 
 // Authenticate asks the keys loaded last.
-func (t *trust) Authenticate(token string, admit func() error) (*access.Principal, error) {
+func (t *trust) Authenticate(token string, admit func(key string) error) (*access.Principal, error) {
 	return t.keys.Load().Check(token, admit)
 }
 
-// reloadKeys loads the keys file again (a bad file keeps the old keys) and records what changed.
+// reloadKeys loads the keys file again and records what changed. A bad file keeps the old keys;
+// so does a change whose record cannot be written to the audit log (it is tried again at the next
+// reload). Unchanged keys keep their verified tokens: a reload does not make them new again.
 func (t *trust) reloadKeys() {
 	ring, err := t.load()
 	if err != nil {
@@ -130,21 +145,31 @@ func (t *trust) reloadKeys() {
 		t.record(auditlog.Record{Action: "keys", Route: "reload", Status: 500, Detail: err.Error()})
 		return
 	}
-	added, removed, changed := keyfile.Diff(t.keys.Swap(ring), ring)
-	t.log.Info("keys reloaded", "keys", len(ring.IDs()), "added", added, "removed", removed, "changed", changed)
-	if len(added)+len(removed)+len(changed) > 0 {
-		t.record(auditlog.Record{Action: "keys", Route: "reload", Status: 200,
-			Detail: fmt.Sprintf("added %v removed %v changed %v", added, removed, changed)})
+	old := t.keys.Load()
+	added, removed, changed := keyfile.Diff(old, ring)
+	if len(added)+len(removed)+len(changed) == 0 {
+		t.log.Info("keys reloaded: no change", "keys", len(old.IDs()))
+		return
 	}
+	r := auditlog.Record{Action: "keys", Route: "reload", Status: 200, Detail: fmt.Sprintf("added %v removed %v changed %v", added, removed, changed)}
+	if err := t.require(r); err != nil {
+		t.log.Error("keys not reloaded: the audit log cannot record the change; the previous keys stay valid until a reload once it can",
+			"added", added, "removed", removed, "changed", changed, "err", err)
+		return
+	}
+	ring.Inherit(old)
+	t.keys.Store(ring)
+	t.log.Info("keys reloaded", "keys", len(ring.IDs()), "added", added, "removed", removed, "changed", changed)
 }
 
-// reloaded records a data reload, done or failed.
-func (t *trust) reloaded(version string, err error) {
-	r := auditlog.Record{Action: "data", Route: "reload", Status: 200, Detail: "data version " + version}
+// reloaded records a data reload, failed (err) or about to swap in data version: that one may
+// go ahead only if its record is written (nil), as a change unrecorded is refused.
+func (t *trust) reloaded(version string, err error) error {
 	if err != nil {
-		r.Status, r.Detail = 500, err.Error()
+		t.record(auditlog.Record{Action: "data", Route: "reload", Status: 500, Detail: err.Error()})
+		return nil
 	}
-	t.record(r)
+	return t.require(auditlog.Record{Action: "data", Route: "reload", Status: 200, Detail: "data version " + version})
 }
 
 // Audit appends an HTTP event to the audit log.
@@ -157,11 +182,24 @@ func (t *trust) Audit(ev httpapi.Event) error {
 	if len(ev.BBox) == 4 {
 		r.BBox = &[4]float64{ev.BBox[0], ev.BBox[1], ev.BBox[2], ev.BBox[3]}
 	}
-	return t.audit.Append(r)
+	if ev.Write && ev.Status < 400 { // done: it stands whether or not it is recorded
+		return t.audit.Append(r)
+	}
+	return t.audit.Require(r) // a read of restricted data is refused unrecorded; an attempt was refused
 }
 
 // Writable says whether the audit log can take the record of a write.
 func (t *trust) Writable() error { return t.audit.Writable() }
+
+// require appends the record, made by the server itself (key "operator"), of a change that may
+// go ahead only once recorded; nil without an audit log.
+func (t *trust) require(r auditlog.Record) error {
+	if t.audit == nil {
+		return nil
+	}
+	r.Key = access.Operator().ID
+	return t.audit.Require(r)
+}
 
 // record appends a record made by the server itself (key "operator").
 func (t *trust) record(r auditlog.Record) {
@@ -176,7 +214,7 @@ func (t *trust) record(r auditlog.Record) {
 
 // services fills the keys, login throttle, audit log and rate limiter of the HTTP services.
 func (t *trust) services(svc *httpapi.Services) {
-	svc.Keys, svc.Logins = t, t.logins
+	svc.Keys, svc.Logins, svc.KeyChecks = t, t.logins, t.keyChecks
 	if t.audit != nil {
 		svc.Audit = t
 	}

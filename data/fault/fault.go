@@ -28,6 +28,8 @@ const (
 	// KindUnavailable: a service the request needs (the shared state database) cannot be reached;
 	// the request may succeed later.
 	KindUnavailable Kind = "unavailable"
+	// KindUnsupported: the request's body is in a form the server does not read (an encoding).
+	KindUnsupported Kind = "unsupported"
 )
 
 // Error is an error with a kind, a short message for users and an optional detail.

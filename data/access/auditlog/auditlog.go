@@ -80,11 +80,21 @@ type Log struct {
 	down *outage // set while records cannot be written
 }
 
-// outage is a time records could not be written: since when, why, and how many were not.
+// outage is a time records could not be written: since when, why, and how many were not — those
+// of actions refused for it (Require, Writable) and those of events that went ahead (Append).
 type outage struct {
-	since time.Time
-	err   error
-	lost  int
+	since         time.Time
+	err           error
+	refused, done int
+}
+
+// count adds one record not written to the outage.
+func (d *outage) count(refused bool) {
+	if refused {
+		d.refused++
+	} else {
+		d.done++
+	}
 }
 
 // ProbeBytes is the room Writable asks the file system for: more than a record usually takes.
@@ -118,22 +128,35 @@ func Open(path string) (*Log, error) {
 }
 
 // Append writes r as the next record, filling its Seq, Time (when zero), Key (when empty) and Prev.
+// Fields longer than MaxField bytes are cut (see Record), so that no request can make a record
+// too long to write.
 //
 // When a record cannot be written (a full disk, an immutable file), Append returns the error and
 // the log is down: each later Append first writes a record of the outage (action "audit": since
 // when, why, how many records were not written) and fails again if it cannot, so that once the
-// file can be written again the gap is in the log itself.
-func (l *Log) Append(r Record) error {
+// file can be written again the gap is in the log itself. Append is for the record of an event
+// that goes ahead whether or not it is recorded (a write already done): the outage record counts
+// it among those. For an action that must not go ahead unrecorded, use Require.
+func (l *Log) Append(r Record) error { return l.append(r, false) }
+
+// Require is Append for the record of an action that may go ahead only once it is recorded (a
+// reload, a read of restricted data): when it fails, the caller refuses the action, and the
+// outage record counts it among the refused.
+func (l *Log) Require(r Record) error { return l.append(r, true) }
+
+func (l *Log) append(r Record, refused bool) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.down != nil {
 		if err := l.recover(); err != nil {
-			l.down.lost++
+			l.down.count(refused)
 			return err
 		}
 	}
 	if err := l.write(r); err != nil {
-		l.fail(err)
+		if !errors.Is(err, errRecord) { // a record that cannot be encoded says nothing of the file
+			l.fail(err, refused)
+		}
 		return err
 	}
 	return nil
@@ -141,7 +164,8 @@ func (l *Log) Append(r Record) error {
 
 // Writable reports whether the next record can be written: an error while the log is down (it
 // tries to recover first), or when the file system refuses the room for one more record (asked
-// with fallocate, which changes nothing in the file; where it is not supported, nil).
+// with fallocate, which changes nothing in the file; where it is not supported, nil). The caller
+// refuses what it asked for when it fails: the outage record counts it among the refused.
 func (l *Log) Writable() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -151,24 +175,24 @@ func (l *Log) Writable() error {
 	if l.down != nil {
 		err := l.recover()
 		if err != nil {
-			l.down.lost++
+			l.down.count(true)
 		}
 		return err
 	}
 	if err := reserve(l.f, l.size, ProbeBytes); err != nil {
 		err = fmt.Errorf("audit log: %w", err)
-		l.fail(err)
+		l.fail(err, true)
 		return err
 	}
 	return nil
 }
 
-// fail marks the log down from now, unless it is already.
-func (l *Log) fail(err error) {
+// fail marks the log down from now, unless it is already, counting the record not written.
+func (l *Log) fail(err error, refused bool) {
 	if l.down == nil {
 		l.down = &outage{since: time.Now(), err: err}
 	}
-	l.down.lost++
+	l.down.count(refused)
 }
 
 // recover writes the record of the outage (l.down); once written, the log is up again.
@@ -179,8 +203,8 @@ func (l *Log) recover() error {
 	d := l.down
 	now := time.Now()
 	err := l.write(Record{Time: now, Key: access.Operator().ID, Action: "audit", Status: 503,
-		Detail: fmt.Sprintf("records could not be written from %s to %s (%s): %d not written (their requests were refused)",
-			d.since.UTC().Format(time.RFC3339Nano), now.UTC().Format(time.RFC3339Nano), d.err, d.lost)})
+		Detail: fmt.Sprintf("records could not be written from %s to %s (%s): %d not written (%d of actions refused for it, %d of events that went ahead)",
+			d.since.UTC().Format(time.RFC3339Nano), now.UTC().Format(time.RFC3339Nano), d.err, d.refused+d.done, d.refused, d.done)})
 	if err == nil {
 		l.down = nil
 	}
@@ -200,13 +224,14 @@ func (l *Log) write(r Record) error {
 	if r.Key == "" {
 		r.Key = "anonymous"
 	}
+	bound(&r)
 	l.buf.Reset()
 	if err := l.enc.Encode(r); err != nil { // the line and its newline
-		return fmt.Errorf("audit record: %w", err)
+		return fmt.Errorf("%w: %w", errRecord, err)
 	}
 	line := l.buf.Bytes()
-	if len(line) > MaxLine {
-		return fmt.Errorf("audit record is %d bytes, more than %d", len(line), MaxLine)
+	if len(line) > MaxLine { // not with bounded fields; kept as a guard
+		return fmt.Errorf("%w: %d bytes, more than %d", errRecord, len(line), MaxLine)
 	}
 	n, err := l.f.Write(line)
 	if err != nil {

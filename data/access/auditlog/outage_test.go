@@ -68,8 +68,9 @@ func checkOutage(t *testing.T, path string, l *Log, b breaker) {
 	t.Logf("%d records written after the failure (room reserved before it); outage: %s", written, gap.Detail)
 }
 
-// TestOutageInjected: writes fail (the file handle swapped for a read-only one), then succeed.
-func TestOutageInjected(t *testing.T) {
+// injected opens a new log and returns it with a breaker that swaps its file handle for a
+// read-only one (writes fail) and back.
+func injected(t *testing.T) (string, *Log, breaker) {
 	path := filepath.Join(t.TempDir(), "audit.log")
 	l, err := Open(path)
 	if err != nil {
@@ -79,9 +80,15 @@ func TestOutageInjected(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ro.Close()
+	t.Cleanup(func() { ro.Close() })
 	rw := l.f
-	checkOutage(t, path, l, breaker{brk: func() { l.mu.Lock(); l.f = ro; l.mu.Unlock() }, mend: func() { l.mu.Lock(); l.f = rw; l.mu.Unlock() }})
+	return path, l, breaker{brk: func() { l.mu.Lock(); l.f = ro; l.mu.Unlock() }, mend: func() { l.mu.Lock(); l.f = rw; l.mu.Unlock() }}
+}
+
+// TestOutageInjected: writes fail (the file handle swapped for a read-only one), then succeed.
+func TestOutageInjected(t *testing.T) {
+	path, l, b := injected(t)
+	checkOutage(t, path, l, b)
 }
 
 // TestOutageImmutable: the file made immutable (chattr +i, as root on a file system that has it),

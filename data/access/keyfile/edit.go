@@ -45,7 +45,7 @@ func Add(path, id string, groups []string, rights []access.Right) (string, error
 // Revoke removes the key id from the keys file at path; an id not in the file is an error. A
 // server stops accepting the key when it reloads the file.
 func Revoke(path, id string) error {
-	keys, err := readKeys(path)
+	keys, _, err := readKeys(path)
 	if err != nil {
 		return err
 	}
@@ -65,7 +65,7 @@ func newToken(id string) string {
 
 // readExisting reads the keys file at path; a missing file has no keys.
 func readExisting(path string) ([]Key, error) {
-	keys, err := readKeys(path)
+	keys, _, err := readKeys(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

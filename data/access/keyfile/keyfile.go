@@ -176,27 +176,27 @@ func checkFields(k *Key) error {
 	return nil
 }
 
-// readKeys reads the keys file at path, refusing anything but a regular file: a FIFO would block
-// the read until a writer comes, a device never end. It is opened without blocking, so that
-// opening a FIFO does not wait for a writer either.
-func readKeys(path string) ([]Key, error) {
+// readKeys reads the keys file at path, with its permission bits, refusing anything but a regular
+// file: a FIFO would block the read until a writer comes, a device never end. It is opened
+// without blocking, so that opening a FIFO does not wait for a writer either.
+func readKeys(path string) ([]Key, os.FileMode, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file (%s)", path, fileType(fi.Mode()))
+		return nil, 0, fmt.Errorf("%s is not a regular file (%s)", path, fileType(fi.Mode()))
 	}
 	keys, err := decode(f)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, 0, fmt.Errorf("%s: %w", path, err)
 	}
-	return keys, nil
+	return keys, fi.Mode().Perm(), nil
 }
 
 // fileType names the type of a file that is not regular.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -32,11 +33,13 @@ const DefaultWait = time.Second
 // maxRefused bounds the cache of refused tokens.
 const maxRefused = 4096
 
-// Keyring authenticates tokens against a set of keys. It does not change after it is made: a
-// reload makes a new Keyring, which forgets the old one's cache, so a revoked key stops working
-// at the reload. Safe for concurrent use.
+// Keyring authenticates tokens against a set of keys. Its keys do not change after it is made: a
+// reload makes a new Keyring, which knows only the verified tokens of the old one's keys that are
+// unchanged (Inherit), so a revoked or changed key stops working at the reload. Safe for
+// concurrent use.
 type Keyring struct {
 	list   []Key
+	mode   os.FileMode // permission bits of the file read (0 when not from a file)
 	byID   map[string]entry
 	legacy *entry   // the INDUS_API_KEY principal, or nil
 	sum    [32]byte // SHA-256 of the legacy key
@@ -82,12 +85,18 @@ func WithDerivations(n int, wait time.Duration) Option {
 
 // Load reads the keys file at path into a Keyring.
 func Load(path string, opts ...Option) (*Keyring, error) {
-	keys, err := readKeys(path)
+	keys, mode, err := readKeys(path)
 	if err != nil {
 		return nil, err
 	}
-	return build(keys, opts), nil
+	k := build(keys, opts)
+	k.mode = mode
+	return k, nil
 }
+
+// Mode is the permission bits of the keys file the Keyring was loaded from (0 when it was not):
+// a file that group or others may read (mode&0o077 != 0) lets them try to guess secrets offline.
+func (k *Keyring) Mode() os.FileMode { return k.mode }
 
 // Parse reads a keys file from r into a Keyring.
 func Parse(r io.Reader, opts ...Option) (*Keyring, error) {
@@ -142,9 +151,10 @@ func build(keys []Key, opts []Option) *Keyring {
 func (k *Keyring) Authenticate(token string) (*access.Principal, error) { return k.Check(token, nil) }
 
 // Check is Authenticate, asking admit (when not nil) before a token's derivation: if admit fails,
-// Check returns its error and derives nothing. Tokens remembered, the legacy key and malformed
+// Check returns its error and derives nothing. admit is told the id of the key the token names,
+// or "" when the Keyring has no key of that id. Tokens remembered, the legacy key and malformed
 // tokens are answered without asking.
-func (k *Keyring) Check(token string, admit func() error) (*access.Principal, error) {
+func (k *Keyring) Check(token string, admit func(key string) error) (*access.Principal, error) {
 	sum := sha256.Sum256([]byte(token))
 	if k.legacy != nil && subtle.ConstantTimeCompare(sum[:], k.sum[:]) == 1 {
 		return k.legacy.principal, nil
@@ -156,7 +166,11 @@ func (k *Keyring) Check(token string, admit func() error) (*access.Principal, er
 	p, known := k.remembered(sum)
 	if !known {
 		if admit != nil {
-			if err := admit(); err != nil {
+			named := id
+			if _, known := k.byID[id]; !known {
+				named = ""
+			}
+			if err := admit(named); err != nil {
 				return nil, err
 			}
 		}
@@ -175,6 +189,32 @@ func (k *Keyring) Check(token string, admit func() error) (*access.Principal, er
 		return nil, ErrUnauthorized
 	}
 	return p, nil
+}
+
+// Inherit makes k remember the tokens old verified for the keys k has unchanged (same id, hash,
+// groups and rights), so that a reload that leaves a key as it was does not make its callers'
+// tokens new again (each a derivation, counted against their address's budget of failed logins,
+// which an attacker may have used up). Tokens of keys removed or changed are not carried over,
+// nor refused tokens (one may match a key added). Call it before k is used.
+func (k *Keyring) Inherit(old *Keyring) {
+	if old == nil {
+		return
+	}
+	was, is := old.index(), k.index()
+	old.mu.RLock()
+	defer old.mu.RUnlock()
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for sum, p := range old.valid {
+		if o, n := was[p.ID], is[p.ID]; sameKey(o, n) && n.ID != "" {
+			k.valid[sum] = k.byID[p.ID].principal
+		}
+	}
+}
+
+// sameKey reports whether a and b are the same key but for its creation time.
+func sameKey(a, b Key) bool {
+	return a.ID == b.ID && a.Hash == b.Hash && slices.Equal(a.Groups, b.Groups) && slices.Equal(a.Rights, b.Rights)
 }
 
 // remembered looks a token's SHA-256 up in the caches: its principal (nil if refused) and whether
@@ -289,7 +329,7 @@ func Diff(old, new *Keyring) (added, removed, changed []string) {
 		switch {
 		case !ok:
 			added = append(added, id)
-		case o.Hash != k.Hash || !slices.Equal(o.Groups, k.Groups) || !slices.Equal(o.Rights, k.Rights):
+		case !sameKey(o, k):
 			changed = append(changed, id)
 		}
 	}

@@ -2,6 +2,7 @@ package keyfile
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -25,9 +26,10 @@ func TestCheckAdmits(t *testing.T) {
 	k.dummy.params = params{memory: 64, time: 1, threads: 1}
 	derived := counting(k)
 	var asked int
+	var named []string
 	deny := errors.New("no more")
-	admit := func() error { asked++; return nil }
-	no := func() error { asked++; return deny }
+	admit := func(id string) error { asked++; named = append(named, id); return nil }
+	no := func(id string) error { asked++; named = append(named, id); return deny }
 	unknown := "indus_nobody_" + token[len(token)-43:]
 	if _, err := k.Check(unknown, no); err != deny || asked != 1 || derived.Load() != 0 {
 		t.Errorf("refused admission: %v, asked %d, derived %d", err, asked, derived.Load())
@@ -42,6 +44,9 @@ func TestCheckAdmits(t *testing.T) {
 	k.Check(unknown, no) // refused now remembered
 	if asked != 3 || derived.Load() != 2 {
 		t.Errorf("asked %d, derived %d; want 3 and 2", asked, derived.Load())
+	}
+	if strings.Join(named, ",") != ",ops," { // the id of a key, "" for an id no key has
+		t.Errorf("admit was told %q", named)
 	}
 }
 
@@ -111,5 +116,69 @@ func TestLoadRefusesNonRegular(t *testing.T) {
 	}
 	if _, err := Add(fifo, "ops", nil, nil); err == nil || !strings.Contains(err.Error(), "a FIFO") {
 		t.Errorf("add to a FIFO: %v", err)
+	}
+}
+
+// TestInherit: a reloaded Keyring remembers the verified tokens of the keys left as they were (no
+// derivation, no admission asked) and not those of keys changed (new groups, new secret) or
+// removed, which are checked again and refused or given their new principal.
+func TestInherit(t *testing.T) {
+	same, sameTok := cheapKey(t, "same", []string{"ndma"}, nil)
+	moved, movedTok := cheapKey(t, "moved", []string{"ndma"}, nil)
+	gone, goneTok := cheapKey(t, "gone", nil, nil)
+	rekeyed, rekeyedTok := cheapKey(t, "rekeyed", nil, nil)
+	old, err := New([]Key{same, moved, gone, rekeyed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []string{sameTok, movedTok, goneTok, rekeyedTok} {
+		if _, err := old.Authenticate(tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	moved.Groups = []string{"telecom"}
+	rekeyed, _ = cheapKey(t, "rekeyed", nil, nil)
+	same.Created = same.Created.Add(time.Hour) // not part of what a key allows
+	next, err := New([]Key{same, moved, rekeyed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next.Inherit(old)
+	derived := counting(next)
+	asked := 0
+	admit := func(string) error { asked++; return nil }
+	if p, err := next.Check(sameTok, admit); err != nil || p.ID != "same" || p != next.byID["same"].principal || asked != 0 {
+		t.Errorf("unchanged key: %v %v, asked %d", p, err, asked)
+	}
+	if p, err := next.Check(movedTok, admit); err != nil || !p.Member("telecom") || p.Member("ndma") || asked != 1 {
+		t.Errorf("key with new groups: %+v %v, asked %d", p, err, asked)
+	}
+	for _, tok := range []string{goneTok, rekeyedTok} {
+		p, err := next.Check(tok, admit)
+		refused(t, tok[:12], p, err)
+	}
+	if asked != 3 || derived.Load() != 3 {
+		t.Errorf("asked %d, derived %d; want 3 and 3", asked, derived.Load())
+	}
+	next.Inherit(nil) // nothing to inherit: no change
+}
+
+// TestMode: a Keyring says the permission bits of its file (0600 as Add writes it, 0644 once
+// chmodded), and 0 when it is not from a file.
+func TestMode(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keys.json")
+	if _, err := Add(path, "ops", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []os.FileMode{0o600, 0o644} {
+		if err := os.Chmod(path, mode); err != nil {
+			t.Fatal(err)
+		}
+		if k, err := Load(path); err != nil || k.Mode() != mode {
+			t.Errorf("mode %o: got %o, %v", mode, k.Mode(), err)
+		}
+	}
+	if k, _ := New(nil); k.Mode() != 0 {
+		t.Errorf("New: mode %o", k.Mode())
 	}
 }

@@ -81,6 +81,17 @@ func (l *Limiter) Allow(key string, now time.Time) (ok bool, retryAfter time.Dur
 	return true, 0
 }
 
+// Refund gives back one request of key that was allowed (one that, it turned out, should not have
+// counted): its bucket is one request fuller. A bucket is never fuller than full (whatever its
+// time, a request starts from now), and a key not kept is full already.
+func (l *Limiter) Refund(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b := l.buckets[key]; b != nil {
+		b.tat -= l.interval
+	}
+}
+
 // add makes a full bucket for key, dropping the least recently used one when MaxKeys are kept.
 func (l *Limiter) add(key string, t int64) *bucket {
 	var b *bucket

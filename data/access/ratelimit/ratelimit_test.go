@@ -145,3 +145,36 @@ func BenchmarkAllow(b *testing.B) {
 		}
 	})
 }
+
+// TestRefund: a refunded request can be made again at once; refunds do not fill a bucket past
+// its burst; refunding a key never seen changes nothing.
+func TestRefund(t *testing.T) {
+	l, err := New(Config{Rate: 1, Burst: 2, MaxKeys: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1000, 0)
+	for i, want := range []bool{true, true, false} {
+		if ok, _ := l.Allow("a", now); ok != want {
+			t.Fatalf("request %d: %v", i+1, ok)
+		}
+	}
+	l.Refund("a")
+	if ok, _ := l.Allow("a", now); !ok {
+		t.Error("refused after a refund")
+	}
+	for range 5 {
+		l.Refund("a")
+	}
+	got := 0
+	for ok, _ := l.Allow("a", now); ok; ok, _ = l.Allow("a", now) {
+		got++
+	}
+	if got != 2 {
+		t.Errorf("%d requests allowed after five refunds, want the burst, 2", got)
+	}
+	l.Refund("never")
+	if l.Len() != 1 {
+		t.Errorf("%d buckets", l.Len())
+	}
+}

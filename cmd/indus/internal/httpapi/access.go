@@ -14,15 +14,22 @@ import (
 
 // Authenticator turns a bearer token into the principal it belongs to (the keys file; see
 // keyfile). It fails for a token that is not a valid key. Before the costly check of a token it has
-// not seen (an argon2id derivation) it calls admit, and fails with admit's error if there is one.
+// not seen (an argon2id derivation) it calls admit with the id of the key the token names ("" if
+// there is no such key), and fails with admit's error if there is one.
 type Authenticator interface {
-	Authenticate(token string, admit func() error) (*access.Principal, error)
+	Authenticate(token string, admit func(key string) error) (*access.Principal, error)
 }
 
 // Limiter allows or refuses one more request of a caller (a key id or a client address); when it
 // refuses it says how long to wait.
 type Limiter interface {
 	Allow(key string, now time.Time) (ok bool, retryAfter time.Duration)
+}
+
+// Budget is a Limiter that can give back a request it allowed (a key check that succeeded).
+type Budget interface {
+	Limiter
+	Refund(key string)
 }
 
 // Event is what the audit log records of one request: every write (and attempt refused with 401
@@ -77,6 +84,7 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 	}
 	g := &gate{s: s, c: c}
 	p, err := s.keys.Authenticate(token, g.admit)
+	g.refund(p, err) // a key check that succeeded is no failed login
 	switch data.KindOf(err) {
 	case data.KindTooMany:
 		return err
@@ -108,16 +116,43 @@ func bearer(h string) (string, bool) {
 	return token, true
 }
 
-// gate admits the key checks of one request against its address's budget of failed logins.
+// gate admits the key checks of one request against its address's budget of failed logins; once
+// that is spent, against the budget of the key id the token names (one budget for all the ids no
+// key has), so that bad tokens sent from an address do not lock out the good keys used from it.
 type gate struct {
 	s       *Server
 	c       *fiber.Ctx
-	charged bool // a key check was counted
+	charged bool   // a key check was counted
+	budget  Budget // where, under the name bucket (nil: nowhere)
+	bucket  string
 }
 
-func (g *gate) admit() error {
+func (g *gate) admit(key string) error {
 	g.charged = true
-	return g.s.chargeLogin(g.c)
+	s, now := g.s, time.Now()
+	if s.logins == nil {
+		return nil
+	}
+	addr := "addr:" + clientKey(g.c.IP())
+	ok, wait := s.logins.Allow(addr, now)
+	if ok {
+		g.budget, g.bucket = s.logins, addr
+		return nil
+	}
+	if s.keyChecks != nil {
+		if ok, _ := s.keyChecks.Allow("id:"+key, now); ok { // "id:" for ids no key has: they share one
+			g.budget, g.bucket = s.keyChecks, "id:"+key
+			return nil
+		}
+	}
+	return tooMany(g.c, wait, "too many failed logins from this address")
+}
+
+// refund gives back the key check of a request whose token was good, or was not checked (busy).
+func (g *gate) refund(p *access.Principal, err error) {
+	if g.budget != nil && (p != nil || data.KindOf(err) == data.KindUnavailable) {
+		g.budget.Refund(g.bucket)
+	}
 }
 
 // chargeLogin counts a key check or a failed login of the request's client address; past the
@@ -183,6 +218,9 @@ func (s *Server) require(r access.Right) fiber.Handler {
 		case p == nil:
 			return s.refuse(c, false, "this route needs a key with the right "+string(r))
 		case !p.Can(r):
+			if err := s.chargeLogin(c); err != nil { // each is an audit record: as a failed login
+				return err
+			}
 			return &data.Error{Kind: data.KindForbidden, Msg: "the key may not do this", Detail: "this route needs the right " + string(r)}
 		}
 		return c.Next()

@@ -21,15 +21,23 @@ import (
 )
 
 // fakeKeys maps tokens to principals. Its tokens are known at once (as if remembered); any other
-// token needs a key check, which admit is asked for first.
+// token needs a key check, which admit is asked for first: a token "<id>:<secret>" names the key
+// id, and is good when a principal of that id has "<id>:<secret>" among the tokens.
 type fakeKeys map[string]*access.Principal
 
-func (k fakeKeys) Authenticate(token string, admit func() error) (*access.Principal, error) {
-	if p, ok := k[token]; ok {
+func (k fakeKeys) Authenticate(token string, admit func(key string) error) (*access.Principal, error) {
+	if p, ok := k[token]; ok && !strings.Contains(token, ":") {
 		return p, nil
 	}
-	if err := admit(); err != nil {
+	id, _, _ := strings.Cut(token, ":")
+	if _, ok := k[id]; !ok {
+		id = ""
+	}
+	if err := admit(id); err != nil {
 		return nil, err
+	}
+	if p, ok := k[token]; ok {
+		return p, nil
 	}
 	return nil, errors.New("unknown key")
 }

@@ -200,9 +200,9 @@ type countingKeys struct {
 	checks atomic.Int64
 }
 
-func (k *countingKeys) Authenticate(token string, admit func() error) (*access.Principal, error) {
-	return k.fakeKeys.Authenticate(token, func() error {
-		if err := admit(); err != nil {
+func (k *countingKeys) Authenticate(token string, admit func(key string) error) (*access.Principal, error) {
+	return k.fakeKeys.Authenticate(token, func(key string) error {
+		if err := admit(key); err != nil {
 			return err
 		}
 		k.checks.Add(1)
@@ -285,4 +285,63 @@ func FuzzBearer(f *testing.F) {
 			t.Fatalf("%q: token %q reads back as %q %v", h, token, again, ok)
 		}
 	})
+}
+
+// TestKeyChecksPastAddressBudget: once an address has spent its budget on bad tokens, a token
+// naming a key id is still checked against that id's own budget (ids no key has share one): a
+// good new token gets in, bad ones for that id get 401 until the id's budget is spent, then 429.
+// A good token's check is given back to the budget it was taken from, so many good keys from one
+// address are never throttled; and writes refused 403 (each an audit record) count as failures.
+func TestKeyChecksPastAddressBudget(t *testing.T) {
+	logins, err := ratelimit.New(ratelimit.Config{Rate: 0.01, Burst: 3, MaxKeys: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks, err := ratelimit.New(ratelimit.Config{Rate: 0.01, Burst: 2, MaxKeys: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, audit := accessServerWith(t, func(svc *Services) {
+		keys := svc.Keys.(fakeKeys)
+		keys["tel:new"], keys["writer:new"] = keys["tel"], keys["writer"]
+		svc.Logins, svc.KeyChecks = logins, checks
+	}, slog.New(slog.DiscardHandler))
+	url := base + "/tiles/towers/4/10/6.mvt"
+	want := func(from, token string, code int) {
+		t.Helper()
+		if got, hdr, body := request(t, from, "GET", url, "Bearer "+token); got != code || (code == 429) != (hdr.Get("Retry-After") != "") {
+			t.Errorf("%s from %s: %d (Retry-After %q) %s, want %d", token, from, got, hdr.Get("Retry-After"), body, code)
+		}
+	}
+	for i := range 3 {
+		want("127.0.0.1", "bad"+strconv.Itoa(i), 401)
+	}
+	want("127.0.0.1", "bad3", 401) // ids no key has: their shared budget
+	want("127.0.0.1", "bad4", 401)
+	want("127.0.0.1", "bad5", 429)
+	for range 3 {
+		want("127.0.0.1", "tel:new", 200) // checked each time (fakeKeys remembers nothing), given back each time
+	}
+	want("127.0.0.1", "tel:bad1", 401)
+	want("127.0.0.1", "tel:bad2", 401)
+	want("127.0.0.1", "tel:new", 429) // the id's budget spent too
+	url = base + "/conformance"
+	want("127.0.0.1", "writer:new", 200)
+	for range 5 {
+		want("127.0.0.2", "tel:new", 200) // never throttled: each check given back to the address
+	}
+	for i, code := range []int{403, 403, 403, 429} {
+		if got, _, body := request(t, "127.0.0.3", "POST", base+"/warnings/readings", "Bearer tel"); got != code {
+			t.Errorf("write %d without the right: %d %s, want %d", i+1, got, body, code)
+		}
+	}
+	writes := 0
+	for _, ev := range audit.snapshot() {
+		if ev.Write {
+			writes++
+		}
+	}
+	if writes != 3 {
+		t.Errorf("%d writes audited, want the 3 refused 403", writes)
+	}
 }

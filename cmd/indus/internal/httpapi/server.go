@@ -35,6 +35,7 @@ var statusOf = map[data.Kind]int{
 	data.KindInvalid:     fiber.StatusBadRequest,
 	data.KindNotFound:    fiber.StatusNotFound,
 	data.KindTooLarge:    fiber.StatusRequestEntityTooLarge,
+	data.KindUnsupported: fiber.StatusUnsupportedMediaType,
 	data.KindTimeout:     fiber.StatusGatewayTimeout,
 	data.KindAuth:        fiber.StatusUnauthorized,
 	data.KindForbidden:   fiber.StatusForbidden,
@@ -88,8 +89,10 @@ type Services struct {
 	Planner  *planning.Planner // may be nil
 	Keys     Authenticator     // nil: no keys (every request is anonymous; writes are disabled)
 	Limiter  Limiter           // nil: no rate limits
-	Logins   Limiter           // key checks and failed logins per client address; nil: not limited
-	Audit    Auditor           // nil: no audit log
+	Logins   Budget            // key checks and failed logins per client address; nil: not limited
+	// KeyChecks are the key checks per key id named, once the address's Logins are spent; nil: none then.
+	KeyChecks Budget
+	Audit     Auditor // nil: no audit log
 }
 
 // Server serves the Indus API over Fiber.
@@ -105,7 +108,8 @@ type Server struct {
 	plan      *planning.Planner
 	keys      Authenticator
 	limiter   Limiter
-	logins    Limiter
+	logins    Budget
+	keyChecks Budget
 	audit     Auditor
 	writes    map[string]bool // the paths of POST routes that change state
 	apiDoc    openAPI         // GET /api
@@ -134,7 +138,7 @@ func New(cfg Config, svc Services, log *slog.Logger) *Server {
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	s := &Server{cfg: cfg, log: log, start: time.Now(), feat: svc.Features, tiles: svc.Tiles, risk: svc.Risk, warn: svc.Warnings,
-		arch: svc.Archives, plan: svc.Planner, keys: svc.Keys, limiter: svc.Limiter, logins: svc.Logins, audit: svc.Audit,
+		arch: svc.Archives, plan: svc.Planner, keys: svc.Keys, limiter: svc.Limiter, logins: svc.Logins, keyChecks: svc.KeyChecks, audit: svc.Audit,
 		writes: map[string]bool{}}
 	s.apiDoc, s.apiErr = parseOpenAPI(openAPIYAML)
 	s.app = fiber.New(fiber.Config{
@@ -156,6 +160,8 @@ func New(cfg Config, svc Services, log *slog.Logger) *Server {
 		s.log.Error("panic in handler", "path", c.Path(), "panic", e)
 	}}))
 	s.app.Use(s.cors)
+	// Before anything reads the body: its length unambiguous, its encoding undone within the limit.
+	s.app.Use(framing, s.decodeBody)
 	s.app.Use(s.auditing) // before authenticate: refused write attempts are recorded too
 	s.app.Use(s.authenticate)
 	s.app.Use(s.deadline)
@@ -301,9 +307,12 @@ func failure(err error) (int, errorBody) {
 		if de.Kind == data.KindInternal {
 			body = errorBody{Error: "internal error"}
 		}
-	case errors.As(err, &fe):
+	case errors.As(err, &fe): // Fiber's and fasthttp's own: their messages may quote the request
 		status = fe.Code
-		body = errorBody{Error: strings.ToLower(fe.Message)}
+		body = errorBody{Error: strings.ToLower(http.StatusText(fe.Code))}
+		if status == fiber.StatusBadRequest || body.Error == "" {
+			body = errorBody{Error: "malformed request"}
+		}
 	case errors.Is(err, context.DeadlineExceeded):
 		status = fiber.StatusGatewayTimeout
 		body = errorBody{Error: "the request took too long"}
