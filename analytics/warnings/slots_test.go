@@ -47,7 +47,9 @@ type step struct {
 func TestPreclaimedTimeCannotSuppress(t *testing.T) {
 	T := t0.Add(48 * time.Hour)
 	U, V := T.Add(time.Hour), T.Add(2*time.Hour)
-	at := func(st string, obs time.Time, q float64) Reading { return Reading{Station: st, Observed: obs, DischargeCusecs: q} }
+	at := func(st string, obs time.Time, q float64) Reading {
+		return Reading{Station: st, Observed: obs, DischargeCusecs: q}
+	}
 	steps := []step{
 		// the tester's attack: any write key claims T with a low value 90 s ahead; the gauge's real
 		// reading at T replaces it (it was provisional) and raises the warning
