@@ -273,7 +273,7 @@ func TestRestrictedFloodNeverFeedsWarnings(t *testing.T) {
 	}
 	public := string(raw)
 	restricted := strings.Replace(public, "  - id: flood_rp100\n", "  - id: flood_rp100\n    access: {groups: [ndma]}\n", 1)
-	absent := strings.Replace(public, "hazard: {type: flood, return_period: 100,", "hazard: {type: flood, return_period: 99,", 1)
+	absent := strings.Replace(public, "frequency: {return_period: 100}", "frequency: {return_period: 99}", 1)
 	if restricted == public || absent == public {
 		t.Fatal("no flood_rp100 layer in the generated catalog")
 	}
