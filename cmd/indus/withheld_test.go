@@ -3,8 +3,6 @@ package main
 import (
 	"encoding/csv"
 	"encoding/json"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 )
@@ -17,33 +15,19 @@ func TestRiskExportsSayWithheld(t *testing.T) {
 	bin := binary(t)
 	base, callers, _, _, _ := restrictedServer(t, bin)
 	const area = `{"bbox": [67.0, 24.0, 69.0, 26.5]}`
-	ask := func(format, token string) (http.Header, []byte) {
-		t.Helper()
-		req, _ := http.NewRequest("POST", base+"/risk/area?format="+format, strings.NewReader(area))
-		req.Header.Set("Content-Type", "application/json")
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		var b strings.Builder
-		if _, err := io.Copy(&b, res.Body); err != nil || res.StatusCode != 200 {
-			t.Fatalf("%s: %d %s", format, res.StatusCode, b.String())
-		}
-		return res.Header, []byte(b.String())
-	}
 	var member string
 	for _, c := range callers {
 		if c.wrong {
 			continue
 		}
 		for _, format := range []string{"json", "csv", "geojson"} {
-			h, b := ask(format, c.token)
-			if got := h.Get("X-Indus-Withheld"); (got == "true") == c.sees {
-				t.Errorf("%s %s: X-Indus-Withheld %q", c.name, format, got)
+			got := ask(t, base, probe{method: "POST", path: "/risk/area?format=" + format, body: area}, c.token)
+			h, b := got.header, got.body
+			if got.status != 200 {
+				t.Fatalf("%s %s: %d %s", c.name, format, got.status, b)
+			}
+			if hv := h.Get("X-Indus-Withheld"); (hv == "true") == c.sees {
+				t.Errorf("%s %s: X-Indus-Withheld %q", c.name, format, hv)
 			}
 			if !c.sees && !strings.Contains(h.Get("Access-Control-Expose-Headers"), "X-Indus-Withheld") {
 				t.Errorf("%s %s: Access-Control-Expose-Headers %q", c.name, format, h.Get("Access-Control-Expose-Headers"))
