@@ -70,10 +70,14 @@ func splitCol(k string) (string, string) {
 }
 
 // ExposedGeoJSON returns the hazard zones clipped to the query area and the exposed point features
-// inside them, as a GeoJSON FeatureCollection, within ctx's deadline.
+// inside them, as a GeoJSON FeatureCollection, within ctx's deadline; when layers were withheld
+// from the caller (res.Withheld), with the foreign member "withheld": true, as the JSON answer says it.
 func ExposedGeoJSON(ctx context.Context, res *AreaResult) ([]byte, error) {
 	set := res.set
 	fc := geojson.NewFeatureCollection()
+	if res.Withheld {
+		fc.ExtraMembers = geojson.Properties{"withheld": true}
+	}
 	var pointLayers []*indexes.Layer
 	for id := range res.InArea {
 		if l, ok := set.Layer(id); ok && isPoints(l) {

@@ -76,6 +76,9 @@ type Reading struct {
 	ForecastProbability *float64  `json:"forecast_probability,omitempty"`
 	Received            time.Time `json:"received"` // set by the server
 	Seq                 uint64    `json:"seq"`      // set by the server: order of acceptance
+	// Supersedes, set by the server, is the seq of the reading of the same station and time this
+	// one replaced (see replaces); 0 for the first reading of a station and time.
+	Supersedes uint64 `json:"supersedes,omitempty"`
 }
 
 func (r *Reading) key() string { return r.Station + "@" + r.Observed.UTC().Format(time.RFC3339Nano) }

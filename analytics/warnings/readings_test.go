@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -30,7 +31,12 @@ func TestParseReadings(t *testing.T) {
 		{"[" + one + "," + two + "]", want},
 		{"[" + one + "]\n", want[:1]},
 		// seq and received, which the server sets, may be sent back and are ignored
-		{`{"station":"SKR","observed":"2022-08-25T06:00:00Z","discharge_cusecs":580000,"seq":7,"received":"2030-01-01T00:00:00Z"}`, want[:1]},
+		{`{"station":"SKR","observed":"2022-08-25T06:00:00Z","discharge_cusecs":580000,"seq":7,"received":"2030-01-01T00:00:00Z","supersedes":3}`, want[:1]},
+		// offsets up to ±14:00, nanoseconds, a lower-case t and z (RFC 3339 allows them), escaped keys
+		{`{"station":"SKR","observed":"2022-08-25T20:00:00+14:00","discharge_cusecs":580000}`, want[:1]},
+		{`{"station":"SKR","observed":"2022-08-24T18:00:00-12:00","discharge_cusecs":580000}`, want[:1]},
+		{`{"station":"SKR","observed":"2022-08-25t06:00:00.000000000z","discharge_cusecs":580000}`, want[:1]},
+		{`{"st\u0061tion":"SKR","observed":"2022-08-25T06:00:00Z","discharge_cusecs":580000}`, want[:1]},
 	} {
 		got, err := ParseReadings([]byte(tt.body))
 		if err != nil || len(got) != len(tt.want) {
@@ -61,19 +67,54 @@ func TestParseReadings(t *testing.T) {
 		{`{}`, "station, observed, discharge_cusecs missing or null"},
 		{`{"station":"SKR","observed":"2022-08-25T06:00:00Z"}`, "discharge_cusecs missing or null"},
 		{`{"station":"SKR","observed":"2022-08-25T06:00:00Z","discharge_cusecs":null}`, "discharge_cusecs missing or null"},
-		{`{"station":"SKR","observed":"2022-08-25T06:00:00Z","discharge_cusecs":1,"discharge_cusecs":null}`, "discharge_cusecs missing or null"},
+		{`{"station":"SKR","observed":"2022-08-25T06:00:00Z","discharge_cusecs":1,"discharge_cusecs":null}`, `duplicate field "discharge_cusecs"`},
 		{`{"station":null,"observed":"2022-08-25T06:00:00Z","discharge_cusecs":1}`, "station missing or null"},
 		{`{"station":"","observed":"2022-08-25T06:00:00Z","discharge_cusecs":1}`, "station missing or null"},
 		{`{"station":"SKR","observed":null,"discharge_cusecs":1}`, "observed missing or null"},
 		{`[` + one + `,{"station":"SKR","observed":"2022-08-25T07:00:00Z"}]`, "reading 2: discharge_cusecs missing"},
-		{`{"station":"SKR","observed":"2022-08-25","discharge_cusecs":1}`, "cannot parse"},
-		{`{"station":"SKR","observed":"2022-08-25T06:00:00Z","discharge_cusecs":"1"}`, "cannot unmarshal"},
-		{`{"station":"SKR","observed":"2022-08-25T06:00:00Z","discharge_cusecs":1,"dischrage":2}`, "unknown field"},
+		{`{"station":"SKR","observed":"2022-08-25","discharge_cusecs":1}`, "bad observed time"},
+		{`{"station":"SKR","observed":"2022-08-25T06:00:00Z","discharge_cusecs":"1"}`, "discharge_cusecs must be a number"},
+		{`{"station":"SKR","observed":"2022-08-25T06:00:00Z","discharge_cusecs":1e400}`, "discharge_cusecs must be a number"},
+		{`{"station":"SKR","observed":"2022-08-25T06:00:00Z","discharge_cusecs":1,"dischrage":2}`, `unknown field "dischrage"`},
+		// keys are matched exactly: encoding/json alone matches them case-insensitively
+		{`{"Station":"SKR","observed":"2022-08-25T06:00:00Z","discharge_cusecs":1}`, `unknown field "Station"`},
+		{`{"STATION":"SKR","OBSERVED":"2022-08-25T06:00:00Z","DISCHARGE_CUSECS":1}`, `unknown field "STATION"`},
+		{`{"station":"SKR","observed":"2022-08-25T06:00:00Z","Discharge_Cusecs":1}`, `unknown field "Discharge_Cusecs"`},
+		{`{"station":"SKR","observed":"2022-08-25T06:00:00Z","discharge_cusecs":1,"Water_Level_M":2}`, `unknown field "Water_Level_M"`},
+		// a key given twice (also spelled with an escape)
+		{`{"station":"SKR","station":"NSR","observed":"2022-08-25T06:00:00Z","discharge_cusecs":1}`, `duplicate field "station"`},
+		{`{"station":"SKR","st\u0061tion":"SKR","observed":"2022-08-25T06:00:00Z","discharge_cusecs":1}`, `duplicate field "station"`},
+		{`[` + one + `,{"station":"SKR","observed":"2022-08-25T07:00:00Z","observed":"2022-08-25T08:00:00Z","discharge_cusecs":1}]`, `reading 2: duplicate field "observed"`},
+		// observed: RFC 3339 with an offset within ±14:00, at most nanoseconds
+		{`{"station":"SKR","observed":"2022-08-25T06:00:00+24:00","discharge_cusecs":1}`, "offset beyond ±14:00"},
+		{`{"station":"SKR","observed":"2022-08-25T06:00:00+14:01","discharge_cusecs":1}`, "offset beyond ±14:00"},
+		{`{"station":"SKR","observed":"2022-08-25T06:00:00-23:59","discharge_cusecs":1}`, "offset beyond ±14:00"},
+		{`{"station":"SKR","observed":"2022-08-25T06:00:00+05:60","discharge_cusecs":1}`, "bad observed time"},
+		{`{"station":"SKR","observed":"2022-08-25T06:00:00.1234567891Z","discharge_cusecs":1}`, "bad observed time"},
+		{`{"station":"SKR","observed":"2022-08-25T06:00:00,5Z","discharge_cusecs":1}`, "bad observed time"},
+		{`{"station":"SKR","observed":"2022-08-25T06:00:00.Z","discharge_cusecs":1}`, "bad observed time"},
+		{`{"station":"SKR","observed":"2022-08-25T24:00:00Z","discharge_cusecs":1}`, "bad observed time"},
+		{`{"station":"SKR","observed":"2022-02-30T06:00:00Z","discharge_cusecs":1}`, "bad observed time"},
+		{`{"station":"SKR","observed":" 2022-08-25T06:00:00Z","discharge_cusecs":1}`, "bad observed time"},
+		{`{"station":"SKR","observed":"2022-08-25T06:00:00+0500","discharge_cusecs":1}`, "bad observed time"},
+		{`{"station":"SKR","observed":1661407200,"discharge_cusecs":1}`, "bad observed time"},
+		// station ids: at most 64 bytes of letters, digits, '.', '_', '-'
+		{`{"station":"` + strings.Repeat("S", 65) + `","observed":"2022-08-25T06:00:00Z","discharge_cusecs":1}`, "bad station: station is 65 bytes long"},
+		{`{"station":"` + strings.Repeat("S", 4<<20) + `","observed":"2022-08-25T06:00:00Z","discharge_cusecs":1}`, "bad station: station is 4194304 bytes long"},
+		{`{"station":"SK R","observed":"2022-08-25T06:00:00Z","discharge_cusecs":1}`, "bad station"},
+		{`{"station":"SKR\n","observed":"2022-08-25T06:00:00Z","discharge_cusecs":1}`, "bad station"},
+		{`{"station":"سکھر","observed":"2022-08-25T06:00:00Z","discharge_cusecs":1}`, "bad station"},
+		{`{"station":7,"observed":"2022-08-25T06:00:00Z","discharge_cusecs":1}`, "bad station"},
+		{`{"` + strings.Repeat("k", 4<<20) + `":1,"station":"SKR","observed":"2022-08-25T06:00:00Z","discharge_cusecs":1}`, `unknown field "kkkk`},
+		{`{"station":"SKR","observed":"` + strings.Repeat("9", 4<<20) + `","discharge_cusecs":1}`, "bad observed time"},
 	} {
 		got, err := ParseReadings([]byte(tt.body))
 		var de *data.Error
 		if err == nil || data.KindOf(err) != data.KindInvalid || !asError(err, &de) || !strings.Contains(de.Msg+": "+de.Detail, tt.want) {
-			t.Errorf("%q: %+v %v, want a 400 saying %q", tt.body, got, err, tt.want)
+			t.Errorf("%.300q: %+v %.300v, want a 400 saying %q", tt.body, got, err, tt.want)
+		}
+		if err != nil && len(err.Error()) > 1000 { // nothing sent is echoed whole
+			t.Errorf("%.100q: an error of %d bytes", tt.body, len(err.Error()))
 		}
 	}
 }
@@ -225,6 +266,45 @@ func featuresOf(l *data.Layer) []data.Feature {
 	return out
 }
 
+// badKey returns a key of an accepted body's objects that is not one of a reading's fields, spelled
+// exactly, or that some object has twice.
+func badKey(body []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	depth, counts := 0, []map[string]bool{}
+	expectKey := func() bool { return len(counts) > 0 && counts[len(counts)-1] != nil }
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		switch v := tok.(type) {
+		case json.Delim:
+			switch v {
+			case '{':
+				depth++
+				counts = append(counts, map[string]bool{})
+			case '[':
+				counts = append(counts, nil)
+			case '}':
+				depth--
+				counts = counts[:len(counts)-1]
+			default:
+				counts = counts[:len(counts)-1]
+			}
+		case string:
+			if !expectKey() || depth != 1 {
+				continue
+			}
+			if counts[len(counts)-1][v] || !slices.Contains([]string{"station", "observed", "discharge_cusecs", "water_level_m", "forecast_probability", "seq", "received", "supersedes"}, v) {
+				return v
+			}
+			counts[len(counts)-1][v] = true
+			var skip json.RawMessage
+			dec.Decode(&skip) // the value
+		}
+	}
+}
+
 // FuzzReadingsBody runs bodies through what POST /warnings/readings does — ParseReadings, then
 // Submit — and checks that a refused body is a 400 (or the 404/409 of a valid body's values) and
 // stores nothing, and that an accepted one was one JSON value whose readings are all stored, each
@@ -236,6 +316,16 @@ func FuzzReadingsBody(f *testing.F) {
 		`{"station":"NSR","observed":"2022-08-26T06:00:00Z","discharge_cusecs":null}`,
 		`{"station":"SKR","observed":"2022-08-25T06:00:00Z","discharge_cusecs":1}{"station":"SKR","observed":"2022-08-25T07:00:00Z","discharge_cusecs":2}`,
 		`[{"station":"SKR","observed":"2022-08-27T05:59:00Z","discharge_cusecs":900000,"water_level_m":3.5,"forecast_probability":0.7}] x`,
+		`{"Station":"SKR","OBSERVED":"2022-08-25T06:00:00Z","Discharge_Cusecs":1}`,
+		`{"station":"SKR","station":"NSR","observed":"2022-08-25T06:00:00Z","discharge_cusecs":1}`,
+		`{"st\u0061tion":"SKR","observed":"2022-08-25T06:00:00Z","discharge_cusecs":1,"st\u0061tion":"SKR"}`,
+		`{"station":"SKR","observed":"2022-08-25T06:00:00+24:00","discharge_cusecs":1}`,
+		`{"station":"SKR","observed":"2022-08-25T20:00:00+14:00","discharge_cusecs":1}`,
+		`{"station":"SKR","observed":"2022-08-25T06:00:00.1234567891Z","discharge_cusecs":1}`,
+		`{"station":"SKR","observed":"2022-08-25t06:00:00,5z","discharge_cusecs":1}`,
+		`{"station":"SK R\u0000","observed":"2022-08-25T06:00:00Z","discharge_cusecs":1}`,
+		`[{"station":"SKR","observed":"2022-08-26T05:00:00Z","discharge_cusecs":1000},{"station":"SKR","observed":"2022-08-26T05:00:00Z","discharge_cusecs":700000}]`,
+		`{"station":"SKR","observed":"2022-08-25T06:00:00Z","discharge_cusecs":1,"seq":1,"received":null,"supersedes":[]}`,
 	} {
 		f.Add(b)
 	}
@@ -252,7 +342,13 @@ func FuzzReadingsBody(f *testing.F) {
 		if !json.Valid([]byte(body)) || len(batch) == 0 && !bytes.HasPrefix(bytes.TrimSpace([]byte(body)), []byte("[")) {
 			t.Fatalf("%q accepted: %+v", body, batch)
 		}
+		if k := badKey([]byte(body)); k != "" {
+			t.Fatalf("%q accepted with the key %q", body, k)
+		}
 		for _, r := range batch {
+			if _, off := r.Observed.Zone(); CheckStation(r.Station) != nil || off > 14*3600 || off < -14*3600 {
+				t.Fatalf("%q: reading %+v", body, r)
+			}
 			if r.Station == "" || r.Observed.IsZero() && !strings.Contains(body, "0001-01-01") || r.Seq != 0 || !r.Received.IsZero() {
 				t.Fatalf("%q: reading %+v", body, r)
 			}

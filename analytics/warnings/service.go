@@ -278,29 +278,12 @@ func (s *Service) station(set *indexes.Set, l *indexes.Layer, i int, p orb.Point
 	return st, nil
 }
 
-// clock orders the readings of a station for its warning state: the observation time, but no
-// later than the reading's arrival (so that a reading stamped ahead of the server clock, within
-// MaxFuture, cannot hold the state against readings observed after it came), then the
-// observation time itself (two readings of one batch both stamped ahead).
-type clock struct{ at, observed time.Time }
-
-func clockOf(r Reading) clock {
-	at := r.Observed
-	if !r.Received.IsZero() && r.Received.Before(at) {
-		at = r.Received
-	}
-	return clock{at: at, observed: r.Observed}
-}
-
-func (c clock) after(o clock) bool {
-	return c.at.After(o.at) || (c.at.Equal(o.at) && c.observed.After(o.observed))
-}
-
 // Result reports what happened to one submitted reading.
 type Result struct {
-	Seq       uint64 `json:"seq"`
-	Duplicate bool   `json:"duplicate,omitempty"`
-	Category  string `json:"category"`
+	Seq        uint64 `json:"seq"`
+	Duplicate  bool   `json:"duplicate,omitempty"`
+	Supersedes uint64 `json:"supersedes,omitempty"` // the seq of the reading of the same station and time it replaced
+	Category   string `json:"category"`
 }
 
 func (s *Service) validate(r *Reading, now time.Time) error {
@@ -364,10 +347,14 @@ func (s *Service) SubmitContext(ctx context.Context, batch []Reading) (results [
 }
 
 // accept checks a batch and numbers its new readings from s.seq+1 (the caller records them as
-// pending or commits them); the caller holds s.mu.
+// pending or commits them); the caller holds s.mu. A reading of a station and time already
+// accepted is a duplicate when identical, replaces the accepted one when replaces says so, and is
+// a conflict otherwise; two readings of one batch for the same station and time must be identical.
 func (s *Service) accept(batch []Reading, now time.Time) ([]Result, []Reading, error) {
 	results := make([]Result, len(batch))
-	inBatch := map[string]int{}
+	first := map[string]int{} // key → the batch's first reading of it
+	var fresh []Reading
+	seq := s.seq
 	for i := range batch {
 		r := &batch[i]
 		r.Observed = r.Observed.UTC()
@@ -375,39 +362,36 @@ func (s *Service) accept(batch []Reading, now time.Time) ([]Result, []Reading, e
 			return nil, nil, fmt.Errorf("reading %d: %w", i+1, err)
 		}
 		k := r.key()
+		if j, ok := first[k]; ok { // a repeat within the batch: the seq its first was given
+			if !batch[j].same(r) {
+				return nil, nil, &data.Error{Kind: data.KindConflict, Msg: fmt.Sprintf("reading %d conflicts with reading %d of the batch", i+1, j+1),
+					Detail: fmt.Sprintf("two different readings of station %s at %s", r.Station, r.Observed.Format(time.RFC3339Nano))}
+			}
+			results[i] = Result{Seq: results[j].Seq, Duplicate: true, Category: results[j].Category}
+			continue
+		}
+		first[k] = i
 		old, dup := s.seen[k]
 		if !dup {
 			old, dup = s.pending[k]
 		}
-		if j, ok := inBatch[k]; ok && !dup {
-			old, dup = batch[j], true
-		}
-		if !dup {
-			inBatch[k] = i
+		cat := s.stations[r.Station].Category
+		switch {
+		case dup && !replaces(r, &old, now, s.cfg.MaxFuture) && old.same(r):
+			results[i] = Result{Seq: old.Seq, Duplicate: true, Category: cat(old.DischargeCusecs).String()}
 			continue
-		}
-		if !old.same(r) {
+		case dup && !replaces(r, &old, now, s.cfg.MaxFuture):
 			return nil, nil, &data.Error{Kind: data.KindConflict, Msg: fmt.Sprintf("reading %d conflicts with an accepted one", i+1),
-				Detail: fmt.Sprintf("station %s at %s already has %.0f cusecs", r.Station, r.Observed.Format(time.RFC3339), old.DischargeCusecs)}
+				Detail: fmt.Sprintf("station %s at %s already has %.0f cusecs; only a more severe reading replaces it", r.Station, r.Observed.Format(time.RFC3339Nano), old.DischargeCusecs)}
 		}
-		results[i] = Result{Seq: old.Seq, Duplicate: true, Category: s.stations[r.Station].Category(old.DischargeCusecs).String()}
-	}
-	var fresh []Reading
-	seq := s.seq
-	for i := range batch {
-		if results[i].Duplicate {
-			continue
-		}
-		r := batch[i]
 		seq++
-		r.Seq, r.Received = seq, now
-		fresh = append(fresh, r)
-		results[i] = Result{Seq: r.Seq, Category: s.stations[r.Station].Category(r.DischargeCusecs).String()}
-	}
-	for i := range batch { // a repeat of an earlier reading of the batch: the seq it was given
-		if j, ok := inBatch[batch[i].key()]; ok && j != i {
-			results[i].Seq = results[j].Seq
+		f := *r
+		f.Seq, f.Received, f.Supersedes = seq, now, 0
+		if dup {
+			f.Supersedes = old.Seq
 		}
+		fresh = append(fresh, f)
+		results[i] = Result{Seq: f.Seq, Supersedes: f.Supersedes, Category: cat(f.DischargeCusecs).String()}
 	}
 	return results, fresh, nil
 }
@@ -427,9 +411,7 @@ func (s *Service) journalAndApply(fresh []Reading) error {
 	}
 	if err != nil {
 		s.mu.Lock()
-		for _, r := range fresh {
-			delete(s.pending, r.key())
-		}
+		s.unpend(fresh)
 		s.mu.Unlock()
 		return &data.Error{Kind: data.KindInternal, Msg: "journal write failed", Err: err}
 	}
@@ -440,9 +422,7 @@ func (s *Service) journalAndApply(fresh []Reading) error {
 func (s *Service) applyBatch(fresh []Reading) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, r := range fresh {
-		delete(s.pending, r.key())
-	}
+	s.unpend(fresh)
 	var changed []change
 	for _, r := range fresh {
 		if c := s.apply(r); c != nil {
@@ -451,6 +431,16 @@ func (s *Service) applyBatch(fresh []Reading) {
 	}
 	if len(changed) > 0 {
 		s.publishLocked(changed)
+	}
+}
+
+// unpend forgets readings as pending, unless a later reading of the same station and time (one
+// replacing it, accepted meanwhile) is pending in its place; the caller holds s.mu.
+func (s *Service) unpend(rs []Reading) {
+	for _, r := range rs {
+		if p, ok := s.pending[r.key()]; ok && p.Seq == r.Seq {
+			delete(s.pending, r.key())
+		}
 	}
 }
 
@@ -483,27 +473,27 @@ func (s *Service) next(st *Station, r Reading, cur *Warning) *Warning {
 	return s.version(st, r, cat, cur)
 }
 
-// record keeps a reading (the newest KeepReadings of its station) and reports whether it is the
-// station's newest observation (by its clock), which alone moves the warning state.
+// record keeps a reading (the newest KeepReadings of its station) and reports whether it governs
+// the station's state (see governs), which alone moves the warning state.
 func (s *Service) record(r Reading) bool {
 	if r.Seq > s.seq {
 		s.seq = r.Seq
 	}
 	k := r.key()
-	if _, dup := s.seen[k]; dup {
-		return false
+	if old, dup := s.seen[k]; dup && (r.Supersedes == 0 || old.Seq >= r.Seq) {
+		return false // applied already
 	}
-	s.seen[k] = r
+	s.seen[k] = r // a reading replacing another takes its place
 	rs := append(s.readings[r.Station], r)
 	if len(rs) > s.cfg.KeepReadings {
 		rs = rs[len(rs)-s.cfg.KeepReadings:]
 	}
 	s.readings[r.Station] = rs
-	c := clockOf(r)
-	if last, ok := s.latest[r.Station]; ok && !c.after(last) {
+	last, ok := s.latest[r.Station]
+	if ok && !governs(r, last) {
 		return false // a late reading: kept, but the state follows the newest observation
 	}
-	s.latest[r.Station] = c
+	s.latest[r.Station] = clockOf(r)
 	return true
 }
 

@@ -203,7 +203,7 @@ func (s *Service) plan(fresh []Reading) ([]Entry, error) {
 		if !ok {
 			last, ok = s.latest[r.Station]
 		}
-		if c := clockOf(r); ok && !c.after(last) {
+		if ok && !governs(r, last) {
 			continue // a late reading: kept, no change
 		}
 		latest[r.Station] = clockOf(r)

@@ -16,7 +16,7 @@ import (
 )
 
 // memLog is a Log in memory, as the PostgreSQL one behaves: one write lock, entries visible at
-// commit, a unique key per station and time, a notification per commit to every follower.
+// commit, a unique key per station and time (but for replacements, each of a different seq), a notification per commit to every follower.
 type memLog struct {
 	write   sync.Mutex
 	mu      sync.Mutex
@@ -70,7 +70,10 @@ func (m *memLog) Commit(ctx context.Context, write func(Tx) error) error {
 		return errors.New("connection refused")
 	}
 	for _, e := range tx.pending {
-		k := e.Reading.key()
+		k := e.Reading.key() // unique among the first readings of a time; a replacement names the seq it replaces, once
+		if e.Reading.Supersedes != 0 {
+			k = fmt.Sprint("supersedes ", e.Reading.Supersedes)
+		}
 		if m.keys[k] || (len(m.entries) > 0 && e.Reading.Seq <= m.entries[len(m.entries)-1].Reading.Seq) {
 			return fmt.Errorf("unique violation at %d", e.Reading.Seq)
 		}

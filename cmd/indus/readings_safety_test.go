@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -165,6 +166,101 @@ func TestReadingsSafety(t *testing.T) {
 	})
 }
 
+// Issue 20, second round: what an outside tester sent after the first fixes.
+func TestReadingsStrictInput(t *testing.T) {
+	bin := binary(t)
+	base, _ := startProcess(t, bin, []string{"INDUS_API_KEY=" + testKey})
+	obs := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
+	// keys are matched exactly (encoding/json alone folds case), a key given twice is refused
+	for _, body := range []string{
+		`{"Station":"GDU","observed":"` + obs + `","discharge_cusecs":1000}`,
+		`{"STATION":"GDU","OBSERVED":"` + obs + `","DISCHARGE_CUSECS":1000}`,
+		`{"station":"GDU","observed":"` + obs + `","Discharge_cusecs":1000}`,
+		`{"station":"GDU","station":"GDU","observed":"` + obs + `","discharge_cusecs":1000}`,
+		`{"station":"GDU","observed":"` + obs + `","discharge_cusecs":1000,"discharge_cusecs":900000}`,
+		// observed: RFC 3339, offsets within ±14:00, at most nanoseconds
+		`{"station":"GDU","observed":"` + obs[:19] + `+24:00","discharge_cusecs":1000}`,
+		`{"station":"GDU","observed":"` + obs[:19] + `-15:00","discharge_cusecs":1000}`,
+		`{"station":"GDU","observed":"` + obs[:19] + `.1234567890Z","discharge_cusecs":1000}`,
+		`{"station":"GDU","observed":"` + obs[:19] + `,5Z","discharge_cusecs":1000}`,
+	} {
+		b := mustPost(t, base, body, 400)
+		if strings.Contains(body, `"Station"`) && !strings.Contains(string(b), `unknown field \"Station\"`) {
+			t.Errorf("%s: %s does not name the unknown field", body, b)
+		}
+	}
+	if n := storedReadings(t, base, "GDU"); n != 0 {
+		t.Fatalf("GDU holds %d readings after refused bodies", n)
+	}
+	mustPost(t, base, `{"station":"GDU","observed":"`+obs[:19]+`+05:00","discharge_cusecs":1000}`, 200)
+	// a station id is at most 64 bytes of letters, digits, '.', '_', '-': checked before it is
+	// looked up or echoed
+	for _, st := range []string{strings.Repeat("C", 3<<20), strings.Repeat("C", 65), "CHS\n", "C S"} {
+		b := mustPost(t, base, `{"station":"`+st+`","observed":"`+obs+`","discharge_cusecs":1}`, 400)
+		if len(b) > 1000 || !strings.Contains(string(b), "station") {
+			t.Errorf("a station of %d bytes: %d bytes answered: %.300s", len(st), len(b), b)
+		}
+	}
+	// GET /warnings/readings: the station is required (400), and checked like a posted one
+	for q, want := range map[string]string{"": "station is required", "?limit=5": "station is required", "?station=": "station is required",
+		"?station=" + strings.Repeat("C", 100): "bad station", "?station=C%20S": "bad station"} {
+		code, _, b := get(t, base+"/warnings/readings"+q)
+		if code != 400 || !strings.Contains(string(b), want) {
+			t.Errorf("GET /warnings/readings%.80s: %d %s, want 400 %q", q, code, b, want)
+		}
+	}
+	if code, _, b := get(t, base+"/warnings/readings?station=XYZ"); code != 404 {
+		t.Errorf("an unknown station: %d %s", code, b)
+	}
+}
+
+// D3: a station cannot be frozen by claiming its next time in advance: the gauge's real reading
+// at that time replaces the claim (200, "supersedes") and raises the warning; a later lower
+// reading of the same time is a 409; after kill -9 the replay serves the same readings and
+// warnings.
+func TestReadingsPreclaimed(t *testing.T) {
+	bin := binary(t)
+	env := []string{"INDUS_API_KEY=" + testKey, "INDUS_STATE_DIR=" + filepath.Join(t.TempDir(), "state")}
+	base, cmd := startProcess(t, bin, env)
+	x := time.Now().UTC().Add(4 * time.Second).Truncate(time.Second)
+	claim := mustPost(t, base, readingBody("CHS", x, 1000), 200)
+	time.Sleep(time.Until(x.Add(200 * time.Millisecond)))
+	real := mustPost(t, base, readingBody("CHS", x, 700000), 200)
+	var a, b struct {
+		Accepted []struct {
+			Seq, Supersedes uint64
+			Category        string
+		}
+	}
+	json.Unmarshal(claim, &a)
+	json.Unmarshal(real, &b)
+	if len(b.Accepted) != 1 || b.Accepted[0].Supersedes != a.Accepted[0].Seq || b.Accepted[0].Category != "Very High" {
+		t.Fatalf("the real reading after a claim: %s (claim %s)", real, claim)
+	}
+	ws := stationWarnings(t, base, "CHS")
+	if len(ws) != 1 || ws[0].Status != "active" || ws[0].Category != "Very High" {
+		t.Fatalf("CHS warnings %+v, want an active Very High one", ws)
+	}
+	mustPost(t, base, readingBody("CHS", x, 1000), 409) // a late attacker cannot overwrite it
+	var before, after struct{ Readings []json.RawMessage }
+	getJSON(t, base+"/warnings/readings?station=CHS", &before)
+	if len(before.Readings) != 2 || !strings.Contains(string(before.Readings[0]), fmt.Sprintf(`"supersedes":%d`, a.Accepted[0].Seq)) {
+		t.Fatalf("CHS readings %s", before.Readings)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	base, _ = startProcess(t, bin, env)
+	getJSON(t, base+"/warnings/readings?station=CHS", &after)
+	if fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("readings after kill -9:\n%s\nbefore:\n%s", after.Readings, before.Readings)
+	}
+	wb, _ := json.Marshal(ws)
+	if again, _ := json.Marshal(stationWarnings(t, base, "CHS")); string(again) != string(wb) {
+		t.Errorf("warnings after kill -9 %s, before %s", again, wb)
+	}
+	mustPost(t, base, readingBody("CHS", x, 1000), 409)
+}
+
 // 3. A restricted flood layer never feeds the public warnings: the server starts with it (and
 // reloads to it), and draws the warning areas as if it were absent.
 func TestRestrictedFloodNeverFeedsWarnings(t *testing.T) {
@@ -177,7 +273,7 @@ func TestRestrictedFloodNeverFeedsWarnings(t *testing.T) {
 	}
 	public := string(raw)
 	restricted := strings.Replace(public, "  - id: flood_rp100\n", "  - id: flood_rp100\n    access: {groups: [ndma]}\n", 1)
-	absent := strings.Replace(public, "hazard: {type: flood, return_period: 100,", "hazard: {type: flood, return_period: 99,", 1)
+	absent := strings.Replace(public, "frequency: {return_period: 100}", "frequency: {return_period: 99}", 1)
 	if restricted == public || absent == public {
 		t.Fatal("no flood_rp100 layer in the generated catalog")
 	}

@@ -5,7 +5,9 @@
 //
 // Tables (created at Open when missing):
 //
-//	indus_readings          seq bigint PK, station, observed timestamptz, received, reading jsonb; UNIQUE (station, observed)
+//	indus_readings          seq bigint PK, station, observed timestamptz, received, reading jsonb,
+//	                        supersedes bigint UNIQUE → indus_readings (the reading of the same station
+//	                        and time it replaced); UNIQUE (station, observed) among readings replacing none
 //	indus_warning_versions  seq bigint PK → indus_readings, warning_id, identifier UNIQUE, version jsonb
 //
 // Writers serialize on one transaction-scoped advisory lock, so seqs are committed in order and
@@ -41,9 +43,13 @@ CREATE TABLE IF NOT EXISTS indus_readings (
 	station  text NOT NULL,
 	observed timestamptz NOT NULL,
 	received timestamptz NOT NULL,
-	reading  jsonb NOT NULL,
-	UNIQUE (station, observed)
+	reading  jsonb NOT NULL
 );
+-- a reading may replace an accepted one of the same station and time (warnings.replaces): the
+-- first reading of a time is unique, each replacement names the reading it replaces, once
+ALTER TABLE indus_readings ADD COLUMN IF NOT EXISTS supersedes bigint UNIQUE REFERENCES indus_readings (seq);
+ALTER TABLE indus_readings DROP CONSTRAINT IF EXISTS indus_readings_station_observed_key;
+CREATE UNIQUE INDEX IF NOT EXISTS indus_readings_first ON indus_readings (station, observed) WHERE supersedes IS NULL;
 CREATE TABLE IF NOT EXISTS indus_warning_versions (
 	seq        bigint PRIMARY KEY REFERENCES indus_readings (seq),
 	warning_id text NOT NULL,
@@ -183,8 +189,13 @@ func (t *txn) Append(ctx context.Context, entries []warnings.Entry) error {
 		if err != nil {
 			return err
 		}
-		t.batch.Queue(`INSERT INTO indus_readings (seq, station, observed, received, reading) VALUES ($1, $2, $3, $4, $5)`,
-			int64(r.Seq), r.Station, r.Observed, r.Received, doc)
+		var supersedes *int64
+		if r.Supersedes != 0 {
+			n := int64(r.Supersedes)
+			supersedes = &n
+		}
+		t.batch.Queue(`INSERT INTO indus_readings (seq, station, observed, received, reading, supersedes) VALUES ($1, $2, $3, $4, $5, $6)`,
+			int64(r.Seq), r.Station, r.Observed, r.Received, doc, supersedes)
 		if v := e.Warning; v != nil {
 			t.batch.Queue(`INSERT INTO indus_warning_versions (seq, warning_id, identifier, version) VALUES ($1, $2, $3, $4)`,
 				int64(r.Seq), v.ID, v.Identifier, v.Doc)
@@ -206,8 +217,9 @@ func (t *txn) commit(ctx context.Context) error {
 	return conflict(t.conn.SendBatch(ctx, &b).Close())
 }
 
-// conflict reports a unique violation (the same station and time to the microsecond, which the
-// service's own check lets through only for times that differ by less) as a conflict.
+// conflict reports a unique violation (a first reading of the same station and time to the
+// microsecond, which the service's own check lets through only for times that differ by less, or
+// a second replacement of one reading) as a conflict.
 func conflict(err error) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "23505" {

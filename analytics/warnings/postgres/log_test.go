@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/cpec-digital/indus/analytics/warnings"
+	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/data/fault"
+	"github.com/cpec-digital/indus/data/postgres"
 	"github.com/cpec-digital/indus/data/postgres/pgtest"
 )
 
@@ -92,15 +94,36 @@ func TestLog(t *testing.T) {
 	if es, _ := a.Since(ctx, 2, 10); len(es) != 0 {
 		t.Errorf("a failed commit left %+v", es)
 	}
+	// a reading replacing one of the same station and time names it, and replaces it once; the
+	// replacement reads back with the seq it replaces
+	replace := func(seq, of uint64) warnings.Entry {
+		e := entry(seq, "SKR", 1, "")
+		e.Reading.Supersedes, e.Reading.DischargeCusecs = of, 900000
+		return e
+	}
+	if err := head(ctx, a, func(uint64) []warnings.Entry { return []warnings.Entry{replace(3, 1)} }); err != nil {
+		t.Fatalf("a replacement: %v", err)
+	}
+	if es, err := b.Since(ctx, 2, 10); err != nil || len(es) != 1 || es[0].Reading.Supersedes != 1 || es[0].Reading.DischargeCusecs != 900000 {
+		t.Fatalf("the replacement read back: %v %+v", err, es)
+	}
+	for _, e := range []warnings.Entry{replace(4, 1), entry(4, "SKR", 1, "")} {
+		if err := head(ctx, a, func(uint64) []warnings.Entry { return []warnings.Entry{e} }); data.KindOf(err) != data.KindConflict {
+			t.Errorf("%+v after the replacement: %v", e.Reading, err)
+		}
+	}
+	if es, _ := a.Since(ctx, 3, 10); len(es) != 0 {
+		t.Errorf("a failed commit left %+v", es)
+	}
 	// an error of the writer aborts the transaction
 	boom := errors.New("boom")
 	if err := a.Commit(ctx, func(tx warnings.Tx) error {
-		tx.Append(ctx, []warnings.Entry{entry(3, "KTR", 1, "")})
+		tx.Append(ctx, []warnings.Entry{entry(4, "KTR", 1, "")})
 		return boom
 	}); !errors.Is(err, boom) {
 		t.Fatalf("writer error: %v", err)
 	}
-	if es, _ := a.Since(ctx, 2, 10); len(es) != 0 {
+	if es, _ := a.Since(ctx, 3, 10); len(es) != 0 {
 		t.Errorf("an aborted commit left %+v", es)
 	}
 }
@@ -168,5 +191,38 @@ func drain(c <-chan struct{}) {
 		case <-time.After(200 * time.Millisecond):
 			return
 		}
+	}
+}
+
+// TestLogMigratesOldTables: tables created by a version before replacements (a plain UNIQUE
+// (station, observed)) are migrated at Open, their rows kept: a replacement can then be stored.
+func TestLogMigratesOldTables(t *testing.T) {
+	pg := pgtest.Require(t)
+	ctx := context.Background()
+	pool, err := postgres.Connect(ctx, pg.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if _, err := pool.Exec(ctx, `CREATE TABLE indus_readings (seq bigint PRIMARY KEY CHECK (seq > 0), station text NOT NULL,
+		observed timestamptz NOT NULL, received timestamptz NOT NULL, reading jsonb NOT NULL, UNIQUE (station, observed));
+		INSERT INTO indus_readings VALUES (1, 'SKR', '2022-08-25T07:00:00Z', '2022-08-27T06:00:00Z', '{"station":"SKR","observed":"2022-08-25T07:00:00Z","discharge_cusecs":1}')`); err != nil {
+		t.Fatal(err)
+	}
+	l, err := Open(ctx, pg.URL(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	e := entry(2, "SKR", 1, "")
+	e.Reading.Supersedes = 1
+	if err := head(ctx, l, func(uint64) []warnings.Entry { return []warnings.Entry{e} }); err != nil {
+		t.Fatalf("a replacement after the migration: %v", err)
+	}
+	if err := head(ctx, l, func(uint64) []warnings.Entry { return []warnings.Entry{entry(3, "SKR", 1, "")} }); data.KindOf(err) != data.KindConflict {
+		t.Fatalf("a second first reading after the migration: %v", err)
+	}
+	if es, err := l.Since(ctx, 0, 10); err != nil || len(es) != 2 || es[1].Reading.Supersedes != 1 {
+		t.Fatalf("entries: %v %+v", err, es)
 	}
 }

@@ -11,6 +11,10 @@ import (
 	"github.com/cpec-digital/indus/data"
 )
 
+// withheldHeader marks an answer of /risk/area (JSON, CSV or GeoJSON) that left out layers the
+// caller may not read.
+const withheldHeader = "X-Indus-Withheld"
+
 // riskArea serves POST /risk/area (JSON), with ?format=csv or ?format=geojson exports.
 func (s *Server) riskArea(c *fiber.Ctx) error {
 	if err := requireJSON(c); err != nil {
@@ -30,6 +34,10 @@ func (s *Server) riskArea(c *fiber.Ctx) error {
 		return err
 	}
 	s.noteRead(c, note{layers: res.Layers(), bbox: req.BBox})
+	if res.Withheld { // in every format: the CSV has no place of its own to say it
+		c.Set(withheldHeader, "true")
+		c.Append("Access-Control-Expose-Headers", withheldHeader)
+	}
 	return sendExport(c, format, "indus-risk-area", res,
 		func(w io.Writer) error { return analytics.WriteCSV(w, res) },
 		func() ([]byte, error) { return analytics.ExposedGeoJSON(c.UserContext(), res) })

@@ -40,7 +40,7 @@ func (s *Server) postReadings(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusOK).JSON(fiber.Map{"accepted": res})
 }
 
-// getReadings serves GET /warnings/readings?station=&limit=.
+// getReadings serves GET /warnings/readings?station=&limit= (station required).
 func (s *Server) getReadings(c *fiber.Ctx) error {
 	if s.warn == nil {
 		return s.warningsOff()
@@ -49,11 +49,18 @@ func (s *Server) getReadings(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rs, err := s.warn.Readings(strings.Clone(c.Query("station")), limit)
+	station := strings.Clone(c.Query("station"))
+	if station == "" {
+		return data.Invalid("station is required", "give ?station=, a station id of the gauges layer such as SKR")
+	}
+	if err := warnings.CheckStation(station); err != nil {
+		return err
+	}
+	rs, err := s.warn.Readings(station, limit)
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"station": strings.Clone(c.Query("station")), "readings": rs})
+	return c.JSON(fiber.Map{"station": station, "readings": rs})
 }
 
 type warningJSON struct {
