@@ -23,7 +23,9 @@ func TestPlanStops(t *testing.T) {
 		if ro != nil || !errors.As(err, &de) || de.Kind != data.KindTimeout || !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("deadline %s: %v, %v", d, ro, err)
 		}
-		if took > d+100*time.Millisecond {
+		// a guard against running on (the whole plan takes seconds, tens under the race detector),
+		// generous for a loaded machine: the checks come every 16 villages
+		if took > d+3*time.Second {
 			t.Errorf("deadline %s: stopped after %s", d, took)
 		}
 	}
