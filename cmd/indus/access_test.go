@@ -51,7 +51,6 @@ type probe struct {
 // callers, the audit log's path, the keys file and the process.
 func restrictedServer(t *testing.T, bin string, extra ...string) (string, []caller, string, string, *exec.Cmd) {
 	t.Helper()
-	startServer(t, bin) // materializes the default data in the shared folder
 	dir := filepath.Join(sharedDataDir(t), "pakistan")
 	cat, err := os.ReadFile(filepath.Join(dir, "catalog.yaml"))
 	if err != nil {
@@ -64,9 +63,7 @@ func restrictedServer(t *testing.T, bin string, extra ...string) (string, []call
 	// The catalog's own description is public text: an operator restricting a layer does not name it there.
 	restricted = strings.Replace(restricted, "heat stress and wetlands derived", "heat stress derived", 1)
 	catPath := filepath.Join(dir, "catalog-restricted.yaml")
-	if err := os.WriteFile(catPath, []byte(restricted), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeShared(t, catPath, restricted)
 	keys, audit := filepath.Join(t.TempDir(), "keys.json"), filepath.Join(t.TempDir(), "audit.log")
 	group := addKey(t, bin, keys, "ndma-ops", hiddenGroup, "")
 	other := addKey(t, bin, keys, "telecom-ops", "telecom", "")

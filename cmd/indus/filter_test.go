@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/cpec-digital/indus/internal/testenv"
 )
 
 // TestItemsFilterAgreesWithGDAL: the real server's answers to CQL2 item filters are those of
@@ -127,7 +129,7 @@ var fidRE = regexp.MustCompile(`(?m)^\s*fid \(Integer(?:64)?\) = (\d+)$`)
 // of the rows, sorted.
 func ogrFIDs(t *testing.T, path, layer, where string) []int {
 	t.Helper()
-	out, err := exec.Command("ogrinfo", "-ro", "-q", "-dialect", "SQLite", "-sql",
+	out, err := exec.Command(testenv.Tool(t, "ogrinfo"), "-ro", "-q", "-dialect", "SQLite", "-sql",
 		"SELECT fid FROM "+layer+" WHERE "+where, path).CombinedOutput()
 	if err != nil || strings.Contains(string(out), "ERROR") {
 		t.Fatalf("ogrinfo %s: %v\n%s", where, err, out)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -22,7 +21,6 @@ const hiddenAdmin = "country"
 // callers (none, group, other group, wrong key), the audit log, the keys file and the process.
 func leakyServer(t *testing.T, bin string) (string, []caller, string, string, func(syscall.Signal)) {
 	t.Helper()
-	startServer(t, bin) // materializes the default data in the shared folder
 	path := filepath.Join(sharedDataDir(t), "pakistan", "catalog-leaks.yaml")
 	out := readFile(t, filepath.Join(filepath.Dir(path), "catalog.yaml"))
 	for _, id := range []string{hidden, hiddenAdmin} {
@@ -31,9 +29,7 @@ func leakyServer(t *testing.T, bin string) (string, []caller, string, string, fu
 	if strings.Count(out, "access: {groups:") != 2 {
 		t.Fatal("the default catalog has no wetlands or country layer")
 	}
-	if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeShared(t, path, out)
 	base, callers, audit, keys, cmd := restrictedServer(t, bin, "--catalog", path) // the last --catalog wins
 	return base, callers, audit, keys, func(s syscall.Signal) { cmd.Process.Signal(s) }
 }

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/cpec-digital/indus/internal/testenv"
 )
 
 // TestOGCAPIFeaturesClients reads the default dataset's collections through real clients: GDAL's
@@ -33,7 +35,7 @@ func TestOGCAPIFeaturesClients(t *testing.T) {
 // gdalTool runs a GDAL command line tool and returns its standard output.
 func gdalTool(t *testing.T, tool string, args ...string) []byte {
 	t.Helper()
-	cmd := exec.Command(tool, args...)
+	cmd := exec.Command(testenv.Tool(t, tool), args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -231,12 +233,7 @@ func checkOAPIFBBoxCopy(t *testing.T, base string) {
 
 // checkOpenAPI validates GET /api with @apidevtools/swagger-parser (styles/web/test/openapi.mjs).
 func checkOpenAPI(t *testing.T, base string) {
-	if _, err := os.Stat("../../styles/web/node_modules/@apidevtools/swagger-parser"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("the npm packages of styles/web are missing (make test installs them)")
-		}
-		t.Skip("the npm packages of styles/web are missing (make test installs them)")
-	}
+	testenv.Files(t, "the npm packages of styles/web", "../../styles/web/node_modules/@apidevtools/swagger-parser")
 	var doc json.RawMessage
 	getJSON(t, base+"/api", &doc)
 	file := filepath.Join(t.TempDir(), "api.json")
