@@ -155,6 +155,7 @@ func ask(t *testing.T, base string, p probe, token string) answer {
 // find no trace of it (bytes searched, tiles decoded; a request naming it is answered exactly as
 // one naming a layer that does not exist), those who may get it, and a wrong key gets 401.
 func TestAccessMatrix(t *testing.T) {
+	t.Parallel()
 	bin := binary(t)
 	base, callers, _, _, _ := restrictedServer(t, bin)
 	for _, c := range callers {
@@ -260,6 +261,7 @@ func decodeTile(t *testing.T, b []byte) []string {
 // a key revoked and reloaded with SIGHUP stops working; the log's chain verifies, with a record of
 // the key change and of the reload.
 func TestKeysReloadAndAudit(t *testing.T) {
+	t.Parallel()
 	bin := binary(t)
 	base, callers, audit, keys, cmd := restrictedServer(t, bin)
 	group := callers[1].token
@@ -329,6 +331,7 @@ func until(t *testing.T, ok func() bool) {
 // row from one address is refused with 429 and a Retry-After of about ten seconds; tiles are not
 // limited; an admin key is not limited.
 func TestRateLimitFlag(t *testing.T) {
+	t.Parallel()
 	bin := binary(t)
 	keys := filepath.Join(t.TempDir(), "keys.json")
 	admin := addKey(t, bin, keys, "ops", "", "admin")

@@ -23,6 +23,7 @@ import (
 // case-sensitive GLOB for LIKE — asked the same question about the unfiltered items the server
 // serves (every match lies in the universe fetched: its bbox meets the filter's own shape).
 func TestItemsFilterAgreesWithGDAL(t *testing.T) {
+	t.Parallel()
 	base := startServer(t, binary(t))
 	tri := "POLYGON((68 25, 69.5 25.2, 68.7 26.5, 68 25))"
 	cases := []struct{ layer, universe, cql, sql string }{

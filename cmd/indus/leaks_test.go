@@ -77,6 +77,7 @@ func unknownTwin(p probe) (probe, string) {
 // to another group byte for byte as one naming a layer that does not exist, and leaves no audit
 // record; the group gets the answer, and an audit record of a restricted read of that layer.
 func TestRestrictedAdminUnits(t *testing.T) {
+	t.Parallel()
 	bin := binary(t)
 	base, callers, audit, _, _ := leakyServer(t, bin)
 	for _, c := range []caller{callers[0], callers[2]} {
@@ -143,6 +144,7 @@ func TestRestrictedAdminUnits(t *testing.T) {
 // anonymous caller or another group can read in /metrics and /health; a key with the admin right
 // reads the full figures.
 func TestMetricsHideRestrictedWork(t *testing.T) {
+	t.Parallel()
 	bin := binary(t)
 	base, callers, _, keys, signal := leakyServer(t, bin)
 	group, other := callers[1].token, callers[2].token

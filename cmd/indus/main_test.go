@@ -229,6 +229,7 @@ func getJSON(t *testing.T, url string, into any) {
 
 // TestServeDefaultDataset runs the real binary on the embedded dataset, read through GDAL.
 func TestServeDefaultDataset(t *testing.T) {
+	t.Parallel()
 	base := startServer(t, binary(t))
 
 	var cat struct {
@@ -306,6 +307,7 @@ func TestServeDefaultDataset(t *testing.T) {
 
 // A catalog with a layer missing a metadata element must stop the server with a clear message.
 func TestServeRefusesBadCatalog(t *testing.T) {
+	t.Parallel()
 	bin := binary(t)
 	dir := t.TempDir()
 	out, err := exec.Command(bin, "catalog").Output()
@@ -369,6 +371,7 @@ func layerTitle(t *testing.T, base, id string) string {
 // SIGHUP reloads the catalog: the new metadata is served, the live warnings layer survives, and a
 // broken catalog keeps the old data.
 func TestReloadOnSIGHUP(t *testing.T) {
+	t.Parallel()
 	bin := binary(t)
 	dir := t.TempDir()
 	catalog := generate(t, bin, dir)

@@ -23,6 +23,7 @@ import (
 // the villages, reads all 30,000 of them (following the next links) with the values Indus serves,
 // reads one by id, and copies a bbox into a GeoPackage; swagger-parser validates /api.
 func TestOGCAPIFeaturesClients(t *testing.T) {
+	t.Parallel()
 	base := startServer(t, binary(t))
 	t.Run("collections", func(t *testing.T) { checkOAPIFCollections(t, base) })
 	t.Run("villages summary", func(t *testing.T) { checkOAPIFSummary(t, base) })

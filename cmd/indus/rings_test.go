@@ -32,6 +32,7 @@ import (
 // each tile and checks each ring, and SpatiaLite's ST_IsValid, through GDAL's MVT driver, must
 // agree feature by feature.
 func TestTileRingsValid(t *testing.T) {
+	t.Parallel()
 	testenv.Tool(t, "ogrinfo") // before the work: GDAL's verdict is half the test
 	cfg := defaultConfig()
 	cfg.DataDir = sharedDataDir(t)
@@ -48,6 +49,7 @@ func TestTileRingsValid(t *testing.T) {
 // TestBuildingTileRingsValid does the same on scaled buildings (small rectangles, many sharing
 // pixels at z12) with the default layers, at z12-14 around the villages.
 func TestBuildingTileRingsValid(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("generates a dataset with buildings")
 	}

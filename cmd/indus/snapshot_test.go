@@ -15,6 +15,7 @@ import (
 // refused at start (naming the file and section) and, put in place of the served one, leaves the
 // old data serving on SIGHUP; a good new snapshot is then served on the next SIGHUP.
 func TestBuildAndServeSnapshot(t *testing.T) {
+	t.Parallel()
 	bin := binary(t)
 	dir := t.TempDir()
 	catalog := generate(t, bin, dir)
@@ -62,6 +63,7 @@ func TestBuildAndServeSnapshot(t *testing.T) {
 
 // A catalog whose source is missing fails the build with an error naming it, and leaves no file.
 func TestBuildRefusesMissingSource(t *testing.T) {
+	t.Parallel()
 	bin := binary(t)
 	dir := t.TempDir()
 	catalog := generate(t, bin, dir)

@@ -74,6 +74,7 @@ func ogrCounts(t *testing.T, path string) map[string]int {
 // (GDAL's MVT driver and tiles/mvtcheck), the 500 KB budget up to z14 on the densest places, ETags,
 // TileJSON and bad requests, against the real server on the default data.
 func TestDefaultTiles(t *testing.T) {
+	t.Parallel()
 	base := startServer(t, binary(t))
 	dir := t.TempDir()
 	maxSize := map[int]int{}

@@ -15,6 +15,7 @@ import (
 // a Range-honouring server renders through the pmtiles:// protocol. The screenshots are kept in
 // styles/web/test/out/viewer.png and pmtiles.png.
 func TestViewerInBrowser(t *testing.T) {
+	t.Parallel()
 	script, _ := filepath.Abs("../../styles/web/test/browser.mjs")
 	testenv.Files(t, "chromium and the npm packages of styles/web", "/usr/bin/chromium", "../../styles/web/node_modules/playwright-core")
 	bin := binary(t)
