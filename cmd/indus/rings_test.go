@@ -18,7 +18,6 @@ import (
 
 	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/data/gdal"
-	"github.com/cpec-digital/indus/data/pakistan"
 	"github.com/cpec-digital/indus/indexes"
 	"github.com/cpec-digital/indus/internal/testenv"
 	"github.com/cpec-digital/indus/tiles"
@@ -53,17 +52,17 @@ func TestBuildingTileRingsValid(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates a dataset with buildings")
 	}
-	dir := t.TempDir()
-	reader := gdal.NewReader(1)
-	defer reader.Close()
-	opt := pakistan.DefaultOptions()
-	opt.Villages, opt.Fibre, opt.Buildings = 3000, 2200, 300_000
-	catalog, err := pakistan.Materialize(context.Background(), filepath.Join(dir, "data"), opt, reader)
+	// The binary (built without the race detector) generates the dataset and its snapshot, as
+	// indus gen and indus build do for an operator; this process draws and checks the tiles.
+	bin, dir := binary(t), t.TempDir()
+	out, err := exec.Command(bin, "gen", "--out", filepath.Join(dir, "data"), "--villages", "3000", "--fibre", "2200", "--buildings", "300000").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
+	catalog, snapshot := strings.TrimSpace(string(out)), filepath.Join(dir, "buildings.snapshot")
+	buildTo(t, bin, catalog, snapshot)
 	cfg := defaultConfig()
-	cfg.DataDir, cfg.Catalog = dir, catalog
+	cfg.DataDir, cfg.Catalog, cfg.Snapshot = dir, catalog, snapshot
 	set := loadSet(t, cfg)
 	r := rand.New(rand.NewPCG(23, 2))
 	var list []maptile.Tile
