@@ -1,7 +1,7 @@
 # Indus — two commands do all set-up on a fresh Debian machine:
 #   make run    installs what is missing (GDAL), builds, serves the default Pakistan dataset on :8080
 #   make test   installs what is missing, then gofmt, go vet and every test with the race detector
-#   make unit   the fast suite for every edit (about a minute): gofmt and go test -short, no installs
+#   make unit   the fast suite for every edit (under a minute): gofmt, go vet and go test -short, no installs
 # and, for replicas sharing PostgreSQL behind HAProxy:
 #   make cluster-test    the cluster tests alone (PostgreSQL, 3 replicas, HAProxy; kill -9 mid-burst)
 #   make cluster-bench   post → event latency with 1,000 subscribers over 3 replicas through HAProxy
@@ -80,13 +80,14 @@ proxy-deps:
 test: deps pg-deps web-deps font-deps cap-deps proxy-deps fmt-check vet
 	$(GO) test -race -count=1 ./...
 
-# unit: gofmt and go test -short ./... without the race detector. It installs nothing and starts
+# unit: gofmt, go vet and go test -short ./... without the race detector. It installs nothing and starts
 # no external service: every test that needs PostgreSQL, chromium, the npm packages, xmllint,
 # HAProxy, GDAL's command line tools, Debian's fonts or the real indus binary (all process-level
 # tests of cmd/indus) asks internal/testenv, data/postgres/pgtest or binary() for it and is
 # skipped. GDAL's library and headers must be installed to compile data/gdal (make deps, once).
 # Go's test cache applies: GOFLAGS=-count=1 make unit runs every test again.
 unit: fmt-check
+	$(GO) vet ./...
 	$(GO) test -short ./...
 
 # The replica tests alone: PostgreSQL (--state-db), three replicas and HAProxy; a PG: layer change
