@@ -405,8 +405,13 @@ func TestReloadOnSIGHUP(t *testing.T) {
 	}
 	os.WriteFile(catalog, []byte("layers: [}"), 0o644) // broken: the old data stays
 	cmd.Process.Signal(syscall.SIGHUP)
-	time.Sleep(2 * time.Second)
+	until(t, func() bool { return reloadsFailed(t, base) == 1 })
 	if title() != "Rivers (reloaded)" {
 		t.Error("a broken catalog replaced the served data")
 	}
+}
+
+// reloadsFailed is how many loads of the data the server at base counted as failed.
+func reloadsFailed(t *testing.T, base string) float64 {
+	return max(value(scrape(t, base), "indus_data_loads_total", "result", "failed"), 0)
 }

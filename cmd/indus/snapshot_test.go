@@ -35,7 +35,7 @@ func TestBuildAndServeSnapshot(t *testing.T) {
 	before := dataVersion(t, base)
 	os.Rename(corrupt, snap) // replaced as a deployment would: a new file renamed into place
 	cmd.Process.Signal(syscall.SIGHUP)
-	time.Sleep(2 * time.Second)
+	until(t, func() bool { return reloadsFailed(t, base) == 1 })
 	if v := dataVersion(t, base); v != before {
 		t.Fatalf("a corrupt snapshot replaced the served data: %s → %s", before, v)
 	}
