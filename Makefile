@@ -78,7 +78,7 @@ proxy-deps:
 	fi
 
 test: deps pg-deps web-deps font-deps cap-deps proxy-deps fmt-check vet
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 
 # unit: gofmt, go vet and go test -short ./... without the race detector. It installs nothing and starts
 # no external service: every test that needs PostgreSQL, chromium, the npm packages, xmllint,
