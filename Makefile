@@ -1,7 +1,7 @@
 # Indus — two commands do all set-up on a fresh Debian machine:
 #   make run    installs what is missing (GDAL), builds, serves the default Pakistan dataset on :8080
 #   make test   installs what is missing, then gofmt, go vet and every test with the race detector
-#   make unit   the fast suite for every edit (under a minute): gofmt, go vet and go test -short, no installs
+#   make unit   the fast suite for every edit (about a minute): gofmt, go vet and go test -short, no installs
 # and, for replicas sharing PostgreSQL behind HAProxy:
 #   make cluster-test    the cluster tests alone (PostgreSQL, 3 replicas, HAProxy; kill -9 mid-burst)
 #   make cluster-bench   post → event latency with 1,000 subscribers over 3 replicas through HAProxy
