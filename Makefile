@@ -1,6 +1,7 @@
 # Indus — two commands do all set-up on a fresh Debian machine:
 #   make run    installs what is missing (GDAL), builds, serves the default Pakistan dataset on :8080
 #   make test   installs what is missing, then gofmt, go vet and every test with the race detector
+#   make unit   the fast suite for every edit (about a minute): gofmt, go vet and go test -short, no installs
 # and, for replicas sharing PostgreSQL behind HAProxy:
 #   make cluster-test    the cluster tests alone (PostgreSQL, 3 replicas, HAProxy; kill -9 mid-burst)
 #   make cluster-bench   post → event latency with 1,000 subscribers over 3 replicas through HAProxy
@@ -10,7 +11,7 @@ ADDR ?= :8080
 APT_PACKAGES := libgdal-dev gdal-bin pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps pg-deps web-deps font-deps cap-deps proxy-deps doc-deps build run test vet fmt-check bench bench-suite fuzz fonts clean cluster-test cluster-bench
+.PHONY: deps pg-deps web-deps font-deps cap-deps proxy-deps doc-deps build run test unit vet fmt-check bench bench-suite fuzz fonts clean cluster-test cluster-bench
 
 # deps installs Debian's GDAL (library, headers and the ogr2ogr/ogrinfo tools) if missing.
 deps:
@@ -84,8 +85,18 @@ proxy-deps:
 	fi
 
 test: deps pg-deps web-deps font-deps cap-deps proxy-deps doc-deps fmt-check vet
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 	cd tiles/pmtiles/oracle && $(GO) test ./...
+
+# unit: gofmt, go vet and go test -short ./... without the race detector. It installs nothing and starts
+# no external service: every test that needs PostgreSQL, chromium, the npm packages, xmllint,
+# HAProxy, GDAL's command line tools, Debian's fonts or the real indus binary (all process-level
+# tests of cmd/indus) asks data/testenv, data/postgres/pgtest or binary() for it and is
+# skipped. GDAL's library and headers must be installed to compile data/gdal (make deps, once).
+# Go's test cache applies: GOFLAGS=-count=1 make unit runs every test again.
+unit: fmt-check
+	$(GO) vet ./...
+	$(GO) test -short ./...
 
 # The replica tests alone: PostgreSQL (--state-db), three replicas and HAProxy; a PG: layer change
 # reloaded everywhere; an unreachable database at start.

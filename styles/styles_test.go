@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/testenv"
 	"github.com/cpec-digital/indus/styles/glyphs"
 )
 
@@ -93,12 +94,7 @@ func TestStylesAndLegendAgree(t *testing.T) {
 // by make test) over every style, and over a broken one to show that it can fail.
 func TestStylesValidate(t *testing.T) {
 	script, _ := filepath.Abs("web/test/validate.mjs")
-	if _, err := os.Stat("web/node_modules/@maplibre/maplibre-gl-style-spec"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("npm packages of styles/web are not installed (make test runs npm ci)")
-		}
-		t.Skip("npm packages of styles/web are not installed (make test runs npm ci)")
-	}
+	testenv.Files(t, "the npm packages of styles/web (make web-deps runs npm ci)", "web/node_modules/@maplibre/maplibre-gl-style-spec")
 	dir := t.TempDir()
 	var files []string
 	for _, name := range Names() {

@@ -8,18 +8,18 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cpec-digital/indus/data/testenv"
 )
 
-// needTool skips a test when a checker is not installed (make test installs it); under CI it fails.
+// needTool skips a test under -short, and when a checker is not installed (make test installs
+// it); under CI it fails.
 func needTool(t *testing.T, missing bool, what string) {
 	t.Helper()
-	if !missing {
-		return
+	testenv.External(t, what)
+	if missing {
+		testenv.Missing(t, what)
 	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s is not installed (make test installs it)", what)
-	}
-	t.Skipf("%s is not installed (make test installs it)", what)
 }
 
 // renderAll writes the CAP message of every version into dir and returns the files, in order.

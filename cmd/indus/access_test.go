@@ -51,7 +51,6 @@ type probe struct {
 // callers, the audit log's path, the keys file and the process.
 func restrictedServer(t *testing.T, bin string, extra ...string) (string, []caller, string, string, *exec.Cmd) {
 	t.Helper()
-	startServer(t, bin) // materializes the default data in the shared folder
 	dir := filepath.Join(sharedDataDir(t), "pakistan")
 	cat, err := os.ReadFile(filepath.Join(dir, "catalog.yaml"))
 	if err != nil {
@@ -64,9 +63,7 @@ func restrictedServer(t *testing.T, bin string, extra ...string) (string, []call
 	// The catalog's own description is public text: an operator restricting a layer does not name it there.
 	restricted = strings.Replace(restricted, "heat stress and wetlands derived", "heat stress derived", 1)
 	catPath := filepath.Join(dir, "catalog-restricted.yaml")
-	if err := os.WriteFile(catPath, []byte(restricted), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeShared(t, catPath, restricted)
 	keys, audit := filepath.Join(t.TempDir(), "keys.json"), filepath.Join(t.TempDir(), "audit.log")
 	group := addKey(t, bin, keys, "ndma-ops", hiddenGroup, "")
 	other := addKey(t, bin, keys, "telecom-ops", "telecom", "")
@@ -158,6 +155,7 @@ func ask(t *testing.T, base string, p probe, token string) answer {
 // find no trace of it (bytes searched, tiles decoded; a request naming it is answered exactly as
 // one naming a layer that does not exist), those who may get it, and a wrong key gets 401.
 func TestAccessMatrix(t *testing.T) {
+	t.Parallel()
 	bin := binary(t)
 	base, callers, _, _, _ := restrictedServer(t, bin)
 	for _, c := range callers {
@@ -263,6 +261,7 @@ func decodeTile(t *testing.T, b []byte) []string {
 // a key revoked and reloaded with SIGHUP stops working; the log's chain verifies, with a record of
 // the key change and of the reload.
 func TestKeysReloadAndAudit(t *testing.T) {
+	t.Parallel()
 	bin := binary(t)
 	base, callers, audit, keys, cmd := restrictedServer(t, bin)
 	group := callers[1].token
@@ -332,6 +331,7 @@ func until(t *testing.T, ok func() bool) {
 // row from one address is refused with 429 and a Retry-After of about ten seconds; tiles are not
 // limited; an admin key is not limited.
 func TestRateLimitFlag(t *testing.T) {
+	t.Parallel()
 	bin := binary(t)
 	keys := filepath.Join(t.TempDir(), "keys.json")
 	admin := addKey(t, bin, keys, "ops", "", "admin")

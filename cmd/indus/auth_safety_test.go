@@ -53,6 +53,7 @@ func errorOf(a answer) string {
 // recovers; refused writes are recorded; failed logins are throttled per address; the Bearer
 // scheme is case-insensitive, two Authorization headers are refused, unknown methods get JSON.
 func TestAuthSafety(t *testing.T) {
+	t.Parallel()
 	bin := binary(t)
 	base, callers, audit, _, _ := restrictedServer(t, bin)
 	group := callers[1].token
@@ -152,6 +153,7 @@ func loginsThrottled(t *testing.T, base, group, tile string) {
 // TestKeysFIFO: a keys file that is a FIFO is refused at start (exit 1, naming it) and at a reload
 // (the old keys stay, /ready is 200 again), instead of blocking the server.
 func TestKeysFIFO(t *testing.T) {
+	t.Parallel()
 	bin := binary(t)
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "fifo.json")

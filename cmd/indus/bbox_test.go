@@ -17,6 +17,7 @@ var ogrCountRE = regexp.MustCompile(`Feature Count: (\d+)`)
 // served from, over seeded 2°×2° boxes across Pakistan on its polygon and line layers; and the
 // cases of issue 23: the country does not meet 60,35,62,37, Balochistan is 0.55° from 68,25,69,26.
 func TestItemsBBoxAsGDAL(t *testing.T) {
+	t.Parallel()
 	base := startServer(t, binary(t))
 	matched := func(layer, bbox string) int {
 		var page struct {

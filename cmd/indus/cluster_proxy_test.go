@@ -22,6 +22,7 @@ import (
 // acknowledged reading is lost, its subscribers resume through the proxy with Last-Event-ID and
 // miss no event; with PostgreSQL gone a reading is a 503 and reads go on.
 func TestClusterBehindProxy(t *testing.T) {
+	t.Parallel()
 	c := startCluster(t, 3)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

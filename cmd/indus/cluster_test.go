@@ -20,6 +20,7 @@ import (
 
 	"github.com/cpec-digital/indus/data/postgres"
 	"github.com/cpec-digital/indus/data/postgres/pgtest"
+	"github.com/cpec-digital/indus/data/testenv"
 )
 
 // cluster is PostgreSQL, n Indus replicas sharing it (--state-db) and HAProxy in front of them
@@ -35,17 +36,7 @@ type cluster struct {
 
 // haproxy finds Debian's haproxy, or skips the test (fails it under CI, where make test installs it).
 func haproxy(t testing.TB) string {
-	for _, p := range []string{"haproxy", "/usr/sbin/haproxy"} {
-		if path, err := exec.LookPath(p); err == nil {
-			return path
-		}
-	}
-	msg := "haproxy is not installed (make test installs it: apt-get install haproxy)"
-	if os.Getenv("CI") != "" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
+	return testenv.Tool(t, "haproxy", "/usr/sbin/haproxy")
 }
 
 func freePort(t testing.TB) int {

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/cpec-digital/indus/data/testenv"
 )
 
 // TestItemsFilterAgreesWithGDAL: the real server's answers to CQL2 item filters are those of
@@ -21,6 +23,7 @@ import (
 // case-sensitive GLOB for LIKE — asked the same question about the unfiltered items the server
 // serves (every match lies in the universe fetched: its bbox meets the filter's own shape).
 func TestItemsFilterAgreesWithGDAL(t *testing.T) {
+	t.Parallel()
 	base := startServer(t, binary(t))
 	tri := "POLYGON((68 25, 69.5 25.2, 68.7 26.5, 68 25))"
 	cases := []struct{ layer, universe, cql, sql string }{
@@ -127,7 +130,7 @@ var fidRE = regexp.MustCompile(`(?m)^\s*fid \(Integer(?:64)?\) = (\d+)$`)
 // of the rows, sorted.
 func ogrFIDs(t *testing.T, path, layer, where string) []int {
 	t.Helper()
-	out, err := exec.Command("ogrinfo", "-ro", "-q", "-dialect", "SQLite", "-sql",
+	out, err := exec.Command(testenv.Tool(t, "ogrinfo"), "-ro", "-q", "-dialect", "SQLite", "-sql",
 		"SELECT fid FROM "+layer+" WHERE "+where, path).CombinedOutput()
 	if err != nil || strings.Contains(string(out), "ERROR") {
 		t.Fatalf("ogrinfo %s: %v\n%s", where, err, out)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cpec-digital/indus/data/testenv"
 	"github.com/cpec-digital/indus/styles/glyphs"
 )
 
@@ -15,12 +16,7 @@ import (
 // and refuses a file that is not a font.
 func TestFontsCommand(t *testing.T) {
 	font := notoFonts()[0]
-	if _, err := os.Stat(font); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("fonts-noto-core is not installed (make test installs it)")
-		}
-		t.Skip("fonts-noto-core is not installed (make test installs it)")
-	}
+	testenv.Files(t, "fonts-noto-core", font)
 	dir := t.TempDir()
 	var stdout, stderr bytes.Buffer
 	if code := run([]string{"fonts", "--out", dir, font}, &stdout, &stderr); code != 0 {

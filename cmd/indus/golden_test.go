@@ -43,6 +43,7 @@ type golden map[string]string
 // layout must leave them all unchanged; run with -update-golden only when a change of output is
 // intended, and say why in the commit.
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	base := startServer(t, binary(t))
 	got, bodies := golden{}, map[string]json.RawMessage{}
 	for _, r := range goldenRequests(t, base) {

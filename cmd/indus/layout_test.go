@@ -48,6 +48,7 @@ func packages(t *testing.T) map[string]pkgInfo {
 // adapters (wired by cmd/indus alone), and no function in the domain packages is longer than a
 // screen.
 func TestLayout(t *testing.T) {
+	t.Parallel()
 	pkgs := packages(t)
 	imports := func(p, dep string) bool { return slices.Contains(pkgs[p].Imports, module+dep) }
 	rules := []struct {

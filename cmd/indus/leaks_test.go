@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -22,7 +21,6 @@ const hiddenAdmin = "country"
 // callers (none, group, other group, wrong key), the audit log, the keys file and the process.
 func leakyServer(t *testing.T, bin string) (string, []caller, string, string, func(syscall.Signal)) {
 	t.Helper()
-	startServer(t, bin) // materializes the default data in the shared folder
 	path := filepath.Join(sharedDataDir(t), "pakistan", "catalog-leaks.yaml")
 	out := readFile(t, filepath.Join(filepath.Dir(path), "catalog.yaml"))
 	for _, id := range []string{hidden, hiddenAdmin} {
@@ -31,9 +29,7 @@ func leakyServer(t *testing.T, bin string) (string, []caller, string, string, fu
 	if strings.Count(out, "access: {groups:") != 2 {
 		t.Fatal("the default catalog has no wetlands or country layer")
 	}
-	if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeShared(t, path, out)
 	base, callers, audit, keys, cmd := restrictedServer(t, bin, "--catalog", path) // the last --catalog wins
 	return base, callers, audit, keys, func(s syscall.Signal) { cmd.Process.Signal(s) }
 }
@@ -81,6 +77,7 @@ func unknownTwin(p probe) (probe, string) {
 // to another group byte for byte as one naming a layer that does not exist, and leaves no audit
 // record; the group gets the answer, and an audit record of a restricted read of that layer.
 func TestRestrictedAdminUnits(t *testing.T) {
+	t.Parallel()
 	bin := binary(t)
 	base, callers, audit, _, _ := leakyServer(t, bin)
 	for _, c := range []caller{callers[0], callers[2]} {
@@ -147,6 +144,7 @@ func TestRestrictedAdminUnits(t *testing.T) {
 // anonymous caller or another group can read in /metrics and /health; a key with the admin right
 // reads the full figures.
 func TestMetricsHideRestrictedWork(t *testing.T) {
+	t.Parallel()
 	bin := binary(t)
 	base, callers, _, keys, signal := leakyServer(t, bin)
 	group, other := callers[1].token, callers[2].token

@@ -2,10 +2,12 @@ package main
 
 import (
 	"bufio"
-	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
@@ -20,11 +22,16 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/planar"
+
+	"github.com/cpec-digital/indus/data/gdal"
+	"github.com/cpec-digital/indus/data/testenv"
 )
 
-// binary builds cmd/indus once per test run; every caller gets the same file.
+// binary builds cmd/indus once per test run; every caller gets the same file. Under -short
+// (make unit) it skips the test: whatever starts the real binary is a process-level test.
 func binary(t testing.TB) string {
 	t.Helper()
+	testenv.External(t, "the indus binary")
 	binOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "indus-test-bin-")
 		if err != nil {
@@ -62,23 +69,69 @@ func startServer(t *testing.T, bin string, args ...string) string {
 	return base
 }
 
-// startProcess is startServer with extra environment, returning the process too.
-func startProcess(t testing.TB, bin string, env []string, args ...string) (string, *exec.Cmd) {
+// startProcess is startServer with extra environment, returning the process too. The server
+// reads the shared data dir and has a state dir of its own, so tests may start servers in
+// parallel; the first server on a catalog of the shared data dir starts alone, since it builds
+// the snapshot that the later ones map.
+func startProcess(t testing.TB, bin string, env []string, args ...string) (base string, cmd *exec.Cmd) {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
-	cmd.Env = append(os.Environ(), "INDUS_DATA_DIR="+sharedDataDir(t), "INDUS_STATE_DIR="+filepath.Join(t.TempDir(), "state"))
-	cmd.Env = append(cmd.Env, env...)
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
+	shared := sharedDataDir(t)
+	if cat := lastFlag(args, "--catalog"); strings.HasPrefix(cat, shared+string(filepath.Separator)) {
+		v, _ := firstStarts.LoadOrStore(cat, &firstStart{})
+		f := v.(*firstStart)
+		f.mu.Lock()
+		if f.ready {
+			f.mu.Unlock()
+		} else {
+			defer func() { f.ready = base != ""; f.mu.Unlock() }() // also when t.Fatal ends the test
+		}
+	}
+	env = append([]string{"INDUS_DATA_DIR=" + shared, "INDUS_STATE_DIR=" + filepath.Join(t.TempDir(), "state")}, env...)
+	base, cmd, err := serveProcess(bin, env, args...)
+	if cmd != nil {
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return base, cmd
+}
+
+// firstStarts holds, per catalog of the shared data dir, whether a server has built its snapshot.
+var firstStarts sync.Map // catalog path → *firstStart
+
+type firstStart struct {
+	mu    sync.Mutex
+	ready bool
+}
+
+// lastFlag is the value of the last "name value" pair in args (the one the flag package keeps).
+func lastFlag(args []string, name string) string {
+	v := ""
+	for i := 0; i+1 < len(args); i++ {
+		if args[i] == name {
+			v = args[i+1]
+		}
+	}
+	return v
+}
+
+// serveProcess starts `indus serve --addr 127.0.0.1:0 args` with env added to this process's and
+// returns its base URL once it serves. The process is returned whenever it started: the caller
+// stops it.
+func serveProcess(bin string, env []string, args ...string) (string, *exec.Cmd, error) {
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		return "", nil, err
+	}
 	addr := make(chan string, 1)
-	var log bytes.Buffer
+	var log lockedBuffer
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
-			log.WriteString(sc.Text() + "\n")
+			log.Write([]byte(sc.Text() + "\n"))
 			if m := servingRE.FindStringSubmatch(sc.Text()); m != nil {
 				addr <- m[1]
 			}
@@ -88,30 +141,74 @@ func startProcess(t testing.TB, bin string, env []string, args ...string) (strin
 	select {
 	case a, ok := <-addr:
 		if !ok {
-			t.Fatalf("server exited:\n%s", log.String())
+			return "", cmd, fmt.Errorf("server exited:\n%s", log.String())
 		}
-		return "http://" + a, cmd
+		return "http://" + a, cmd, nil
 	case <-time.After(2 * time.Minute):
-		t.Fatalf("server did not start:\n%s", log.String())
+		return "", cmd, fmt.Errorf("server did not start:\n%s", log.String())
 	}
-	return "", nil
 }
 
 var (
 	sharedOnce sync.Once
 	sharedDir  string
+	sharedErr  error
 )
 
-// sharedDataDir is one materialized default dataset for every server the tests start.
+// sharedDataDir is one materialized default dataset, with its snapshot built, for every server
+// and in-process load of the tests. It is prepared once, before any of them reads it, so that
+// none writes it while another reads it: by the real binary (built without the race detector,
+// so quicker), or under -short, where no binary is built, by this process.
 func sharedDataDir(t testing.TB) string {
+	t.Helper()
 	sharedOnce.Do(func() {
-		d, err := os.MkdirTemp("", "indus-test-data-")
-		if err != nil {
-			t.Fatal(err)
+		if sharedDir, sharedErr = os.MkdirTemp("", "indus-test-data-"); sharedErr != nil {
+			return
 		}
-		sharedDir = d
+		sharedErr = errors.New("the preparation stopped") // until it ends
+		if testing.Short() {
+			reader := gdal.NewReader(2)
+			defer reader.Close()
+			cfg := defaultConfig()
+			cfg.DataDir = sharedDir
+			_, sharedErr = snapshotFor(context.Background(), cfg, reader, slog.New(slog.DiscardHandler))
+			return
+		}
+		_, cmd, err := serveProcess(binary(t), []string{"INDUS_DATA_DIR=" + sharedDir, "INDUS_STATE_DIR=" + filepath.Join(sharedDir, "state")})
+		if cmd != nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+		sharedErr = err
 	})
+	if sharedErr != nil {
+		t.Fatalf("preparing the shared data dir: %v", sharedErr)
+	}
 	return sharedDir
+}
+
+// writeShared writes a file of the shared data dir (a catalog variant) unless it already holds
+// content, through a rename: a server reading it meanwhile sees the whole file.
+func writeShared(t testing.TB, path, content string) {
+	t.Helper()
+	if old, err := os.ReadFile(path); err == nil && string(old) == content {
+		return
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.WriteString(content)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		t.Fatal(err)
+	}
 }
 
 func getJSON(t *testing.T, url string, into any) {
@@ -132,6 +229,7 @@ func getJSON(t *testing.T, url string, into any) {
 
 // TestServeDefaultDataset runs the real binary on the embedded dataset, read through GDAL.
 func TestServeDefaultDataset(t *testing.T) {
+	t.Parallel()
 	base := startServer(t, binary(t))
 
 	var cat struct {
@@ -209,6 +307,7 @@ func TestServeDefaultDataset(t *testing.T) {
 
 // A catalog with a layer missing a metadata element must stop the server with a clear message.
 func TestServeRefusesBadCatalog(t *testing.T) {
+	t.Parallel()
 	bin := binary(t)
 	dir := t.TempDir()
 	out, err := exec.Command(bin, "catalog").Output()
@@ -272,6 +371,7 @@ func layerTitle(t *testing.T, base, id string) string {
 // SIGHUP reloads the catalog: the new metadata is served, the live warnings layer survives, and a
 // broken catalog keeps the old data.
 func TestReloadOnSIGHUP(t *testing.T) {
+	t.Parallel()
 	bin := binary(t)
 	dir := t.TempDir()
 	catalog := generate(t, bin, dir)
@@ -305,8 +405,13 @@ func TestReloadOnSIGHUP(t *testing.T) {
 	}
 	os.WriteFile(catalog, []byte("layers: [}"), 0o644) // broken: the old data stays
 	cmd.Process.Signal(syscall.SIGHUP)
-	time.Sleep(2 * time.Second)
+	until(t, func() bool { return reloadsFailed(t, base) == 1 })
 	if title() != "Rivers (reloaded)" {
 		t.Error("a broken catalog replaced the served data")
 	}
+}
+
+// reloadsFailed is how many loads of the data the server at base counted as failed.
+func reloadsFailed(t *testing.T, base string) float64 {
+	return max(value(scrape(t, base), "indus_data_loads_total", "result", "failed"), 0)
 }

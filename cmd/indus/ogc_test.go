@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/cpec-digital/indus/data/testenv"
 )
 
 // TestOGCAPIFeaturesClients reads the default dataset's collections through real clients: GDAL's
@@ -21,6 +23,7 @@ import (
 // the villages, reads all 30,000 of them (following the next links) with the values Indus serves,
 // reads one by id, and copies a bbox into a GeoPackage; swagger-parser validates /api.
 func TestOGCAPIFeaturesClients(t *testing.T) {
+	t.Parallel()
 	base := startServer(t, binary(t))
 	t.Run("collections", func(t *testing.T) { checkOAPIFCollections(t, base) })
 	t.Run("villages summary", func(t *testing.T) { checkOAPIFSummary(t, base) })
@@ -33,7 +36,7 @@ func TestOGCAPIFeaturesClients(t *testing.T) {
 // gdalTool runs a GDAL command line tool and returns its standard output.
 func gdalTool(t *testing.T, tool string, args ...string) []byte {
 	t.Helper()
-	cmd := exec.Command(tool, args...)
+	cmd := exec.Command(testenv.Tool(t, tool), args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -231,12 +234,7 @@ func checkOAPIFBBoxCopy(t *testing.T, base string) {
 
 // checkOpenAPI validates GET /api with @apidevtools/swagger-parser (styles/web/test/openapi.mjs).
 func checkOpenAPI(t *testing.T, base string) {
-	if _, err := os.Stat("../../styles/web/node_modules/@apidevtools/swagger-parser"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("the npm packages of styles/web are missing (make test installs them)")
-		}
-		t.Skip("the npm packages of styles/web are missing (make test installs them)")
-	}
+	testenv.Files(t, "the npm packages of styles/web", "../../styles/web/node_modules/@apidevtools/swagger-parser")
 	var doc json.RawMessage
 	getJSON(t, base+"/api", &doc)
 	file := filepath.Join(t.TempDir(), "api.json")

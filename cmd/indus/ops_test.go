@@ -90,6 +90,7 @@ func statusOf(t *testing.T, method, url, body string, hdr ...string) int {
 // counters by route pattern, readings accepted and refused, risk query and fsync histograms, the
 // data version and load, the event streams.
 func TestMetrics(t *testing.T) {
+	t.Parallel()
 	base, _ := startProcess(t, binary(t), []string{"INDUS_API_KEY=k"})
 	tile := base + "/tiles/villages/6/44/26.mvt"
 	for range 3 {
@@ -220,6 +221,7 @@ func readyOf(t *testing.T, base string) (int, string) {
 // /ready is 503 "loading" while the data load (the address answers from the start), 200 once
 // serving, 503 "reloading" during a SIGHUP reload, and 200 again after it.
 func TestReadyWhileLoadingAndReloading(t *testing.T) {
+	t.Parallel()
 	bin := binary(t)
 	catalog := generate(t, bin, t.TempDir()) // a catalog of its own: the first load builds its snapshot
 	base, lines, cmd := startWatched(t, bin, "--catalog", catalog)
@@ -250,6 +252,7 @@ func TestReadyWhileLoadingAndReloading(t *testing.T) {
 // request in flight (its body still arriving) completes, an event stream ends with a last
 // "shutdown" event, and the process exits 0.
 func TestGracefulShutdown(t *testing.T) {
+	t.Parallel()
 	base, lines, cmd := startWatched(t, binary(t), "--shutdown-delay", "2s")
 	waitLog(t, lines, "msg=serving")
 	addr := strings.TrimPrefix(base, "http://")

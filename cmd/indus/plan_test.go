@@ -30,6 +30,7 @@ type fibrePlan struct {
 // (its villages are those /risk/area counts in PK-SD; every step is a Sindh village), and the
 // CSV and GeoJSON exports.
 func TestPlanFibreDefaultData(t *testing.T) {
+	t.Parallel()
 	base := startServer(t, binary(t))
 	var all fibrePlan
 	postJSON(t, base+"/plan/fibre", `{"target": 30000, "weights": {"flood": 1, "backbone": 1}}`, &all)

@@ -57,6 +57,7 @@ func tilesOver(ts *tiles.Service, b orb.Bound, maxz uint32) [][3]uint32 {
 // serves non-empty over the bbox is there with the same gzip bytes, no empty tile is, and the
 // metadata has vector_layers.
 func TestExportPMTiles(t *testing.T) {
+	t.Parallel()
 	dir := sharedDataDir(t)
 	out := filepath.Join(t.TempDir(), "lower-indus.pmtiles")
 	var stdout, stderr bytes.Buffer
@@ -159,6 +160,7 @@ func serveArchive(t testing.TB, path string) (string, *atomic.Int64) {
 // TestServePMTiles serves an exported archive with `indus serve --pmtiles` from a file and from
 // an HTTP server honouring Range: its tiles are the bytes /tiles serves for the same layers.
 func TestServePMTiles(t *testing.T) {
+	t.Parallel()
 	bin := binary(t)
 	path := exportArchive(t, bin, 9)
 	url, ranges := serveArchive(t, path)

@@ -68,6 +68,7 @@ func stationWarnings(t *testing.T, base, station string) []listedWarning {
 }
 
 func TestReadingsSafety(t *testing.T) {
+	t.Parallel()
 	bin := binary(t)
 	base, _ := startProcess(t, bin, []string{"INDUS_API_KEY=" + testKey})
 	now := time.Now().UTC()
@@ -264,6 +265,7 @@ func TestReadingsPreclaimed(t *testing.T) {
 // 3. A restricted flood layer never feeds the public warnings: the server starts with it (and
 // reloads to it), and draws the warning areas as if it were absent.
 func TestRestrictedFloodNeverFeedsWarnings(t *testing.T) {
+	t.Parallel()
 	bin := binary(t)
 	dir := t.TempDir()
 	catalog := generate(t, bin, dir)

@@ -18,8 +18,8 @@ import (
 
 	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/data/gdal"
-	"github.com/cpec-digital/indus/data/pakistan"
 	"github.com/cpec-digital/indus/indexes"
+	"github.com/cpec-digital/indus/data/testenv"
 	"github.com/cpec-digital/indus/tiles"
 	"github.com/cpec-digital/indus/tiles/mvtcheck"
 )
@@ -31,6 +31,8 @@ import (
 // each tile and checks each ring, and SpatiaLite's ST_IsValid, through GDAL's MVT driver, must
 // agree feature by feature.
 func TestTileRingsValid(t *testing.T) {
+	t.Parallel()
+	testenv.Tool(t, "ogrinfo") // before the work: GDAL's verdict is half the test
 	cfg := defaultConfig()
 	cfg.DataDir = sharedDataDir(t)
 	set := loadSet(t, cfg)
@@ -46,20 +48,21 @@ func TestTileRingsValid(t *testing.T) {
 // TestBuildingTileRingsValid does the same on scaled buildings (small rectangles, many sharing
 // pixels at z12) with the default layers, at z12-14 around the villages.
 func TestBuildingTileRingsValid(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("generates a dataset with buildings")
 	}
-	dir := t.TempDir()
-	reader := gdal.NewReader(1)
-	defer reader.Close()
-	opt := pakistan.DefaultOptions()
-	opt.Villages, opt.Fibre, opt.Buildings = 3000, 2200, 300_000
-	catalog, err := pakistan.Materialize(context.Background(), filepath.Join(dir, "data"), opt, reader)
+	// The binary (built without the race detector) generates the dataset and its snapshot, as
+	// indus gen and indus build do for an operator; this process draws and checks the tiles.
+	bin, dir := binary(t), t.TempDir()
+	out, err := exec.Command(bin, "gen", "--out", filepath.Join(dir, "data"), "--villages", "3000", "--fibre", "2200", "--buildings", "300000").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
+	catalog, snapshot := strings.TrimSpace(string(out)), filepath.Join(dir, "buildings.snapshot")
+	buildTo(t, bin, catalog, snapshot)
 	cfg := defaultConfig()
-	cfg.DataDir, cfg.Catalog = dir, catalog
+	cfg.DataDir, cfg.Catalog, cfg.Snapshot = dir, catalog, snapshot
 	set := loadSet(t, cfg)
 	r := rand.New(rand.NewPCG(23, 2))
 	var list []maptile.Tile
@@ -225,7 +228,7 @@ func gdalInvalid(t *testing.T, dir string, layers [][2]string) []string {
 		if err := os.WriteFile(path, []byte(vrt.String()), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		out, err := exec.Command("ogrinfo", "-ro", "-q", "-dialect", "sqlite", "-sql", strings.Join(sql, " UNION ALL "), path).CombinedOutput()
+		out, err := exec.Command(testenv.Tool(t, "ogrinfo"), "-ro", "-q", "-dialect", "sqlite", "-sql", strings.Join(sql, " UNION ALL "), path).CombinedOutput()
 		if err != nil {
 			t.Fatalf("ogrinfo %s: %v\n%.2000s", path, err, out)
 		}

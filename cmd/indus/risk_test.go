@@ -55,6 +55,7 @@ func psql(t *testing.T, conn, sql string) [][]string {
 // TestRiskMatchesPostGIS compares /risk/area with PostGIS (ST_Intersection, ST_Area(geography),
 // ST_Contains) on the same layers, for several polygons: within 0.5 %.
 func TestRiskMatchesPostGIS(t *testing.T) {
+	t.Parallel()
 	conn := pgtest.Require(t).Conn()
 	base := startServer(t, binary(t))
 	dir := t.TempDir()

@@ -15,6 +15,7 @@ import (
 // refused at start (naming the file and section) and, put in place of the served one, leaves the
 // old data serving on SIGHUP; a good new snapshot is then served on the next SIGHUP.
 func TestBuildAndServeSnapshot(t *testing.T) {
+	t.Parallel()
 	bin := binary(t)
 	dir := t.TempDir()
 	catalog := generate(t, bin, dir)
@@ -34,7 +35,7 @@ func TestBuildAndServeSnapshot(t *testing.T) {
 	before := dataVersion(t, base)
 	os.Rename(corrupt, snap) // replaced as a deployment would: a new file renamed into place
 	cmd.Process.Signal(syscall.SIGHUP)
-	time.Sleep(2 * time.Second)
+	until(t, func() bool { return reloadsFailed(t, base) == 1 })
 	if v := dataVersion(t, base); v != before {
 		t.Fatalf("a corrupt snapshot replaced the served data: %s → %s", before, v)
 	}
@@ -62,6 +63,7 @@ func TestBuildAndServeSnapshot(t *testing.T) {
 
 // A catalog whose source is missing fails the build with an error naming it, and leaves no file.
 func TestBuildRefusesMissingSource(t *testing.T) {
+	t.Parallel()
 	bin := binary(t)
 	dir := t.TempDir()
 	catalog := generate(t, bin, dir)

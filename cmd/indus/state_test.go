@@ -52,6 +52,7 @@ layers:
 // attribute alone (which the data version's content hash does not see) — with one data version
 // and one tile ETag between them.
 func TestPGLayerChangeReloadsReplicas(t *testing.T) {
+	t.Parallel()
 	pg := pgtest.Require(t)
 	sql := func(q string) {
 		t.Helper()
@@ -137,6 +138,7 @@ func count(t *testing.T, base string) int {
 // TestStateDBUnreachable: a state database that does not answer stops the server at start with
 // a message that names it (without its password).
 func TestStateDBUnreachable(t *testing.T) {
+	t.Parallel()
 	cmd := exec.Command(binary(t), "serve", "--addr", "127.0.0.1:0", "--state-db", "postgres://indus:s3cret@127.0.0.1:1/indus")
 	cmd.Env = append(os.Environ(), "INDUS_DATA_DIR="+sharedDataDir(t))
 	out, err := cmd.CombinedOutput()

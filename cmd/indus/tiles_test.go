@@ -18,6 +18,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 
+	"github.com/cpec-digital/indus/data/testenv"
 	"github.com/cpec-digital/indus/tiles/mvtcheck"
 )
 
@@ -53,7 +54,7 @@ var featureCountRE = regexp.MustCompile(`(?m)^Layer name: (\S+)[\s\S]*?^Feature 
 // feature count of each layer.
 func ogrCounts(t *testing.T, path string) map[string]int {
 	t.Helper()
-	out, err := exec.Command("ogrinfo", "-ro", "-al", "-so", "-oo", "CLIP=NO", path).CombinedOutput()
+	out, err := exec.Command(testenv.Tool(t, "ogrinfo"), "-ro", "-al", "-so", "-oo", "CLIP=NO", path).CombinedOutput()
 	if err != nil {
 		t.Fatalf("ogrinfo %s: %v\n%s", path, err, out)
 	}
@@ -73,6 +74,7 @@ func ogrCounts(t *testing.T, path string) map[string]int {
 // (GDAL's MVT driver and tiles/mvtcheck), the 500 KB budget up to z14 on the densest places, ETags,
 // TileJSON and bad requests, against the real server on the default data.
 func TestDefaultTiles(t *testing.T) {
+	t.Parallel()
 	base := startServer(t, binary(t))
 	dir := t.TempDir()
 	maxSize := map[int]int{}

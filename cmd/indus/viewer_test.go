@@ -5,6 +5,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/cpec-digital/indus/data/testenv"
 )
 
 // TestViewerInBrowser drives the web map in Debian's chromium with Playwright (styles/web/test/
@@ -13,15 +15,9 @@ import (
 // a Range-honouring server renders through the pmtiles:// protocol. The screenshots are kept in
 // styles/web/test/out/viewer.png and pmtiles.png.
 func TestViewerInBrowser(t *testing.T) {
+	t.Parallel()
 	script, _ := filepath.Abs("../../styles/web/test/browser.mjs")
-	_, errChromium := os.Stat("/usr/bin/chromium")
-	_, errModules := os.Stat("../../styles/web/node_modules/playwright-core")
-	if errChromium != nil || errModules != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("chromium or the npm packages of styles/web are missing (make test installs them)")
-		}
-		t.Skip("chromium or the npm packages of styles/web are missing (make test installs them)")
-	}
+	testenv.Files(t, "chromium and the npm packages of styles/web", "/usr/bin/chromium", "../../styles/web/node_modules/playwright-core")
 	bin := binary(t)
 	base, _ := startProcess(t, bin, []string{"INDUS_API_KEY=" + testKey})
 	archiveURL, ranges := serveArchive(t, exportArchive(t, bin, 9))

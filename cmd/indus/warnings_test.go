@@ -86,6 +86,7 @@ func etag(t *testing.T, url string) (string, int) {
 // answer on the warning's polygon, and the same state (JSON and CAP, impact included) after a
 // restart that replays the journal.
 func TestWarningsEndToEnd(t *testing.T) {
+	t.Parallel()
 	bin := binary(t)
 	state := filepath.Join(t.TempDir(), "state")
 	env := []string{"INDUS_API_KEY=" + testKey, "INDUS_STATE_DIR=" + state, "INDUS_CAP_SENDER=warnings@ffd.gov.pk"}
@@ -231,6 +232,7 @@ func TestWarningsEndToEnd(t *testing.T) {
 // TestKill9LosesNoAcknowledgedReading posts a burst of readings from several goroutines, kills
 // the server with SIGKILL in the middle, restarts it, and finds every acknowledged reading.
 func TestKill9LosesNoAcknowledgedReading(t *testing.T) {
+	t.Parallel()
 	bin := binary(t)
 	state := filepath.Join(t.TempDir(), "state")
 	env := []string{"INDUS_API_KEY=" + testKey, "INDUS_STATE_DIR=" + state}

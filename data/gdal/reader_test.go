@@ -14,6 +14,7 @@ import (
 	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/data/geo"
 	"github.com/cpec-digital/indus/data/postgres/pgtest"
+	"github.com/cpec-digital/indus/data/testenv"
 )
 
 const fixture = `{"type":"FeatureCollection","features":[
@@ -41,10 +42,7 @@ func write(t *testing.T, dir, name, body string) string {
 
 func ogr2ogr(t *testing.T, args ...string) {
 	t.Helper()
-	if _, err := exec.LookPath("ogr2ogr"); err != nil {
-		t.Fatalf("ogr2ogr not found (Debian gdal-bin; make test installs it): %v", err)
-	}
-	out, err := exec.Command("ogr2ogr", args...).CombinedOutput()
+	out, err := exec.Command(testenv.Tool(t, "ogr2ogr"), args...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("ogr2ogr %v: %v\n%s", args, err, out)
 	}

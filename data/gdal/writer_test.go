@@ -11,6 +11,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/testenv"
 )
 
 // WriteFlatGeobuf streams features that GDAL's own ogrinfo then reads (count, fields, a value),
@@ -31,15 +32,17 @@ func TestWriteFlatGeobuf(t *testing.T) {
 	if err := r.WriteFlatGeobuf(context.Background(), path, s.Fields, slices.Values(feats)); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command("ogrinfo", "-ro", "-al", "-so", path).CombinedOutput()
-	if err != nil {
-		t.Fatalf("ogrinfo: %v\n%s", err, out)
-	}
-	for _, want := range []string{"Feature Count: 3", "name: String", "population: Integer64", "depth: Real", "fibre: Integer"} {
-		if !strings.Contains(string(out), want) {
-			t.Errorf("ogrinfo does not say %q:\n%s", want, out)
+	t.Run("ogrinfo", func(t *testing.T) {
+		out, err := exec.Command(testenv.Tool(t, "ogrinfo"), "-ro", "-al", "-so", path).CombinedOutput()
+		if err != nil {
+			t.Fatalf("ogrinfo: %v\n%s", err, out)
 		}
-	}
+		for _, want := range []string{"Feature Count: 3", "name: String", "population: Integer64", "depth: Real", "fibre: Integer"} {
+			if !strings.Contains(string(out), want) {
+				t.Errorf("ogrinfo does not say %q:\n%s", want, out)
+			}
+		}
+	})
 	got, err := read(t, r, dir, s)
 	if err != nil {
 		t.Fatal(err)

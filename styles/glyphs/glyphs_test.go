@@ -20,20 +20,19 @@ import (
 	"golang.org/x/image/math/fixed"
 
 	"github.com/cpec-digital/indus/data/fault"
+	"github.com/cpec-digital/indus/data/testenv"
 )
 
 const notoDir = "/usr/share/fonts/truetype/noto/"
 
 // debianFont reads a font of Debian's fonts-noto-core, which make test installs: a test that needs
-// it fails in CI without it and is skipped elsewhere.
+// it fails in CI without it and is skipped elsewhere, and under -short.
 func debianFont(t testing.TB, file string) []byte {
 	t.Helper()
+	testenv.Files(t, "fonts-noto-core", notoDir+file)
 	b, err := os.ReadFile(notoDir + file)
 	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("fonts-noto-core is not installed (make test installs it): %v", err)
-		}
-		t.Skipf("fonts-noto-core is not installed (make test installs it): %v", err)
+		t.Fatal(err)
 	}
 	return b
 }
@@ -97,12 +96,7 @@ type nodeGlyph struct {
 // nodeDecode decodes a PBF with npm's pbf, as MapLibre GL does, and returns the glyphs asked for.
 func nodeDecode(t *testing.T, pbf []byte, ids []rune) (name, rng string, glyphs map[rune]nodeGlyph) {
 	t.Helper()
-	if _, err := os.Stat("../web/node_modules/pbf"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("npm packages of styles/web are not installed (make test runs npm ci)")
-		}
-		t.Skip("npm packages of styles/web are not installed (make test runs npm ci)")
-	}
+	testenv.Files(t, "the npm packages of styles/web (make web-deps runs npm ci)", "../web/node_modules/pbf")
 	file := filepath.Join(t.TempDir(), "range.pbf")
 	os.WriteFile(file, pbf, 0o644)
 	var list []string

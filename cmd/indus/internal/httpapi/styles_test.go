@@ -11,6 +11,7 @@ import (
 
 	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/indexes"
+	"github.com/cpec-digital/indus/data/testenv"
 )
 
 // Every served style passes MapLibre's style validator CLI (gl-style-validate, of npm
@@ -19,12 +20,7 @@ import (
 // server writes escapes <, > or &.
 func TestServedStylesValidate(t *testing.T) {
 	cli, _ := filepath.Abs("../../../../styles/web/node_modules/.bin/gl-style-validate")
-	if _, err := os.Stat(cli); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("npm packages of styles/web are not installed (make web-deps)")
-		}
-		t.Skip("npm packages of styles/web are not installed (make web-deps)")
-	}
+	testenv.Files(t, "the npm packages of styles/web (make web-deps)", cli)
 	base := start(t, newServer(t, Config{}, placesSet()))
 	var index struct{ Styles []struct{ Href, Rel string } }
 	if code, _ := get(t, base+"/styles", &index); code != 200 || len(index.Styles) < 3 {
