@@ -376,11 +376,11 @@ func (s *Service) accept(batch []Reading, now time.Time) ([]Result, []Reading, e
 			old, dup = s.pending[k]
 		}
 		cat := s.stations[r.Station].Category
-		switch {
-		case dup && !replaces(r, &old, now, s.cfg.MaxFuture) && old.same(r):
+		switch replace := dup && replaces(r, &old, now, s.cfg.MaxFuture); {
+		case dup && !replace && old.same(r):
 			results[i] = Result{Seq: old.Seq, Duplicate: true, Category: cat(old.DischargeCusecs).String()}
 			continue
-		case dup && !replaces(r, &old, now, s.cfg.MaxFuture):
+		case dup && !replace:
 			return nil, nil, &data.Error{Kind: data.KindConflict, Msg: fmt.Sprintf("reading %d conflicts with an accepted one", i+1),
 				Detail: fmt.Sprintf("station %s at %s already has %.0f cusecs; only a more severe reading replaces it", r.Station, r.Observed.Format(time.RFC3339Nano), old.DischargeCusecs)}
 		}
