@@ -2,12 +2,12 @@ package analytics
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/paulmach/orb"
 
 	"github.com/cpec-digital/indus/data"
+	"github.com/cpec-digital/indus/data/fault"
 	"github.com/cpec-digital/indus/indexes"
 )
 
@@ -141,17 +141,7 @@ func pagesIn(l *indexes.Layer, q *Query) (in, edge int) {
 // admit refuses, before the work, what the estimate c says would not be done before ctx's
 // deadline, rather than spend that time and fail.
 func admit(ctx context.Context, c *Cost) error {
-	est := c.total()
-	dl, ok := ctx.Deadline()
-	if !ok {
-		return nil
-	}
-	if left := time.Until(dl); est > left {
-		return &data.Error{Kind: data.KindTooLarge, Msg: "the query is too large to answer in time",
-			Detail: fmt.Sprintf("it would take about %s and the deadline is %s away: use a smaller area, a simpler geometry or fewer layers",
-				est.Round(100*time.Millisecond), left.Round(100*time.Millisecond))}
-	}
-	return nil
+	return fault.Admit(ctx, c.total(), "the query", "use a smaller area, a simpler geometry or fewer layers")
 }
 
 // Estimate counts the work of an area query without doing it (building its query area, but not

@@ -21,6 +21,7 @@ import (
 	"github.com/cpec-digital/indus/analytics/fibre"
 	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/data/access"
+	"github.com/cpec-digital/indus/data/fault"
 	"github.com/cpec-digital/indus/indexes"
 )
 
@@ -174,14 +175,5 @@ func estimate(villages []fibre.Village, backbone []orb.LineString, r *Request) t
 
 // admit refuses at once a plan whose estimate est would not be done before ctx's deadline.
 func admit(ctx context.Context, est time.Duration) error {
-	dl, ok := ctx.Deadline()
-	if !ok {
-		return nil
-	}
-	if left := time.Until(dl); est > left {
-		return &data.Error{Kind: data.KindTooLarge, Msg: "the plan is too large to answer in time",
-			Detail: fmt.Sprintf("it would take about %s and the deadline is %s away: plan an admin unit, or a target nearer the villages already connected",
-				est.Round(10*time.Millisecond), left.Round(10*time.Millisecond))}
-	}
-	return nil
+	return fault.Admit(ctx, est, "the plan", "plan an admin unit, or a target nearer the villages already connected")
 }

@@ -5,8 +5,10 @@
 package fault
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind classifies an error so that transports can map it to a status (HTTP: one table in the server).
@@ -68,4 +70,20 @@ func KindOf(err error) Kind {
 		return e.Kind
 	}
 	return KindInternal
+}
+
+// Admit refuses at once (KindTooLarge) work estimated to take est when ctx's deadline is nearer,
+// rather than spend that time and fail: what names the work ("the query"), advice says how to ask
+// for less. Without a deadline everything is admitted.
+func Admit(ctx context.Context, est time.Duration, what, advice string) error {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return nil
+	}
+	if left := time.Until(dl); est > left {
+		return &Error{Kind: KindTooLarge, Msg: what + " is too large to answer in time",
+			Detail: fmt.Sprintf("it would take about %s and the deadline is %s away: %s",
+				est.Round(10*time.Millisecond), left.Round(10*time.Millisecond), advice)}
+	}
+	return nil
 }
