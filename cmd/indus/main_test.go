@@ -393,7 +393,7 @@ func TestReloadOnSIGHUP(t *testing.T) {
 	raw, _ := os.ReadFile(catalog)
 	os.WriteFile(catalog, []byte(strings.Replace(string(raw), "title: Rivers and canals (GSHHG/WDBII)", "title: Rivers (reloaded)", 1)), 0o644)
 	cmd.Process.Signal(syscall.SIGHUP)
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(3 * time.Minute)
 	for title() != "Rivers (reloaded)" {
 		if time.Now().After(deadline) {
 			t.Fatal("the reload was not served")

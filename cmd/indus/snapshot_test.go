@@ -49,7 +49,7 @@ func TestBuildAndServeSnapshot(t *testing.T) {
 	buildTo(t, bin, catalog, next)
 	os.Rename(next, snap)
 	cmd.Process.Signal(syscall.SIGHUP)
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(3 * time.Minute)
 	for dataVersion(t, base) == before {
 		if time.Now().After(deadline) {
 			t.Fatal("the rebuilt snapshot was not served")
