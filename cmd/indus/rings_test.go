@@ -18,8 +18,8 @@ import (
 
 	"github.com/cpec-digital/indus/data"
 	"github.com/cpec-digital/indus/data/gdal"
-	"github.com/cpec-digital/indus/indexes"
 	"github.com/cpec-digital/indus/data/testenv"
+	"github.com/cpec-digital/indus/indexes"
 	"github.com/cpec-digital/indus/tiles"
 	"github.com/cpec-digital/indus/tiles/mvtcheck"
 )

@@ -10,8 +10,8 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/cpec-digital/indus/data"
-	"github.com/cpec-digital/indus/indexes"
 	"github.com/cpec-digital/indus/data/testenv"
+	"github.com/cpec-digital/indus/indexes"
 )
 
 // Every served style passes MapLibre's style validator CLI (gl-style-validate, of npm
