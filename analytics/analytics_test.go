@@ -37,17 +37,23 @@ func TestExpectedAnnual(t *testing.T) {
 	}
 }
 
+// floodSpec is the test hazard layer "flood": 100-year, classes low (0.1, 0.5] and high (1.5, 99]
+// m, high damaging.
+func floodSpec() *data.LayerSpec {
+	return &data.LayerSpec{ID: "flood", Theme: data.ThemeHazards, MaxZoom: 14,
+		Fields: []data.Field{{Name: "depth_class", Type: data.FieldString}},
+		Hazard: &data.Hazard{Kind: "flood", Frequency: &data.Frequency{ReturnPeriod: 100}, ClassField: "depth_class",
+			Intensity: data.Intensity{Measure: "depth", Unit: "m"}, Classes: []data.HazardClass{
+				{ID: "low", Min: 0.1, Max: 0.5}, {ID: "high", Min: 1.5, Max: 99, Damaging: true}}}}
+}
+
 // testSet: a hazard layer of two 1°x1° squares (high at 68-69E, low at 69-70E; the high square
 // has a hole at 68.25-68.5E 25.25-25.5N), villages at known places, a road along 25.75N, and a
 // province covering 68-70E.
 func testSet() *indexes.Set {
 	high := box(68, 25, 69, 26)
 	high = append(high, box(68.25, 25.25, 68.5, 25.5)[0])
-	flood := &data.LayerSpec{ID: "flood", Theme: data.ThemeHazards, MaxZoom: 14,
-		Fields: []data.Field{{Name: "depth_class", Type: data.FieldString}},
-		Hazard: &data.Hazard{Kind: "flood", Frequency: &data.Frequency{ReturnPeriod: 100}, ClassField: "depth_class",
-			Intensity: data.Intensity{Measure: "depth", Unit: "m"}, Classes: []data.HazardClass{
-				{ID: "low", Min: 0.1, Max: 0.5}, {ID: "high", Min: 1.5, Max: 99, Damaging: true}}}}
+	flood := floodSpec()
 	villages := &data.LayerSpec{ID: "villages", Theme: data.ThemeSocioeconomic, MaxZoom: 14,
 		Fields:   []data.Field{{Name: "village_id", Type: data.FieldInteger}, {Name: "population", Type: data.FieldInteger}, {Name: "fibre", Type: data.FieldBoolean}},
 		Metadata: data.Metadata{RiskRole: data.RoleExposure}}

@@ -19,11 +19,7 @@ import (
 // gridEngine serves a hazard layer of n×n squares of 0.04° from 68E 26N, in two classes, and a
 // village at every square's centre.
 func gridEngine(n int) *Engine {
-	flood := &data.LayerSpec{ID: "flood", Theme: data.ThemeHazards, MaxZoom: 14,
-		Fields: []data.Field{{Name: "depth_class", Type: data.FieldString}},
-		Hazard: &data.Hazard{Kind: "flood", Frequency: &data.Frequency{ReturnPeriod: 100}, ClassField: "depth_class",
-			Intensity: data.Intensity{Measure: "depth", Unit: "m"}, Classes: []data.HazardClass{
-				{ID: "low", Min: 0.1, Max: 0.5}, {ID: "high", Min: 1.5, Max: 99, Damaging: true}}}}
+	flood := floodSpec()
 	villages := &data.LayerSpec{ID: "villages", Theme: data.ThemeSocioeconomic, MaxZoom: 14,
 		Fields:   []data.Field{{Name: "population", Type: data.FieldInteger}},
 		Metadata: data.Metadata{RiskRole: data.RoleExposure}}
